@@ -1,0 +1,62 @@
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import SQLite from "better-sqlite3";
+import { type Kysely as KyselyType, Kysely, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { migrations } from "./migrations/index.js";
+import type { Schema } from "./schema.js";
+
+export type Dialect = "sqlite" | "postgres";
+
+/** An open, migrated database: the typed query layer plus what callers need to know about it. */
+export interface Database {
+  readonly db: KyselyType<Schema>;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export class DatabaseUrlError extends Error {}
+
+/**
+ * Where the data lives, from a URL: `postgres://…` / `postgresql://…` for PostgreSQL (several processes
+ * or hosts may share it), otherwise a path to an SQLite file (`sqlite:` prefix optional) or `:memory:`.
+ */
+export function parseDatabaseUrl(url: string): { dialect: "postgres"; url: string } | { dialect: "sqlite"; path: string } {
+  if (/^postgres(ql)?:\/\//i.test(url)) return { dialect: "postgres", url };
+  const path = url.replace(/^sqlite:(\/\/)?/i, "");
+  if (path === "") throw new DatabaseUrlError(`database URL "${url}" names no file`);
+  return { dialect: "sqlite", path };
+}
+
+export async function openDatabase(url: string): Promise<Database> {
+  const target = parseDatabaseUrl(url);
+  let db: KyselyType<Schema>;
+  if (target.dialect === "postgres") {
+    const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    if (target.path !== ":memory:") {
+      mkdirSync(dirname(target.path), { recursive: true, mode: 0o700 });
+    }
+    const fresh = target.path !== ":memory:" && !existsSync(target.path);
+    const sqlite = new SQLite(target.path);
+    // The store holds hashed secrets and encrypted keys: owner-only, like every secret-bearing file.
+    if (fresh) chmodSync(target.path, 0o600);
+    // WAL lets readers (e.g. a second emulator worker) run beside the single writer; busy_timeout makes
+    // concurrent writers wait instead of failing with SQLITE_BUSY.
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("busy_timeout = 5000");
+    sqlite.pragma("foreign_keys = ON");
+    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  }
+  await migrate(db);
+  return { db, dialect: target.dialect, close: () => db.destroy() };
+}
+
+async function migrate(db: KyselyType<Schema>): Promise<void> {
+  const provider: MigrationProvider = {
+    getMigrations: async () => Object.fromEntries(migrations.map((m) => [m.name, { up: m.up }])),
+  };
+  const { error } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}
