@@ -1,9 +1,11 @@
 import { Command, CommanderError } from "commander";
-import { CliError, EXIT } from "./errors.js";
 import { registerCommands } from "./commands/index.js";
+import { CliError, EXIT } from "./errors.js";
 
 const program = new Command("keyless")
-  .description("OpenID Connect for infrastructure pipelines: issuer, runner, AWS emulator and trust-policy analyst")
+  .description(
+    "OpenID Connect for infrastructure pipelines: issuer, runner, AWS emulator and trust-policy analyst",
+  )
   .version(process.env.npm_package_version ?? "0.1.0")
   .showHelpAfterError("(run with --help for usage)")
   .exitOverride();

@@ -1,7 +1,14 @@
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
-import { type Kysely as KyselyType, Kysely, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import {
+  Kysely,
+  type Kysely as KyselyType,
+  type MigrationProvider,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+} from "kysely";
 import pg from "pg";
 import { migrations } from "./migrations/index.js";
 import type { Schema } from "./schema.js";
@@ -21,7 +28,9 @@ export class DatabaseUrlError extends Error {}
  * Where the data lives, from a URL: `postgres://…` / `postgresql://…` for PostgreSQL (several processes
  * or hosts may share it), otherwise a path to an SQLite file (`sqlite:` prefix optional) or `:memory:`.
  */
-export function parseDatabaseUrl(url: string): { dialect: "postgres"; url: string } | { dialect: "sqlite"; path: string } {
+export function parseDatabaseUrl(
+  url: string,
+): { dialect: "postgres"; url: string } | { dialect: "sqlite"; path: string } {
   if (/^postgres(ql)?:\/\//i.test(url)) return { dialect: "postgres", url };
   const path = url.replace(/^sqlite:(\/\/)?/i, "");
   if (path === "") throw new DatabaseUrlError(`database URL "${url}" names no file`);

@@ -9,7 +9,10 @@ import { tempDir } from "../../support/tmp.js";
 
 describe("database URLs", () => {
   test("postgres URLs select PostgreSQL; anything else is an SQLite path", () => {
-    assert.deepEqual(parseDatabaseUrl("postgres://u@h/db"), { dialect: "postgres", url: "postgres://u@h/db" });
+    assert.deepEqual(parseDatabaseUrl("postgres://u@h/db"), {
+      dialect: "postgres",
+      url: "postgres://u@h/db",
+    });
     assert.deepEqual(parseDatabaseUrl("postgresql://u@h/db").dialect, "postgres");
     assert.deepEqual(parseDatabaseUrl("sqlite:/x/y.db"), { dialect: "sqlite", path: "/x/y.db" });
     assert.deepEqual(parseDatabaseUrl("data/keyless.db"), { dialect: "sqlite", path: "data/keyless.db" });
