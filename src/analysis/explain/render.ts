@@ -11,13 +11,21 @@ export function renderExplanation(report: ExplainReport): string {
   const denied = report.actions.filter((a) => a.decision === "deny").map((a) => a.action);
   lines.push(
     report.decision === "allow"
-      ? `${verdict}: the token may assume the role (every required action is allowed)`
-      : `${verdict}: ${denied.join(" and ")} ${denied.length > 1 ? "are" : "is"} not allowed, so AWS answers AccessDenied "Not authorized to perform sts:AssumeRoleWithWebIdentity"`,
+      ? `${verdict}: the ${report.kind === "web-identity" ? "token" : "caller"} may assume the role (every required action is allowed)`
+      : `${verdict}: ${denied.join(" and ")} ${denied.length > 1 ? "are" : "is"} not allowed, so AWS answers AccessDenied`,
   );
-  lines.push(
-    "note: the token was decoded without verifying its signature; this judges the trust policy only",
-  );
-  lines.push(`provider: ${report.provider.url} (${report.provider.arn})`);
+  if (report.provider) {
+    lines.push(
+      "note: the token was decoded without verifying its signature; this judges the trust policy only",
+    );
+    lines.push(`provider: ${report.provider.url} (${report.provider.arn})`);
+  }
+  if (report.caller) {
+    lines.push(
+      `caller: ${report.caller.arn}${report.caller.roleArn ? ` (a session of ${report.caller.roleArn})` : ""}`,
+    );
+  }
+  for (const note of report.notes) lines.push(`note: ${note}`);
   lines.push(`session name: ${report.sessionName}`);
   lines.push(
     `required actions: ${report.requiredActions.map((a) => (a.why === "always" ? a.action : `${a.action} (${a.why})`)).join(", ")}`,
@@ -31,12 +39,13 @@ export function renderExplanation(report: ExplainReport): string {
           ? "no Allow statement applies"
           : "allowed";
     lines.push(`${action.action}: ${action.decision}${action.decision === "deny" ? ` (${why})` : ""}`);
-    for (const statement of action.statements) lines.push(...renderStatement(statement));
+    const subject = report.kind === "web-identity" ? "token" : "request";
+    for (const statement of action.statements) lines.push(...renderStatement(statement, subject));
   }
   return `${lines.join("\n")}\n`;
 }
 
-function renderStatement(s: StatementReport): string[] {
+function renderStatement(s: StatementReport, subject: string): string[] {
   const name = s.sid ? `statement ${s.index} "${s.sid}"` : `statement ${s.index}`;
   const lines = [`  ${name} (${s.effect}): ${s.applies ? "applies" : "does not apply"}`];
   if (s.principal)
@@ -45,18 +54,18 @@ function renderStatement(s: StatementReport): string[] {
   lines.push(
     `    ${actionWord} ${s.action.patterns.join(", ")} -> ${s.action.matched ? "match" : "no match"}`,
   );
-  for (const c of s.conditions) lines.push(`    ${renderCondition(c)}`);
+  for (const c of s.conditions) lines.push(`    ${renderCondition(c, subject)}`);
   return lines;
 }
 
 const quote = (values: readonly (string | null)[]) =>
   values.map((v) => (v === null ? "(unresolved variable)" : JSON.stringify(v))).join(" or ");
 
-export function renderCondition(c: ConditionTrace): string {
+export function renderCondition(c: ConditionTrace, subject = "token"): string {
   const has =
     c.requestValues === null || c.requestValues.length === 0
-      ? "token has no such key"
-      : `token has ${quote(c.requestValues)}`;
+      ? `${subject} has no such key`
+      : `${subject} has ${quote(c.requestValues)}`;
   const outcome = c.result ? "match" : "no match";
   if (c.operator === "Null")
     return `condition Null ${c.key}: ${has}, policy wants key ${c.policyValues.includes("true") ? "absent" : "present"} -> ${outcome}`;

@@ -1,6 +1,10 @@
 import type { Command } from "commander";
 import { renderExplanation } from "../../analysis/explain/render.js";
-import { ExplainInputError, explainAssumeRoleWithWebIdentity } from "../../analysis/explain/report.js";
+import {
+  ExplainInputError,
+  explainAssumeRole,
+  explainAssumeRoleWithWebIdentity,
+} from "../../analysis/explain/report.js";
 import { PolicyError, parsePolicy } from "../../core/policy/index.js";
 import { decodeToken, TokenDecodeError } from "../../core/token/decode.js";
 import { CliError, EXIT } from "../errors.js";
@@ -16,11 +20,18 @@ export function register(program: Command): void {
       "Evaluate a role's trust policy for sts:AssumeRoleWithWebIdentity with a token's claims, exactly as STS\n" +
         "builds the request (aud from azp, session tags, sts:TagSession), and print the decision with every\n" +
         "statement and condition: the token's value, the policy's value, and the outcome.\n" +
+        "With --caller instead of a token, explain sts:AssumeRole by a role session (role chaining).\n" +
         "Exit status: 0 allow, 1 deny, 2 bad input.",
     )
     .requiredOption("--policy <file>", "the role's trust policy (JSON; - for standard input)")
     .option("--token <file>", "a JWT (decoded without verifying its signature; - for standard input)")
     .option("--claims <file>", "the token's claims as a JSON object, instead of --token")
+    .option(
+      "--caller <arn>",
+      "explain sts:AssumeRole by this principal (e.g. arn:aws:sts::111111111111:assumed-role/Tooling/ci)",
+    )
+    .option("--role-arn <arn>", "with --caller: the role being assumed (tells a cross-account call)")
+    .option("--context <key=value>", "with --caller: an extra request-context key (repeatable)", collect, [])
     .option("--provider-url <url>", "the IAM OIDC provider's URL (default: the token's iss)")
     .option(
       "--account <id>",
@@ -34,7 +45,8 @@ export function register(program: Command): void {
 Examples:
   keyless explain --policy trust.json --token web-identity-token.txt
   keyless explain --policy trust.json --claims claims.json --provider-url https://login.app.env0.com/
-  keyless explain --policy trust.json --token token.jwt --json | jq .decision`,
+  keyless explain --policy trust.json --token token.jwt --json | jq .decision
+  keyless explain --policy workload-trust.json --caller arn:aws:sts::111111111111:assumed-role/Tooling/ci`,
     )
     .action((options: ExplainOptions) => {
       const report = explain(options);
@@ -43,8 +55,15 @@ Examples:
     });
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 interface ExplainOptions {
   policy: string;
+  caller?: string;
+  roleArn?: string;
+  context: string[];
   token?: string;
   claims?: string;
   providerUrl?: string;
@@ -54,8 +73,8 @@ interface ExplainOptions {
 }
 
 function explain(options: ExplainOptions) {
-  if ((options.token === undefined) === (options.claims === undefined))
-    throw new CliError("give exactly one of --token FILE or --claims FILE");
+  const sources = [options.token, options.claims, options.caller].filter((s) => s !== undefined).length;
+  if (sources !== 1) throw new CliError("give exactly one of --token FILE, --claims FILE or --caller ARN");
   if (!SESSION_NAME.test(options.sessionName)) {
     throw new CliError(
       `--session-name "${options.sessionName}" is not valid: 2 to 64 characters of letters, digits and +=,.@_-`,
@@ -71,6 +90,7 @@ function explain(options: ExplainOptions) {
       throw new CliError(`policy ${options.policy} is malformed: ${error.message}`);
     throw error;
   }
+  if (options.caller !== undefined) return explainCaller(options, policy);
   let claims: Record<string, unknown>;
   if (options.token !== undefined) {
     try {
@@ -87,6 +107,28 @@ function explain(options: ExplainOptions) {
       providerUrl: options.providerUrl,
       account: options.account,
       sessionName: options.sessionName,
+      now: Date.now(),
+    });
+  } catch (error) {
+    if (error instanceof ExplainInputError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function explainCaller(options: ExplainOptions, policy: ReturnType<typeof parsePolicy>) {
+  const context: Record<string, string> = {};
+  for (const pair of options.context) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new CliError(`--context "${pair}" must be KEY=VALUE, e.g. aws:PrincipalTag/team=red`);
+    context[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  try {
+    return explainAssumeRole({
+      policy,
+      callerArn: options.caller!,
+      targetRoleArn: options.roleArn,
+      sessionName: options.sessionName,
+      context,
       now: Date.now(),
     });
   } catch (error) {
