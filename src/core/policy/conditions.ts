@@ -31,7 +31,12 @@ interface Compiled {
   readonly parts: readonly (readonly ValuePart[])[];
   /** Prepared policy values when none has a variable (the common case): computed once per policy. */
   readonly prepared: readonly unknown[] | undefined;
+  /** For values with variables: prepared values by the variables' resolved text, since the same
+   * principal's requests resolve them the same way. Bounded; cleared when full. */
+  readonly dynamic: Map<string, readonly unknown[]>;
 }
+
+const DYNAMIC_CACHE_LIMIT = 256;
 
 const EMPTY_CONTEXT: RequestContext = new Map();
 const compiledCache = new WeakMap<Condition, Compiled>();
@@ -47,7 +52,7 @@ function compile(condition: Condition, variables: boolean): Compiled {
   );
   const prepared =
     spec && parts.every(isStatic) ? parts.map((p) => spec.prepare(p, EMPTY_CONTEXT)) : undefined;
-  compiled = { spec, lowerKey: condition.key.toLowerCase(), parts, prepared };
+  compiled = { spec, lowerKey: condition.key.toLowerCase(), parts, prepared, dynamic: new Map() };
   compiledCache.set(condition, compiled);
   return compiled;
 }
@@ -64,7 +69,7 @@ export function conditionHolds(condition: Condition, context: RequestContext, va
   const absent = values === undefined || values.length === 0;
   if (absent) return absentResult(condition) ?? false;
   const spec = compiled.spec!;
-  const prepared = compiled.prepared ?? compiled.parts.map((p) => spec.prepare(p, context));
+  const prepared = compiled.prepared ?? preparedFor(compiled, spec, context);
   const matchesAny = (value: string): boolean => {
     for (const p of prepared) if (p !== undefined && spec.test(value, p)) return true;
     return false;
@@ -73,6 +78,31 @@ export function conditionHolds(condition: Condition, context: RequestContext, va
   const satisfies = spec.negated ? (v: string) => !matchesAny(v) : matchesAny;
   if (operator.set === "ForAllValues") return values!.every(satisfies);
   return values!.some(satisfies);
+}
+
+function preparedFor(
+  compiled: Compiled,
+  spec: OperatorSpec<unknown>,
+  context: RequestContext,
+): readonly unknown[] {
+  let key = "";
+  for (const parts of compiled.parts) {
+    for (const part of parts) {
+      if (part.kind !== "variable") continue;
+      const values = context.get(part.lowerKey);
+      key +=
+        values !== undefined && values.length === 1
+          ? `${values[0]}\u0000`
+          : `${part.fallback ?? "\u0001"}\u0000`;
+    }
+  }
+  let prepared = compiled.dynamic.get(key);
+  if (prepared === undefined) {
+    prepared = compiled.parts.map((p) => spec.prepare(p, context));
+    if (compiled.dynamic.size >= DYNAMIC_CACHE_LIMIT) compiled.dynamic.clear();
+    compiled.dynamic.set(key, prepared);
+  }
+  return prepared;
 }
 
 function nullHolds(policyValues: readonly string[], values: readonly string[] | undefined): boolean {

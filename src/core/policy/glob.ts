@@ -76,3 +76,31 @@ function codePointLength(value: string, at: number): number {
 export function globMatchText(pattern: string, value: string): boolean {
   return globMatch(globTokens(pattern), value);
 }
+
+/**
+ * A pattern compiled to the cheapest test that decides it: the shapes trust policies use almost
+ * exclusively (`prefix*`, `*suffix`, `prefix*suffix`, `*infix*`, exact) become plain string checks;
+ * anything else falls back to globMatch. Measured in bench/policy-engine.ts.
+ */
+export function compileGlob(tokens: readonly GlobToken[]): (value: string) => boolean {
+  const [a, b, c] = tokens;
+  const lit = (t: GlobToken | undefined): t is string => typeof t === "string";
+  switch (tokens.length) {
+    case 0:
+      return (v) => v === "";
+    case 1:
+      if (lit(a)) return (v) => v === a;
+      if (a === STAR) return () => true;
+      break;
+    case 2:
+      if (lit(a) && b === STAR) return (v) => v.startsWith(a);
+      if (a === STAR && lit(b)) return (v) => v.endsWith(b);
+      break;
+    case 3:
+      if (lit(a) && b === STAR && lit(c))
+        return (v) => v.length >= a.length + c.length && v.startsWith(a) && v.endsWith(c);
+      if (a === STAR && lit(b) && c === STAR) return (v) => v.includes(b);
+      break;
+  }
+  return (v) => globMatch(tokens, v);
+}
