@@ -71,7 +71,14 @@ export const PROFILES: Readonly<Record<PlatformId, PlatformProfile>> = {
     writeTimeControl: true,
     sessionTags: "never",
     audiences: [],
-    providerKeys: ["namespace_id", "project_id", "ref_protected", "pipeline_source", "namespace_path", "project_path"],
+    providerKeys: [
+      "namespace_id",
+      "project_id",
+      "ref_protected",
+      "pipeline_source",
+      "namespace_path",
+      "project_path",
+    ],
   },
   tfc: {
     id: "tfc",
@@ -167,7 +174,12 @@ export const PROFILES: Readonly<Record<PlatformId, PlatformProfile>> = {
 };
 
 /** Shared issuers whose tenancy is in `aud` (Pulumi, Vercel, Cognito): generic, but aud is the tenant. */
-const AUD_TENANCY_HOSTS = ["api.pulumi.com/oidc", "oidc.vercel.com", "cognito-identity.amazonaws.com", "sandboxes.cloud"];
+const AUD_TENANCY_HOSTS = [
+  "api.pulumi.com/oidc",
+  "oidc.vercel.com",
+  "cognito-identity.amazonaws.com",
+  "sandboxes.cloud",
+];
 
 /** Legacy or look-alike hosts that no longer issue tokens (OIDC-105). */
 export const DEAD_HOSTS: ReadonlyMap<string, string> = new Map([

@@ -1,4 +1,4 @@
-import { parseDocument, type ScalarTag, type CollectionTag, YAMLMap, YAMLSeq } from "yaml";
+import { type CollectionTag, parseDocument, type ScalarTag, type YAMLMap, type YAMLSeq } from "yaml";
 import { isRecord, LintInputError, type TrustPolicySource } from "./types.js";
 
 /**
@@ -10,7 +10,10 @@ import { isRecord, LintInputError, type TrustPolicySource } from "./types.js";
  */
 export function isCloudFormationDocument(doc: Record<string, unknown>): boolean {
   if ("AWSTemplateFormatVersion" in doc) return true;
-  return isRecord(doc.Resources) && Object.values(doc.Resources).some((r) => isRecord(r) && typeof r.Type === "string");
+  return (
+    isRecord(doc.Resources) &&
+    Object.values(doc.Resources).some((r) => isRecord(r) && typeof r.Type === "string")
+  );
 }
 
 const INTRINSICS = [
@@ -39,8 +42,16 @@ function cloudFormationTags(): (ScalarTag | CollectionTag)[] {
   const tags: (ScalarTag | CollectionTag)[] = [];
   const define = (tag: string, wrap: (value: unknown) => unknown) => {
     tags.push({ tag, resolve: (str: string) => wrap(str) } as ScalarTag);
-    tags.push({ tag, collection: "seq", resolve: (seq: unknown) => wrap((seq as YAMLSeq).toJSON()) } as CollectionTag);
-    tags.push({ tag, collection: "map", resolve: (map: unknown) => wrap((map as YAMLMap).toJSON()) } as CollectionTag);
+    tags.push({
+      tag,
+      collection: "seq",
+      resolve: (seq: unknown) => wrap((seq as YAMLSeq).toJSON()),
+    } as CollectionTag);
+    tags.push({
+      tag,
+      collection: "map",
+      resolve: (map: unknown) => wrap((map as YAMLMap).toJSON()),
+    } as CollectionTag);
   };
   define("!Ref", (v) => ({ Ref: v }));
   define("!Condition", (v) => ({ Condition: v }));
@@ -65,7 +76,13 @@ export function readCloudFormation(file: string, template: Record<string, unknow
     const properties = isRecord(resource.Properties) ? resource.Properties : {};
     const document = properties.AssumeRolePolicyDocument;
     if (document === undefined) continue;
-    found.push({ file, location: logicalId, policy: fold(document, parameters) as object });
+    const max = Number(fold(properties.MaxSessionDuration, parameters));
+    found.push({
+      file,
+      location: logicalId,
+      policy: fold(document, parameters) as object,
+      ...(Number.isInteger(max) ? { maxSessionDuration: max } : {}),
+    });
   }
   return found;
 }
@@ -89,20 +106,37 @@ function fold(value: unknown, parameters: Record<string, unknown>): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fold(v, parameters)]));
 }
 
+/** Pseudo parameters as stand-in values that keep ARNs well-formed (the account is a placeholder). */
+const PSEUDO_PARAMETERS: Record<string, string> = {
+  "AWS::AccountId": "000000000000",
+  "AWS::Partition": "aws",
+  "AWS::URLSuffix": "amazonaws.com",
+  "AWS::Region": "us-east-1",
+};
+
 function ref(name: string, parameters: Record<string, unknown>): string {
+  const pseudo = PSEUDO_PARAMETERS[name];
+  if (pseudo !== undefined) return pseudo;
   const parameter = parameters[name];
-  if (isRecord(parameter) && (typeof parameter.Default === "string" || typeof parameter.Default === "number")) {
+  if (
+    isRecord(parameter) &&
+    (typeof parameter.Default === "string" || typeof parameter.Default === "number")
+  ) {
     return String(parameter.Default);
   }
   return `\${${name}}`;
 }
 
 function sub(arg: unknown, parameters: Record<string, unknown>): string {
-  const [template, vars] = Array.isArray(arg) ? [String(arg[0]), isRecord(arg[1]) ? arg[1] : {}] : [String(arg), {}];
+  const [template, vars] = Array.isArray(arg)
+    ? [String(arg[0]), isRecord(arg[1]) ? arg[1] : {}]
+    : [String(arg), {}];
   // `${Name}` is a variable, `${!Literal}` is an escaped literal `${Literal}`.
   return template.replace(/\$\{(!?)([^}]*)\}/g, (whole, bang: string, name: string) => {
     if (bang) return `\${${name}}`;
     if (name in vars) return String(fold((vars as Record<string, unknown>)[name], parameters));
+    const pseudo = PSEUDO_PARAMETERS[name];
+    if (pseudo !== undefined) return pseudo;
     if (name.startsWith("AWS::") || name.includes(".")) return whole;
     return ref(name, parameters);
   });

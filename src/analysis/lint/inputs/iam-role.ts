@@ -14,8 +14,11 @@ export function readIamRoles(file: string, doc: Record<string, unknown>): TrustP
   return roles.map((role, i) => {
     const name = typeof role.RoleName === "string" ? role.RoleName : `Roles[${i}]`;
     const document = role.AssumeRolePolicyDocument;
-    if (document === undefined) throw new LintInputError(`${file}: role ${name} has no AssumeRolePolicyDocument`);
-    return { file, location: name, policy: typeof document === "string" ? decodePolicyString(document) : document };
+    if (document === undefined || document === null)
+      throw new LintInputError(`${file}: role ${name} has no AssumeRolePolicyDocument`);
+    const policy = typeof document === "string" ? decodePolicyString(document) : (document as object);
+    const max = role.MaxSessionDuration;
+    return { file, location: name, policy, ...(typeof max === "number" ? { maxSessionDuration: max } : {}) };
   });
 }
 

@@ -38,7 +38,9 @@ export function readTrustPolicies(paths: readonly string[]): TrustPolicySource[]
 }
 
 function* walk(directory: string): Generator<string> {
-  const entries = readdirSync(directory, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  const entries = readdirSync(directory, { withFileTypes: true }).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  );
   for (const entry of entries) {
     const path = join(directory, entry.name);
     if (entry.isDirectory()) {
@@ -56,7 +58,9 @@ export function readFile(file: string, options: { strict: boolean }): TrustPolic
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new LintInputError(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new LintInputError(
+      `${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   return readText(file, text, options);
 }

@@ -29,7 +29,8 @@ export function readTerraformShow(file: string, doc: Record<string, unknown>): T
   const modules: unknown[] = [];
   if (isRecord(doc.planned_values)) modules.push(doc.planned_values.root_module);
   if (isRecord(doc.values)) modules.push(doc.values.root_module);
-  if (isRecord(doc.prior_state) && isRecord(doc.prior_state.values)) modules.push(doc.prior_state.values.root_module);
+  if (isRecord(doc.prior_state) && isRecord(doc.prior_state.values))
+    modules.push(doc.prior_state.values.root_module);
   for (const module of modules) walkModule(module, add);
   if (Array.isArray(doc.resource_changes)) {
     for (const change of doc.resource_changes) {
@@ -42,11 +43,18 @@ export function readTerraformShow(file: string, doc: Record<string, unknown>): T
   for (const r of resources.values()) {
     if (r.mode !== "data" && r.type === "aws_iam_role" && typeof r.values.assume_role_policy === "string") {
       if (r.values.assume_role_policy.trim() !== "") {
-        found.push({ file, location: r.address, policy: r.values.assume_role_policy });
+        const max = r.values.max_session_duration;
+        found.push({
+          file,
+          location: r.address,
+          policy: r.values.assume_role_policy,
+          ...(typeof max === "number" ? { maxSessionDuration: max } : {}),
+        });
       }
     }
     if (r.mode === "data" && r.type === "aws_iam_policy_document" && typeof r.values.json === "string") {
-      if (looksLikeTrustPolicy(r.values.json)) found.push({ file, location: r.address, policy: r.values.json });
+      if (looksLikeTrustPolicy(r.values.json))
+        found.push({ file, location: r.address, policy: r.values.json });
     }
   }
   return found;

@@ -6,6 +6,8 @@ export interface TrustPolicySource {
   readonly location: string;
   /** The policy document: JSON text, or the already-parsed object (Terraform, CloudFormation, get-role). */
   readonly policy: string | object;
+  /** The role's MaxSessionDuration, when the input says it (get-role, Terraform, CloudFormation). */
+  readonly maxSessionDuration?: number;
 }
 
 /** Bad input: the CLI prints the message on one line and exits 2. */
