@@ -112,6 +112,16 @@ function analyse(layout: Layout, sharedIssuer: boolean): SubjectAnalysis {
     what: "any subject of the issuer",
   });
 
+  // A wildcard after a delimiter (`release/*`) is a deliberate subtree, not a name with a glued suffix.
+  const glued = (name: string) => {
+    const written = layout.values.get(name)?.written;
+    return !(written?.endsWith("/*") || written?.endsWith(":*"));
+  };
+  // A wildcard after a delimiter (`release/*`) is a deliberate subtree, not a name with a glued suffix.
+  const isGlued = (name: string) => {
+    const written = layout.values.get(name)?.written;
+    return !(written?.endsWith("/*") || written?.endsWith(":*"));
+  };
   for (const spec of layout.specs) {
     const current = base.get(spec.name)!;
     if (spec.role === "tenant" && sharedIssuer) {
@@ -139,12 +149,13 @@ function analyse(layout: Layout, sharedIssuer: boolean): SubjectAnalysis {
         what: `${spec.name} ${other}`,
       });
       const glued = `${current}-evil`;
-      probes.push({
-        kind: "project-prefix",
-        subject: variant({ [spec.name]: glued }),
-        field: spec.name,
-        what: `${spec.name} ${glued}`,
-      });
+      if (isGlued(spec.name))
+        probes.push({
+          kind: "project-prefix",
+          subject: variant({ [spec.name]: glued }),
+          field: spec.name,
+          what: `${spec.name} ${glued}`,
+        });
     }
     if (spec.role === "context") {
       for (const u of spec.untrusted ?? []) {
@@ -166,12 +177,13 @@ function analyse(layout: Layout, sharedIssuer: boolean): SubjectAnalysis {
           });
       }
       const glued = `${current}-evil`;
-      probes.push({
-        kind: "context-prefix",
-        subject: variant({ [spec.name]: glued }),
-        field: spec.name,
-        what: glued,
-      });
+      if (isGlued(spec.name))
+        probes.push({
+          kind: "context-prefix",
+          subject: variant({ [spec.name]: glued }),
+          field: spec.name,
+          what: glued,
+        });
     }
     if (spec.role === "dimension") {
       for (const a of spec.alternatives ?? []) {
@@ -328,16 +340,12 @@ function keyValueLayout(
   const present = read.pairs.map(([k]) => keyOf.get(k)!);
   // Fields a trailing wildcard spanned follow in the grammar's order; a leading wildcard may hide fields
   // before the first written key, which the anchor leaves out (the `*` admits their absence).
-  const spanned = leading
-    ? []
-    : specs
-        .map((s) => s.name)
-        .filter(
-          (n) =>
-            !present.includes(n) &&
-            !specs.find((s) => s.name === n)?.optional &&
-            isAfterAll(n, present, specs),
-        );
+  const spanned = specs
+    .map((s) => s.name)
+    .filter(
+      (n) =>
+        !present.includes(n) && !specs.find((s) => s.name === n)?.optional && isAfterAll(n, present, specs),
+    );
   const order = [...present, ...spanned];
   const used = specs.filter((s) => order.includes(s.name));
   return {
