@@ -1,7 +1,9 @@
 import type { Command } from "commander";
-import { register as explain } from "./explain.js";
+import * as explain from "./explain.js";
+import * as lint from "./lint.js";
 
 /** Each command lives in its own file and registers itself here, one line each. */
 export function registerCommands(program: Command): void {
-  explain(program);
+  explain.register(program);
+  lint.register(program);
 }
