@@ -164,6 +164,8 @@ export async function verifySigV4<P>(
     sha256: Hash.bind(null, "sha256"),
     // The SDKs sign query-protocol requests with the path URI-encoded once (the default).
     uriEscapePath: true,
+    // Never add x-amz-content-sha256 of our own: the canonical headers must be exactly the client's.
+    applyChecksum: false,
   });
   const signed = await signer.sign(
     {

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
+import * as emulator from "./emulator.js";
 
 /** Each command lives in its own file and registers itself here, one line each. */
 export function registerCommands(program: Command): void {
-  void program;
+  emulator.register(program);
 }

@@ -229,3 +229,31 @@ describe("SigV4 verification", () => {
     );
   });
 });
+
+describe("SigV4 against a request captured from AWS CLI v1 (botocore 1.43)", () => {
+  test("verifies botocore's signature over exactly content-type;host;x-amz-date", async () => {
+    const request = {
+      method: "POST",
+      url: "/",
+      headers: {
+        host: "127.0.0.1:18998",
+        "accept-encoding": "identity",
+        "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+        "user-agent": "aws-cli/1.45.11 botocore/1.43.11",
+        "x-amz-date": "20261122T053147Z",
+        authorization:
+          "AWS4-HMAC-SHA256 Credential=123456789012/20261122/us-east-1/sts/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=72b14d2051f5e49f786cf76857605f03ec494e9b717eefa0de28973573059ffa",
+        "amz-sdk-request": "attempt=1",
+      },
+      body: "Action=GetCallerIdentity&Version=2011-06-15",
+    };
+    const resolve = () => ({ secretAccessKey: "test", principal: "root" });
+    const clock = manualClock(Date.UTC(2026, 10, 22, 5, 31, 50));
+    assert.equal(await verifySigV4(request, "sts", resolve, clock), "root");
+    const wrong = () => ({ secretAccessKey: "tesT", principal: "root" });
+    await assert.rejects(
+      verifySigV4(request, "sts", wrong, clock),
+      (e: AwsError) => e.code === "SignatureDoesNotMatch",
+    );
+  });
+});
