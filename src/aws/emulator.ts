@@ -33,6 +33,8 @@ export interface EmulatorOptions {
   readonly staticSecret?: string;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /** Test setting: issued credentials expire after at most this many seconds. */
+  readonly testMaxSessionSeconds?: number;
   readonly onInternalError?: (error: unknown, requestId: string) => void;
 }
 
@@ -71,6 +73,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     sealer,
     options.clock,
     options.ids,
+    options.testMaxSessionSeconds,
   );
   const resolve = createSecretResolver({
     sealer,
