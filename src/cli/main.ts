@@ -12,7 +12,7 @@ const program = new Command("keyless")
   .enablePositionalOptions()
   .exitOverride();
 
-registerCommands(program);
+await registerCommands(program, process.argv.slice(2));
 
 function fail(message: string, code: number): never {
   process.stderr.write(`keyless: ${message}\n`);
