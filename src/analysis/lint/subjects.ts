@@ -113,11 +113,6 @@ function analyse(layout: Layout, sharedIssuer: boolean): SubjectAnalysis {
   });
 
   // A wildcard after a delimiter (`release/*`) is a deliberate subtree, not a name with a glued suffix.
-  const glued = (name: string) => {
-    const written = layout.values.get(name)?.written;
-    return !(written?.endsWith("/*") || written?.endsWith(":*"));
-  };
-  // A wildcard after a delimiter (`release/*`) is a deliberate subtree, not a name with a glued suffix.
   const isGlued = (name: string) => {
     const written = layout.values.get(name)?.written;
     return !(written?.endsWith("/*") || written?.endsWith(":*"));
