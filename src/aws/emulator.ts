@@ -8,6 +8,7 @@ import type { Caller } from "./credentials/caller.js";
 import { createSecretResolver, DEFAULT_STATIC_SECRET } from "./credentials/credentials.js";
 import { loadOrCreateKey } from "./credentials/key-file.js";
 import { SessionSealer } from "./credentials/session-token.js";
+import { CachedIamRepository } from "./iam/cached-repository.js";
 import { iamService } from "./iam/handlers.js";
 import { IamModel } from "./iam/model.js";
 import { KyselyIamRepository } from "./iam/repository.js";
@@ -51,7 +52,11 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   const database: Database = await openDatabase(options.database ?? join(options.dataDir, "emulator.db"));
   const key = loadOrCreateKey(options.dataDir, options.ids);
   const sealer = new SessionSealer(key, options.ids);
-  const repo = new KyselyIamRepository(database.db);
+  const repo = new CachedIamRepository(
+    new KyselyIamRepository(database.db),
+    options.clock,
+    database.changeCounter,
+  );
   const iam = new IamModel(repo, enginePolicies, options.clock, options.ids);
   const keys = createIdpKeySource({
     trustedCas: (options.trustCaFiles ?? []).map((f) => readFileSync(f, "utf8")),
