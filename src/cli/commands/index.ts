@@ -12,6 +12,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = 
   emulator: () => import("./emulator.js"),
   exec: () => import("./exec.js"),
   explain: () => import("./explain.js"),
+  init: () => import("./init.js"),
   lint: () => import("./lint.js"),
 };
 
