@@ -3,5 +3,6 @@
  * (e.g. `aws/iam/tables.ts`, `issuer/tables.ts`) and they are joined here, so a query anywhere is
  * type-checked against the real columns on both SQLite and PostgreSQL.
  */
-// biome-ignore lint/complexity/noBannedTypes: components extend this as they add their tables.
-export type Schema = {};
+import type { IssuerTables } from "../issuer/tables.js";
+
+export type Schema = IssuerTables;

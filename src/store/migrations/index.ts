@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { issuer0200 } from "./0200_issuer.js";
 
 /**
  * One migration history for both dialects. Migrations use Kysely's schema builder with portable types
@@ -11,4 +12,4 @@ export interface Migration {
   up(db: Kysely<any>): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [];
+export const migrations: readonly Migration[] = [issuer0200];
