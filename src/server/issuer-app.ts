@@ -6,7 +6,7 @@ import Fastify, {
 } from "fastify";
 import type { Logger } from "pino";
 import { ZodError, type z } from "zod";
-import type { Actor } from "../issuer/authz.js";
+import { type Actor, requireAdmin, requireMember, requireOrgAdmin } from "../issuer/authz.js";
 import { IssuerProblem, problem } from "../issuer/errors.js";
 import type { ApiKey, Environment, Organization, Project, Run } from "../issuer/model.js";
 import type { IssuerService } from "../issuer/service.js";
@@ -87,6 +87,12 @@ type Handler = (ctx: { actor: Actor; params: Params; body: unknown; query: unkno
 export interface AdminRoute {
   readonly method: "GET" | "POST" | "PATCH" | "DELETE";
   readonly url: string;
+  /**
+   * Checked before the body is even parsed, so a caller without the right key learns nothing: `admin`,
+   * `org_admin` (of the organization in the path), `member` (any key of that organization; runners are
+   * further limited to their project by the service).
+   */
+  readonly scope: "admin" | "org_admin" | "member";
   /** 201 for creations, 204 for deletions. */
   readonly status?: number;
   readonly handler: Handler;
@@ -101,11 +107,13 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "GET",
       url: "/api/v1/organizations",
+      scope: "member",
       handler: async ({ actor }) => ({ organizations: (await svc.listOrganizations(actor)).map(orgJson) }),
     },
     {
       method: "POST",
       url: "/api/v1/organizations",
+      scope: "admin",
       status: 201,
       handler: async ({ actor, body }) =>
         orgJson(await svc.createOrganization(actor, parse(OrganizationCreateBody, body))),
@@ -113,23 +121,27 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "GET",
       url: O,
+      scope: "member",
       handler: async ({ actor, params }) => orgJson(await svc.getOrganization(actor, params.org!)),
     },
     {
       method: "PATCH",
       url: O,
+      scope: "org_admin",
       handler: async ({ actor, params, body }) =>
         orgJson(await svc.updateOrganization(actor, params.org!, parse(OrganizationUpdateBody, body))),
     },
     {
       method: "DELETE",
       url: O,
+      scope: "admin",
       status: 204,
       handler: async ({ actor, params }) => svc.deleteOrganization(actor, params.org!),
     },
     {
       method: "GET",
       url: `${O}/projects`,
+      scope: "member",
       handler: async ({ actor, params }) => ({
         projects: (await svc.listProjects(actor, params.org!)).map(projectJson),
       }),
@@ -137,6 +149,7 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "POST",
       url: `${O}/projects`,
+      scope: "org_admin",
       status: 201,
       handler: async ({ actor, params, body }) =>
         projectJson(await svc.createProject(actor, params.org!, parse(ProjectCreateBody, body))),
@@ -144,12 +157,14 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "GET",
       url: P,
+      scope: "member",
       handler: async ({ actor, params }) =>
         projectJson(await svc.getProject(actor, params.org!, params.project!)),
     },
     {
       method: "PATCH",
       url: P,
+      scope: "org_admin",
       handler: async ({ actor, params, body }) =>
         projectJson(
           await svc.updateProject(actor, params.org!, params.project!, parse(ProjectUpdateBody, body)),
@@ -158,12 +173,14 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "DELETE",
       url: P,
+      scope: "org_admin",
       status: 204,
       handler: async ({ actor, params }) => svc.deleteProject(actor, params.org!, params.project!),
     },
     {
       method: "GET",
       url: `${P}/environments`,
+      scope: "member",
       handler: async ({ actor, params }) => ({
         environments: (await svc.listEnvironments(actor, params.org!, params.project!)).map(envJson),
       }),
@@ -171,6 +188,7 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "POST",
       url: `${P}/environments`,
+      scope: "org_admin",
       status: 201,
       handler: async ({ actor, params, body }) =>
         envJson(
@@ -180,12 +198,14 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "GET",
       url: `${P}/environments/:env`,
+      scope: "member",
       handler: async ({ actor, params }) =>
         envJson(await svc.getEnvironment(actor, params.org!, params.project!, params.env!)),
     },
     {
       method: "PATCH",
       url: `${P}/environments/:env`,
+      scope: "org_admin",
       handler: async ({ actor, params, body }) =>
         envJson(
           await svc.updateEnvironment(
@@ -200,6 +220,7 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "DELETE",
       url: `${P}/environments/:env`,
+      scope: "org_admin",
       status: 204,
       handler: async ({ actor, params }) =>
         svc.deleteEnvironment(actor, params.org!, params.project!, params.env!),
@@ -207,6 +228,7 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "GET",
       url: `${O}/runs`,
+      scope: "member",
       handler: async ({ actor, params, query: q }) => {
         const { projectId, limit } = query(q);
         return {
@@ -222,6 +244,7 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "POST",
       url: `${O}/runs`,
+      scope: "member",
       status: 201,
       handler: async ({ actor, params, body }) => {
         const created = await svc.createRun(actor, params.org!, parse(RunCreateBody, body));
@@ -235,11 +258,13 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "GET",
       url: `${O}/runs/:run`,
+      scope: "member",
       handler: async ({ actor, params }) => runJson(await svc.getRun(actor, params.org!, params.run!)),
     },
     {
       method: "POST",
       url: `${O}/runs/:run/complete`,
+      scope: "member",
       handler: async ({ actor, params, body }) =>
         runJson(
           await svc.completeRun(
@@ -253,12 +278,14 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "POST",
       url: `${O}/claims/preview`,
+      scope: "member",
       handler: async ({ actor, params, body }) =>
         svc.previewClaims(actor, params.org!, parse(PreviewBody, body)),
     },
     {
       method: "GET",
       url: `${O}/api-keys`,
+      scope: "org_admin",
       handler: async ({ actor, params }) => ({
         apiKeys: (await svc.listApiKeys(actor, params.org!)).map(keyJson),
       }),
@@ -266,6 +293,7 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "POST",
       url: `${O}/api-keys`,
+      scope: "org_admin",
       status: 201,
       handler: async ({ actor, params, body }) => {
         const b = parse(OrgApiKeyBody, body);
@@ -281,12 +309,14 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "DELETE",
       url: `${O}/api-keys/:key`,
+      scope: "org_admin",
       status: 204,
       handler: async ({ actor, params }) => svc.revokeApiKey(actor, params.org!, params.key!),
     },
     {
       method: "GET",
       url: `${O}/audit`,
+      scope: "org_admin",
       handler: async ({ actor, params, query: q }) => {
         const { limit, before, action } = query(q);
         return { entries: await svc.listAudit(actor, params.org!, { limit, before, action }) };
@@ -295,11 +325,13 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "GET",
       url: "/api/v1/api-keys",
+      scope: "admin",
       handler: async ({ actor }) => ({ apiKeys: (await svc.listApiKeys(actor, null)).map(keyJson) }),
     },
     {
       method: "POST",
       url: "/api/v1/api-keys",
+      scope: "admin",
       status: 201,
       handler: async ({ actor, body }) => {
         const created = await svc.createApiKey(actor, {
@@ -312,12 +344,14 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "DELETE",
       url: "/api/v1/api-keys/:key",
+      scope: "admin",
       status: 204,
       handler: async ({ actor, params }) => svc.revokeApiKey(actor, null, params.key!),
     },
     {
       method: "GET",
       url: "/api/v1/signing-keys",
+      scope: "admin",
       handler: async ({ actor }) => ({
         signingKeys: (await svc.keyStatuses(actor)).map((s) => ({
           kid: s.key.kid,
@@ -333,6 +367,7 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "POST",
       url: "/api/v1/signing-keys/rotate",
+      scope: "admin",
       status: 201,
       handler: async ({ actor, body }) => {
         const b = parse(RotateBody, body ?? undefined);
@@ -346,6 +381,7 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "POST",
       url: "/api/v1/signing-keys/:kid/retire",
+      scope: "admin",
       handler: async ({ actor, params }) => {
         await svc.retire(actor, params.kid!);
         return { kid: params.kid, retired: true };
@@ -354,6 +390,7 @@ export function adminRoutes(svc: IssuerService): AdminRoute[] {
     {
       method: "GET",
       url: "/api/v1/audit",
+      scope: "admin",
       handler: async ({ actor, query: q }) => {
         const { limit, before, action } = query(q);
         return { entries: await svc.listAudit(actor, null, { limit, before, action }) };
@@ -444,6 +481,10 @@ export async function buildIssuerApp(options: IssuerAppOptions): Promise<Fastify
       url: route.url,
       handler: async (req, reply) => {
         const actor = await svc.authenticate(bearer(req));
+        const org = (req.params as Params).org;
+        if (route.scope === "admin") requireAdmin(actor);
+        else if (route.scope === "org_admin" && org) requireOrgAdmin(actor, org);
+        else if (org) requireMember(actor, org);
         const result = await route.handler({
           actor,
           params: req.params as Params,
