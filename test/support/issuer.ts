@@ -9,19 +9,21 @@ import { buildIssuerApp } from "../../src/server/issuer-app.js";
 import { type Database, openDatabase } from "../../src/store/database.js";
 
 /** An issuer app on an in-memory store with a manual clock, driven through fastify's inject (real HTTP semantics, no socket). */
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of JSON answers.
+export type Json = any;
+
 export interface TestIssuer {
   readonly app: FastifyInstance;
   readonly service: IssuerService;
   readonly database: Database;
   readonly clock: Clock & { advance(ms: number): void };
   readonly adminKey: string;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of JSON answers.
   call(
     method: string,
     url: string,
     key?: string,
     body?: unknown,
-  ): Promise<{ status: number; json: any; type: string }>;
+  ): Promise<{ status: number; json: Json; type: string }>;
   /** Every row of every issuer table, for "nothing stored changed" assertions. */
   snapshot(): Promise<string>;
   close(): Promise<void>;
