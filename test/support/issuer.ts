@@ -16,7 +16,7 @@ export interface TestIssuer {
   readonly app: FastifyInstance;
   readonly service: IssuerService;
   readonly database: Database;
-  readonly clock: Clock & { advance(ms: number): void };
+  readonly clock: Clock & { advance(ms: number): void; set(ms: number): void };
   readonly adminKey: string;
   call(
     method: string,
