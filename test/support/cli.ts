@@ -43,6 +43,8 @@ export function runCommand(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A child that exits without reading its input must not fail the run with EPIPE.
+    child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");
   });
 }

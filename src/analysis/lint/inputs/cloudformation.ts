@@ -1,0 +1,143 @@
+import { type CollectionTag, parseDocument, type ScalarTag, type YAMLMap, type YAMLSeq } from "yaml";
+import { isRecord, LintInputError, type TrustPolicySource } from "./types.js";
+
+/**
+ * CloudFormation templates, JSON or YAML. Every `AWS::IAM::Role` with an `AssumeRolePolicyDocument` is a
+ * trust policy. Intrinsic functions inside the document (`!Sub`, `!Ref`, `!GetAtt`, `Fn::Join`, …) are
+ * folded into strings so the policy engine sees plain values: a `Ref` to a template parameter becomes its
+ * Default when it has one, anything unresolvable becomes a `${…}` placeholder (which keeps, for example,
+ * the provider host of `arn:aws:iam::${AWS::AccountId}:oidc-provider/token.actions…`).
+ */
+export function isCloudFormationDocument(doc: Record<string, unknown>): boolean {
+  if ("AWSTemplateFormatVersion" in doc) return true;
+  return (
+    isRecord(doc.Resources) &&
+    Object.values(doc.Resources).some((r) => isRecord(r) && typeof r.Type === "string")
+  );
+}
+
+const INTRINSICS = [
+  "Base64",
+  "Cidr",
+  "FindInMap",
+  "GetAZs",
+  "ImportValue",
+  "Join",
+  "Select",
+  "Split",
+  "Sub",
+  "Transform",
+  "And",
+  "Equals",
+  "If",
+  "Not",
+  "Or",
+  "Length",
+  "ToJsonString",
+];
+
+/** YAML short-form tags (`!Sub`, `!Ref`, …) as the long form they abbreviate. Each tag may carry a
+ * scalar, a sequence or a mapping, so each gets three definitions. */
+function cloudFormationTags(): (ScalarTag | CollectionTag)[] {
+  const tags: (ScalarTag | CollectionTag)[] = [];
+  const define = (tag: string, wrap: (value: unknown) => unknown) => {
+    tags.push({ tag, resolve: (str: string) => wrap(str) } as ScalarTag);
+    tags.push({
+      tag,
+      collection: "seq",
+      resolve: (seq: unknown) => wrap((seq as YAMLSeq).toJSON()),
+    } as CollectionTag);
+    tags.push({
+      tag,
+      collection: "map",
+      resolve: (map: unknown) => wrap((map as YAMLMap).toJSON()),
+    } as CollectionTag);
+  };
+  define("!Ref", (v) => ({ Ref: v }));
+  define("!Condition", (v) => ({ Condition: v }));
+  define("!GetAtt", (v) => ({ "Fn::GetAtt": typeof v === "string" ? v.split(".") : v }));
+  for (const name of INTRINSICS) define(`!${name}`, (v) => ({ [`Fn::${name}`]: v }));
+  return tags;
+}
+
+export function parseCloudFormationYaml(file: string, text: string): unknown {
+  const doc = parseDocument(text, { customTags: cloudFormationTags(), uniqueKeys: false });
+  const error = doc.errors[0];
+  if (error) throw new LintInputError(`${file}: not valid YAML: ${error.message.split("\n")[0]}`);
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+export function readCloudFormation(file: string, template: Record<string, unknown>): TrustPolicySource[] {
+  const resources = isRecord(template.Resources) ? template.Resources : {};
+  const parameters = isRecord(template.Parameters) ? template.Parameters : {};
+  const found: TrustPolicySource[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (!isRecord(resource) || resource.Type !== "AWS::IAM::Role") continue;
+    const properties = isRecord(resource.Properties) ? resource.Properties : {};
+    const document = properties.AssumeRolePolicyDocument;
+    if (document === undefined) continue;
+    const max = Number(fold(properties.MaxSessionDuration, parameters));
+    found.push({
+      file,
+      location: logicalId,
+      policy: fold(document, parameters) as object,
+      ...(Number.isInteger(max) ? { maxSessionDuration: max } : {}),
+    });
+  }
+  return found;
+}
+
+/** Replace intrinsic-function objects by strings, recursively. */
+function fold(value: unknown, parameters: Record<string, unknown>): unknown {
+  if (Array.isArray(value)) return value.map((v) => fold(v, parameters));
+  if (!isRecord(value)) return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1) {
+    const key = keys[0]!;
+    const arg = value[key];
+    if (key === "Ref") return ref(String(arg), parameters);
+    if (key === "Fn::GetAtt") return `\${${Array.isArray(arg) ? arg.join(".") : String(arg)}}`;
+    if (key === "Fn::Sub") return sub(arg, parameters);
+    if (key === "Fn::Join" && Array.isArray(arg) && Array.isArray(arg[1])) {
+      return (arg[1] as unknown[]).map((part) => String(fold(part, parameters))).join(String(arg[0]));
+    }
+    if (key.startsWith("Fn::")) return `\${${key}}`;
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fold(v, parameters)]));
+}
+
+/** Pseudo parameters as stand-in values that keep ARNs well-formed (the account is a placeholder). */
+const PSEUDO_PARAMETERS: Record<string, string> = {
+  "AWS::AccountId": "000000000000",
+  "AWS::Partition": "aws",
+  "AWS::URLSuffix": "amazonaws.com",
+  "AWS::Region": "us-east-1",
+};
+
+function ref(name: string, parameters: Record<string, unknown>): string {
+  const pseudo = PSEUDO_PARAMETERS[name];
+  if (pseudo !== undefined) return pseudo;
+  const parameter = parameters[name];
+  if (
+    isRecord(parameter) &&
+    (typeof parameter.Default === "string" || typeof parameter.Default === "number")
+  ) {
+    return String(parameter.Default);
+  }
+  return `\${${name}}`;
+}
+
+function sub(arg: unknown, parameters: Record<string, unknown>): string {
+  const [template, vars] = Array.isArray(arg)
+    ? [String(arg[0]), isRecord(arg[1]) ? arg[1] : {}]
+    : [String(arg), {}];
+  // `${Name}` is a variable, `${!Literal}` is an escaped literal `${Literal}`.
+  return template.replace(/\$\{(!?)([^}]*)\}/g, (whole, bang: string, name: string) => {
+    if (bang) return `\${${name}}`;
+    if (name in vars) return String(fold((vars as Record<string, unknown>)[name], parameters));
+    const pseudo = PSEUDO_PARAMETERS[name];
+    if (pseudo !== undefined) return pseudo;
+    if (name.startsWith("AWS::") || name.includes(".")) return whole;
+    return ref(name, parameters);
+  });
+}

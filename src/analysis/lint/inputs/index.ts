@@ -1,0 +1,97 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { extname, join } from "node:path";
+import { isCloudFormationDocument, parseCloudFormationYaml, readCloudFormation } from "./cloudformation.js";
+import { isIamRoleDocument, readIamRoles } from "./iam-role.js";
+import { isTerraformShowDocument, readTerraformShow } from "./terraform-plan.js";
+import { isRecord, LintInputError, type TrustPolicySource } from "./types.js";
+
+export { LintInputError, type TrustPolicySource } from "./types.js";
+
+const JSON_EXTENSIONS = new Set([".json"]);
+const YAML_EXTENSIONS = new Set([".yaml", ".yml", ".template"]);
+/** Directories never worth descending into. */
+const SKIPPED_DIRECTORIES = new Set(["node_modules", ".git", ".terraform", "dist"]);
+
+/**
+ * Every trust policy in the given paths. A file named explicitly must hold at least one recognisable
+ * document (a policy, get-role/list-roles output, a Terraform show document or a CloudFormation template),
+ * else it is bad input. Inside a directory, files that are none of these (package.json, tfvars…) are
+ * skipped, so `keyless lint .` works on a repository.
+ */
+export function readTrustPolicies(paths: readonly string[]): TrustPolicySource[] {
+  if (paths.length === 0) throw new LintInputError("no input: give one or more files or directories");
+  const found: TrustPolicySource[] = [];
+  for (const path of paths) {
+    let stat: ReturnType<typeof statSync>;
+    try {
+      stat = statSync(path);
+    } catch {
+      throw new LintInputError(`${path}: no such file or directory`);
+    }
+    if (stat.isDirectory()) {
+      for (const file of walk(path)) found.push(...readFile(file, { strict: false }));
+    } else {
+      found.push(...readFile(path, { strict: true }));
+    }
+  }
+  return found;
+}
+
+function* walk(directory: string): Generator<string> {
+  const entries = readdirSync(directory, { withFileTypes: true }).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  );
+  for (const entry of entries) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) {
+      if (!SKIPPED_DIRECTORIES.has(entry.name) && !entry.name.startsWith(".")) yield* walk(path);
+    } else if (entry.isFile()) {
+      const ext = extname(entry.name).toLowerCase();
+      if (JSON_EXTENSIONS.has(ext) || YAML_EXTENSIONS.has(ext)) yield path;
+    }
+  }
+}
+
+/** One file: its documents, by content rather than by name (a plan is just `plan.json`). */
+export function readFile(file: string, options: { strict: boolean }): TrustPolicySource[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new LintInputError(
+      `${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  return readText(file, text, options);
+}
+
+export function readText(file: string, text: string, options: { strict: boolean }): TrustPolicySource[] {
+  const isYaml = YAML_EXTENSIONS.has(extname(file).toLowerCase());
+  let doc: unknown;
+  if (isYaml) {
+    try {
+      doc = parseCloudFormationYaml(file, text);
+    } catch (error) {
+      if (!options.strict) return [];
+      throw error;
+    }
+  } else {
+    try {
+      doc = JSON.parse(text);
+    } catch (error) {
+      if (!options.strict) return [];
+      throw new LintInputError(`${file}: not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  if (isRecord(doc)) {
+    // JSON text is kept as text so the engine sees duplicate members (OIDC-203); YAML is already an object.
+    if ("Statement" in doc) return [{ file, location: "policy", policy: isYaml ? doc : text }];
+    if (isIamRoleDocument(doc)) return readIamRoles(file, doc);
+    if (isTerraformShowDocument(doc)) return readTerraformShow(file, doc);
+    if (isCloudFormationDocument(doc)) return readCloudFormation(file, doc);
+  }
+  if (!options.strict) return [];
+  throw new LintInputError(
+    `${file}: not a trust policy, \`aws iam get-role\` output, \`terraform show -json\` output or CloudFormation template`,
+  );
+}

@@ -1,0 +1,23 @@
+/** One trust policy found in an input, with where it came from (for findings and suppressions). */
+export interface TrustPolicySource {
+  /** The file as the user named it (relative paths stay relative), or `emulator:<url>`. */
+  readonly file: string;
+  /** What holds the policy inside the file: a role name, a resource address, a logical id, or `policy`. */
+  readonly location: string;
+  /** The policy document: JSON text, or the already-parsed object (Terraform, CloudFormation, get-role). */
+  readonly policy: string | object;
+  /** The role's MaxSessionDuration, when the input says it (get-role, Terraform, CloudFormation). */
+  readonly maxSessionDuration?: number;
+}
+
+/** Bad input: the CLI prints the message on one line and exits 2. */
+export class LintInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LintInputError";
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

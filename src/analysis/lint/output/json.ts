@@ -1,0 +1,23 @@
+import type { Report } from "./report.js";
+
+/** `{"findings": [{"rule","severity","message","file","statement",…}], "suppressed": […]}`; `statement` is
+ * the statement's index in the policy (null for the whole policy). */
+export function formatJson(report: Report): string {
+  const finding = (f: Report["findings"][number]) => ({
+    rule: f.rule,
+    severity: f.severity,
+    message: f.message,
+    file: f.file,
+    statement: f.statement ?? null,
+    location: f.location,
+    sid: f.sid ?? null,
+  });
+  return `${JSON.stringify(
+    {
+      findings: report.findings.map(finding),
+      suppressed: report.suppressed.map((s) => ({ ...finding(s.finding), reason: s.reason })),
+    },
+    null,
+    2,
+  )}\n`;
+}

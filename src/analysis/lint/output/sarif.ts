@@ -1,0 +1,80 @@
+import type { Finding, Severity } from "../findings.js";
+import { RULES } from "../rules/catalogue.js";
+import type { Report } from "./report.js";
+
+/**
+ * SARIF 2.1.0 for code scanning. Severity maps to `level` (critical/high → error, medium → warning,
+ * low/info → note) and to GitHub's `security-severity` score. Suppressed findings stay in the log with a
+ * `suppressions` entry carrying the reason, as SARIF intends.
+ */
+const LEVEL: Record<Severity, "error" | "warning" | "note"> = {
+  critical: "error",
+  high: "error",
+  medium: "warning",
+  low: "note",
+  info: "note",
+};
+const SCORE: Record<Severity, string> = {
+  critical: "9.5",
+  high: "8.0",
+  medium: "5.5",
+  low: "3.0",
+  info: "0.0",
+};
+
+export function formatSarif(report: Report, version: string): string {
+  const index = new Map(RULES.map((r, i) => [r.id, i]));
+  const result = (f: Finding, reason?: string) => ({
+    ruleId: f.rule,
+    ruleIndex: index.get(f.rule) ?? 0,
+    level: LEVEL[f.severity],
+    message: { text: f.message },
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: f.file.replaceAll("\\", "/") },
+          region: { startLine: 1 },
+        },
+        logicalLocations: [
+          {
+            fullyQualifiedName: `${f.location}/Statement[${f.statement ?? "*"}]`,
+            kind: "member",
+          },
+        ],
+      },
+    ],
+    properties: { severity: f.severity, "security-severity": SCORE[f.severity] },
+    ...(reason ? { suppressions: [{ kind: "external", justification: reason }] } : {}),
+  });
+  const log = {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "keyless",
+            version,
+            rules: RULES.map((r) => ({
+              id: r.id,
+              name: r.title.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) =>
+                c ? c.toUpperCase() : "",
+              ),
+              shortDescription: { text: r.title },
+              help: {
+                text: `${r.title}. Bad and fixed examples: docs/rules/${r.id}.md in the keyless package.`,
+              },
+              defaultConfiguration: { level: LEVEL[r.severity] },
+              properties: { tags: ["security", "iam", "oidc"], "security-severity": SCORE[r.severity] },
+            })),
+          },
+        },
+        results: [
+          ...report.findings.map((f) => result(f)),
+          ...report.suppressed.map((s) => result(s.finding, s.reason)),
+        ],
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}

@@ -1,0 +1,38 @@
+import type { Finding } from "../findings.js";
+import type { Report } from "./report.js";
+
+/** Text for people: grouped by file, then by role/resource and statement, worst first within a group. */
+export function formatText(report: Report): string {
+  const lines: string[] = [];
+  const byFile = groupBy(report.findings, (f) => f.file);
+  for (const [file, findings] of byFile) {
+    lines.push(file);
+    const byStatement = groupBy(findings, (f) => `${f.location}\u0000${f.statement ?? ""}`);
+    for (const group of byStatement.values()) {
+      const first = group[0]!;
+      const statement =
+        first.statement === undefined
+          ? "(whole policy)"
+          : `Statement[${first.statement}]${first.sid ? ` (Sid "${first.sid}")` : ""}`;
+      lines.push(`  ${first.location} · ${statement}`);
+      for (const f of group) lines.push(`    ${f.severity.padEnd(8)} ${f.rule}  ${f.message}`);
+    }
+    lines.push("");
+  }
+  const counts = new Map<string, number>();
+  for (const f of report.findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
+  const summary = ["critical", "high", "medium", "low", "info"]
+    .filter((s) => counts.has(s))
+    .map((s) => `${counts.get(s)} ${s}`)
+    .join(", ");
+  lines.push(
+    `${report.policies} trust ${report.policies === 1 ? "policy" : "policies"}, ${report.findings.length} ${report.findings.length === 1 ? "finding" : "findings"}${summary ? ` (${summary})` : ""}${report.suppressed.length ? `, ${report.suppressed.length} suppressed` : ""}`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) map.set(key(item), [...(map.get(key(item)) ?? []), item]);
+  return map;
+}

@@ -1,0 +1,138 @@
+import type { Command } from "commander";
+import { renderExplanation } from "../../analysis/explain/render.js";
+import {
+  ExplainInputError,
+  explainAssumeRole,
+  explainAssumeRoleWithWebIdentity,
+} from "../../analysis/explain/report.js";
+import { PolicyError, parsePolicy } from "../../core/policy/index.js";
+import { decodeToken, TokenDecodeError } from "../../core/token/decode.js";
+import { CliError, EXIT } from "../errors.js";
+import { readInput, readJsonObject } from "../input.js";
+
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+
+export function register(program: Command): void {
+  program
+    .command("explain")
+    .summary("say which statement and condition let a token in, or kept it out")
+    .description(
+      "Evaluate a role's trust policy for sts:AssumeRoleWithWebIdentity with a token's claims, exactly as STS\n" +
+        "builds the request (aud from azp, session tags, sts:TagSession), and print the decision with every\n" +
+        "statement and condition: the token's value, the policy's value, and the outcome.\n" +
+        "With --caller instead of a token, explain sts:AssumeRole by a role session (role chaining).\n" +
+        "Exit status: 0 allow, 1 deny, 2 bad input.",
+    )
+    .requiredOption("--policy <file>", "the role's trust policy (JSON; - for standard input)")
+    .option("--token <file>", "a JWT (decoded without verifying its signature; - for standard input)")
+    .option("--claims <file>", "the token's claims as a JSON object, instead of --token")
+    .option(
+      "--caller <arn>",
+      "explain sts:AssumeRole by this principal (e.g. arn:aws:sts::111111111111:assumed-role/Tooling/ci)",
+    )
+    .option("--role-arn <arn>", "with --caller: the role being assumed (tells a cross-account call)")
+    .option("--context <key=value>", "with --caller: an extra request-context key (repeatable)", collect, [])
+    .option("--provider-url <url>", "the IAM OIDC provider's URL (default: the token's iss)")
+    .option(
+      "--account <id>",
+      "the account holding the provider (default: from the policy's Federated principal)",
+    )
+    .option("--session-name <name>", "the RoleSessionName the job would send", "keyless-explain")
+    .option("--json", 'print a machine-readable report whose top level has "decision"')
+    .addHelpText(
+      "after",
+      `
+Examples:
+  keyless explain --policy trust.json --token web-identity-token.txt
+  keyless explain --policy trust.json --claims claims.json --provider-url https://login.app.env0.com/
+  keyless explain --policy trust.json --token token.jwt --json | jq .decision
+  keyless explain --policy workload-trust.json --caller arn:aws:sts::111111111111:assumed-role/Tooling/ci`,
+    )
+    .action((options: ExplainOptions) => {
+      const report = explain(options);
+      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderExplanation(report));
+      process.exitCode = report.decision === "allow" ? EXIT.ok : EXIT.negative;
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+interface ExplainOptions {
+  policy: string;
+  caller?: string;
+  roleArn?: string;
+  context: string[];
+  token?: string;
+  claims?: string;
+  providerUrl?: string;
+  account?: string;
+  sessionName: string;
+  json?: boolean;
+}
+
+function explain(options: ExplainOptions) {
+  const sources = [options.token, options.claims, options.caller].filter((s) => s !== undefined).length;
+  if (sources !== 1) throw new CliError("give exactly one of --token FILE, --claims FILE or --caller ARN");
+  if (!SESSION_NAME.test(options.sessionName)) {
+    throw new CliError(
+      `--session-name "${options.sessionName}" is not valid: 2 to 64 characters of letters, digits and +=,.@_-`,
+    );
+  }
+  if (options.account !== undefined && !/^\d{12}$/.test(options.account))
+    throw new CliError(`--account must be 12 digits, not "${options.account}"`);
+  let policy: ReturnType<typeof parsePolicy>;
+  try {
+    policy = parsePolicy(readInput(options.policy, "policy"), { kind: "trust" });
+  } catch (error) {
+    if (error instanceof PolicyError)
+      throw new CliError(`policy ${options.policy} is malformed: ${error.message}`);
+    throw error;
+  }
+  if (options.caller !== undefined) return explainCaller(options, policy);
+  let claims: Record<string, unknown>;
+  if (options.token !== undefined) {
+    try {
+      claims = decodeToken(readInput(options.token, "token")).claims;
+    } catch (error) {
+      if (error instanceof TokenDecodeError) throw new CliError(`token ${options.token} is ${error.message}`);
+      throw error;
+    }
+  } else claims = readJsonObject(options.claims!, "claims");
+  try {
+    return explainAssumeRoleWithWebIdentity({
+      policy,
+      claims,
+      providerUrl: options.providerUrl,
+      account: options.account,
+      sessionName: options.sessionName,
+      now: Date.now(),
+    });
+  } catch (error) {
+    if (error instanceof ExplainInputError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function explainCaller(options: ExplainOptions, policy: ReturnType<typeof parsePolicy>) {
+  const context: Record<string, string> = {};
+  for (const pair of options.context) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new CliError(`--context "${pair}" must be KEY=VALUE, e.g. aws:PrincipalTag/team=red`);
+    context[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  try {
+    return explainAssumeRole({
+      policy,
+      callerArn: options.caller!,
+      targetRoleArn: options.roleArn,
+      sessionName: options.sessionName,
+      context,
+      now: Date.now(),
+    });
+  } catch (error) {
+    if (error instanceof ExplainInputError) throw new CliError(error.message);
+    throw error;
+  }
+}

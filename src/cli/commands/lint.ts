@@ -1,0 +1,129 @@
+import { existsSync } from "node:fs";
+import type { Command } from "commander";
+import { type Finding, isSeverity, type Severity, severityRank } from "../../analysis/lint/findings.js";
+import { LintInputError, readTrustPolicies } from "../../analysis/lint/inputs/index.js";
+import { lintSource } from "../../analysis/lint/lint.js";
+import { formatJson } from "../../analysis/lint/output/json.js";
+import type { Report } from "../../analysis/lint/output/report.js";
+import { formatSarif } from "../../analysis/lint/output/sarif.js";
+import { formatText } from "../../analysis/lint/output/text.js";
+import { isPlatformId, PLATFORM_IDS, type PlatformId } from "../../analysis/lint/platform.js";
+import { readSuppressions, type Suppression, suppressionFor } from "../../analysis/lint/suppressions.js";
+import { CliError, EXIT } from "../errors.js";
+
+interface LintFlags {
+  format: string;
+  failOn: string;
+  platform: string[];
+  suppressions?: string;
+  durationSeconds?: string;
+  emulator?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command("lint")
+    .description(
+      "find trust policies that let the wrong party in (or keep the right one out), on every CI platform",
+    )
+    .argument(
+      "[paths...]",
+      "policy JSON, `aws iam get-role` output, `terraform show -json` output, CloudFormation templates, or directories of them",
+    )
+    .option("--format <format>", "text, json or sarif", "text")
+    .option(
+      "--fail-on <severity>",
+      "exit 1 when a finding is at or above: critical, high, medium, low, info",
+      "high",
+    )
+    .option(
+      "--platform <platform>",
+      `platform for providers on custom hosts: ${PLATFORM_IDS.join(", ")}; or HOST=PLATFORM for one host (repeatable)`,
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      "--suppressions <file>",
+      "suppressions file (default: .keyless-lint.json in the current directory, if any)",
+    )
+    .option("--duration-seconds <n>", "the DurationSeconds your pipeline requests (checks OIDC-107)")
+    .option("--emulator <url>", "lint the roles of a running keyless emulator (not available yet)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  keyless lint trust.json
+  keyless lint --format sarif infra/ > keyless.sarif
+  terraform show -json plan.out > plan.json && keyless lint plan.json --fail-on medium
+  keyless lint --platform ci.example.com=gitlab roles/`,
+    )
+    .action((paths: string[], flags: LintFlags) => {
+      const output = run(paths, flags);
+      process.stdout.write(output.text);
+      if (output.failed) process.exitCode = EXIT.negative;
+    });
+}
+
+function run(paths: string[], flags: LintFlags): { text: string; failed: boolean } {
+  if (!["text", "json", "sarif"].includes(flags.format))
+    throw new CliError(`--format must be text, json or sarif, not "${flags.format}"`);
+  if (!isSeverity(flags.failOn))
+    throw new CliError(`--fail-on must be critical, high, medium, low or info, not "${flags.failOn}"`);
+  if (flags.emulator !== undefined) {
+    throw new CliError(
+      "--emulator is not available yet: the emulator has not landed; export roles with `aws iam get-role` and lint the files",
+    );
+  }
+  const failOn: Severity = flags.failOn;
+  const platforms = parsePlatforms(flags.platform);
+  let durationSeconds: number | undefined;
+  if (flags.durationSeconds !== undefined) {
+    durationSeconds = Number(flags.durationSeconds);
+    if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
+      throw new CliError("--duration-seconds must be an integer from 900 to 43200");
+    }
+  }
+  try {
+    const suppressionsPath =
+      flags.suppressions ?? (existsSync(".keyless-lint.json") ? ".keyless-lint.json" : undefined);
+    const suppressions: Suppression[] = suppressionsPath ? readSuppressions(suppressionsPath) : [];
+    const sources = readTrustPolicies(paths);
+    const findings: Finding[] = [];
+    const suppressed: Report["suppressed"][number][] = [];
+    for (const source of sources) {
+      for (const finding of lintSource(source, { platforms, durationSeconds })) {
+        const s = suppressionFor(finding, suppressions);
+        if (s) suppressed.push({ finding, reason: s.reason });
+        else findings.push(finding);
+      }
+    }
+    const report: Report = { findings, suppressed, policies: sources.length };
+    const text =
+      flags.format === "json"
+        ? formatJson(report)
+        : flags.format === "sarif"
+          ? formatSarif(report, process.env.npm_package_version ?? "0.1.0")
+          : formatText(report);
+    return { text, failed: findings.some((f) => severityRank(f.severity) >= severityRank(failOn)) };
+  } catch (error) {
+    if (error instanceof LintInputError) throw new CliError(error.message, EXIT.usage);
+    throw error;
+  }
+}
+
+function parsePlatforms(values: readonly string[]): {
+  fallback?: PlatformId;
+  byHost: Map<string, PlatformId>;
+} {
+  const byHost = new Map<string, PlatformId>();
+  let fallback: PlatformId | undefined;
+  for (const value of values) {
+    const eq = value.lastIndexOf("=");
+    const id = eq < 0 ? value : value.slice(eq + 1);
+    if (!isPlatformId(id))
+      throw new CliError(`--platform: unknown platform "${id}"; use one of ${PLATFORM_IDS.join(", ")}`);
+    if (eq < 0) fallback = id;
+    else byHost.set(value.slice(0, eq).replace(/^https:\/\//, ""), id);
+  }
+  return fallback ? { fallback, byHost } : { byHost };
+}

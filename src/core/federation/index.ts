@@ -1,0 +1,4 @@
+/** Web-identity federation rules: provider URL ↔ ARN ↔ key prefix, claims → request context, session tags. */
+export * from "./provider.js";
+export * from "./session-tags.js";
+export * from "./web-identity.js";

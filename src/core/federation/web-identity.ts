@@ -1,0 +1,195 @@
+import {
+  decide,
+  type Evaluation,
+  evaluate,
+  type Policy,
+  type RequestContext,
+  type RequestPrincipal,
+} from "../policy/index.js";
+import { parseProviderArn, providerArn, providerKey } from "./provider.js";
+import { hasTagsClaim, type SessionTags, sessionTagsFromClaims, type TagError } from "./session-tags.js";
+
+/**
+ * The request STS evaluates for `AssumeRoleWithWebIdentity` (aws-identity-plane.md §6.2–6.3): the
+ * principal is the IAM provider that matched `iss`, and the context holds the provider's keys
+ * (`<P>:aud`, `:sub`, …), the session name, tags and global keys. Custom claims are NOT keys: a
+ * condition on `<P>:repository` sees an absent key (except the 2026 provider-specific keys below).
+ */
+export const SOURCE_IDENTITY_CLAIM = "https://aws.amazon.com/source_identity";
+export const ROLES_CLAIM = "https://aws.amazon.com/roles";
+
+/**
+ * Provider-specific claim keys that STS adds for some issuers since 2026-01 (trust policy only).
+ * The key spellings come from third-party summaries of AWS's announcement; GitHub's and Google's are
+ * the best attested. Other issuers get the default keys only.
+ */
+export const PROVIDER_SPECIFIC_CLAIMS: Readonly<Record<string, readonly string[]>> = {
+  "token.actions.githubusercontent.com": [
+    "actor",
+    "actor_id",
+    "job_workflow_ref",
+    "repository",
+    "repository_id",
+    "repository_owner_id",
+    "workflow",
+    "ref",
+    "environment",
+    "enterprise_id",
+  ],
+  "accounts.google.com": ["organization_number"],
+  "gitlab.com": ["namespace_id", "project_id", "ref_protected", "pipeline_source"],
+};
+
+export interface WebIdentityInput {
+  /** The token's payload (decoded JSON). */
+  readonly claims: Readonly<Record<string, unknown>>;
+  /** The IAM provider's ARN; derived from the provider URL and `account` when not given. */
+  readonly providerArn?: string;
+  /** The provider URL (= the token's `iss` when they match); derived from providerArn when not given. */
+  readonly providerUrl?: string;
+  readonly account?: string;
+  readonly roleArn?: string;
+  readonly roleSessionName: string;
+  /** Milliseconds since the epoch: aws:CurrentTime, aws:EpochTime. */
+  readonly now: number;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+  readonly region?: string;
+  readonly secureTransport?: boolean;
+}
+
+export interface WebIdentityRequest {
+  readonly principal: RequestPrincipal & { type: "Federated" };
+  /** The provider key, e.g. `login.app.env0.com/`. */
+  readonly providerKey: string;
+  /** Every action the trust policy must allow: AssumeRoleWithWebIdentity, plus TagSession when the
+   * token carries tags, plus SetSourceIdentity when it carries a source identity. */
+  readonly actions: readonly string[];
+  readonly context: RequestContext;
+  /** What `<P>:aud` holds: `azp` when present, else the single `aud`. */
+  readonly audience: string | undefined;
+  readonly tags: SessionTags | undefined;
+  readonly sourceIdentity: string | undefined;
+}
+
+export type WebIdentityResult =
+  | { ok: true; request: WebIdentityRequest }
+  | { ok: false; error: TagError | { code: "InvalidInput"; message: string } };
+
+const asString = (v: unknown): string | undefined =>
+  typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined;
+const asStrings = (v: unknown): string[] | undefined =>
+  Array.isArray(v)
+    ? v.map(asString).filter((s): s is string => s !== undefined)
+    : asString(v) !== undefined
+      ? [asString(v)!]
+      : undefined;
+
+export function webIdentityRequest(input: WebIdentityInput): WebIdentityResult {
+  const arnParts = input.providerArn ? parseProviderArn(input.providerArn) : undefined;
+  if (input.providerArn && !arnParts)
+    return {
+      ok: false,
+      error: { code: "InvalidInput", message: `${input.providerArn} is not an OIDC provider ARN` },
+    };
+  const url = input.providerUrl ?? arnParts?.url;
+  const key = url === undefined ? undefined : providerKey(url);
+  if (url === undefined || key === undefined) {
+    return {
+      ok: false,
+      error: { code: "InvalidInput", message: `provider URL ${url ?? "(none)"} must start with https://` },
+    };
+  }
+  const account = arnParts?.account ?? input.account ?? "123456789012";
+  const arn = input.providerArn ?? providerArn(account, url)!;
+
+  const { claims } = input;
+  const tagsResult = sessionTagsFromClaims(claims);
+  if (!tagsResult.ok) return { ok: false, error: tagsResult.error };
+  const tags = tagsResult.tags;
+  const sourceIdentity = asString(claims[SOURCE_IDENTITY_CLAIM]);
+
+  const aud = asStrings(claims.aud) ?? [];
+  const azp = asString(claims.azp);
+  const audience = azp ?? (aud.length === 1 ? aud[0] : undefined);
+  const context = new Map<string, readonly string[]>();
+  const set = (name: string, values: readonly string[] | string | undefined) => {
+    if (values === undefined) return;
+    context.set(name.toLowerCase(), typeof values === "string" ? [values] : values);
+  };
+  set(`${key}:aud`, azp !== undefined ? [azp] : aud);
+  set(`${key}:oaud`, aud);
+  set(`${key}:azp`, azp);
+  set(`${key}:sub`, asString(claims.sub));
+  set(`${key}:amr`, asStrings(claims.amr));
+  set(`${key}:email`, asString(claims.email));
+  const host = key.replace(/\/+$/, "");
+  for (const claim of PROVIDER_SPECIFIC_CLAIMS[host] ?? []) set(`${key}:${claim}`, asString(claims[claim]));
+
+  set("sts:RoleSessionName", input.roleSessionName);
+  set("sts:SourceIdentity", sourceIdentity);
+  if (tags) {
+    for (const { key: tagKey, value } of tags.tags) set(`aws:RequestTag/${tagKey}`, value);
+    set(
+      "aws:TagKeys",
+      tags.tags.map((t) => t.key),
+    );
+    set("sts:TransitiveTagKeys", tags.transitiveKeys);
+  }
+  if (claims[ROLES_CLAIM] !== undefined && claims[ROLES_CLAIM] !== null && input.roleArn) {
+    const roles = asStrings(claims[ROLES_CLAIM])?.flatMap((r) => r.split(";").map((s) => s.trim())) ?? [];
+    set("sts:RoleAuthorizedByIdp", String(roles.includes(input.roleArn)));
+  }
+  set("aws:FederatedProvider", arn);
+  set("aws:PrincipalAccount", account);
+  set("aws:PrincipalType", "User");
+  set("aws:userid", arn);
+  set("aws:CurrentTime", new Date(input.now).toISOString().replace(/\.\d{3}Z$/, "Z"));
+  set("aws:EpochTime", String(Math.floor(input.now / 1000)));
+  set("aws:SecureTransport", input.secureTransport === undefined ? undefined : String(input.secureTransport));
+  set("aws:SourceIp", input.sourceIp);
+  set("aws:UserAgent", input.userAgent);
+  set("aws:RequestedRegion", input.region);
+
+  const actions = ["sts:AssumeRoleWithWebIdentity"];
+  if (hasTagsClaim(claims)) actions.push("sts:TagSession");
+  if (sourceIdentity !== undefined) actions.push("sts:SetSourceIdentity");
+  return {
+    ok: true,
+    request: {
+      principal: { type: "Federated", id: arn },
+      providerKey: key,
+      actions,
+      context,
+      audience,
+      tags,
+      sourceIdentity,
+    },
+  };
+}
+
+/** One action's evaluation within a web-identity authorization. */
+export interface ActionEvaluation {
+  readonly action: string;
+  readonly evaluation: Evaluation;
+}
+
+/** Whether the trust policy allows every required action, with the trace of each (for explain). */
+export function explainWebIdentity(
+  policy: Policy,
+  request: WebIdentityRequest,
+): { decision: "allow" | "deny"; actions: ActionEvaluation[] } {
+  const actions = request.actions.map((action) => ({
+    action,
+    evaluation: evaluate(policy, { principal: request.principal, action, context: request.context }),
+  }));
+  return { decision: actions.every((a) => a.evaluation.decision === "allow") ? "allow" : "deny", actions };
+}
+
+/** The fast path for the emulator: allow only if every required action is allowed. */
+export function authorizeWebIdentity(policy: Policy, request: WebIdentityRequest): boolean {
+  return request.actions.every(
+    (action) =>
+      decide(policy, { principal: request.principal, action, context: request.context }) === "allow",
+  );
+}

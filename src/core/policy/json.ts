@@ -1,0 +1,121 @@
+import { IAM_MESSAGES, PolicyError } from "./errors.js";
+
+/**
+ * A strict JSON reader for policy documents. Hand-written because JSON.parse silently keeps the last of
+ * two members with the same name (a policy with two "Condition" blocks would lose one without a word)
+ * and reports positions as offsets only; here both become a MalformedPolicyDocument saying where.
+ * Objects come back as plain records in member order.
+ */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export function parseJsonStrict(text: string): Json {
+  let i = 0;
+  const fail = (what: string, at = i): never => {
+    const before = text.slice(0, at);
+    const line = before.split("\n").length;
+    const column = at - before.lastIndexOf("\n");
+    throw new PolicyError(IAM_MESSAGES.invalidJson, `${what} at line ${line}, column ${column}`);
+  };
+  const ws = () => {
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      else break;
+    }
+  };
+  const skip = <T>(n: number, result: T): T => {
+    i += n;
+    return result;
+  };
+  const describe = (at: number) =>
+    at >= text.length ? "unexpected end of input" : `unexpected ${JSON.stringify(text[at])}`;
+
+  const value = (): Json => {
+    ws();
+    const c = text[i];
+    if (c === "{") return object();
+    if (c === "[") return array();
+    if (c === '"') return string();
+    if (c === "t" && text.startsWith("true", i)) return skip(4, true);
+    if (c === "f" && text.startsWith("false", i)) return skip(5, false);
+    if (c === "n" && text.startsWith("null", i)) return skip(4, null);
+    if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return number();
+    return fail(describe(i));
+  };
+  const object = (): Json => {
+    const out: { [key: string]: Json } = {};
+    const seen = new Set<string>();
+    i++;
+    ws();
+    if (text[i] === "}") return skip(1, out);
+    for (;;) {
+      ws();
+      if (text[i] !== '"') return fail(`${describe(i)}, expected a member name`);
+      const at = i;
+      const key = string();
+      if (seen.has(key))
+        throw new PolicyError(IAM_MESSAGES.syntax, `duplicate member "${key}" at ${position(text, at)}`);
+      seen.add(key);
+      ws();
+      if (text[i] !== ":") return fail(`${describe(i)}, expected ":"`);
+      i++;
+      out[key] = value();
+      ws();
+      if (text[i] === ",") {
+        i++;
+        continue;
+      }
+      if (text[i] === "}") return skip(1, out);
+      return fail(`${describe(i)}, expected "," or "}"`);
+    }
+  };
+  const array = (): Json => {
+    const out: Json[] = [];
+    i++;
+    ws();
+    if (text[i] === "]") return skip(1, out);
+    for (;;) {
+      out.push(value());
+      ws();
+      if (text[i] === ",") {
+        i++;
+        continue;
+      }
+      if (text[i] === "]") return skip(1, out);
+      return fail(`${describe(i)}, expected "," or "]"`);
+    }
+  };
+  const string = (): string => {
+    const start = i;
+    i++;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (Number.isNaN(c)) return fail("unterminated string", start);
+      if (c === 0x22) break;
+      if (c < 0x20) return fail("control character in string");
+      i += c === 0x5c ? 2 : 1;
+    }
+    i++;
+    try {
+      return JSON.parse(text.slice(start, i)) as string;
+    } catch {
+      return fail("invalid escape in string", start);
+    }
+  };
+  const number = (): number => {
+    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!match) return fail(describe(i));
+    i += match[0].length;
+    return Number(match[0]);
+  };
+
+  const result = value();
+  ws();
+  if (i < text.length) fail(`${describe(i)} after the document`);
+  return result;
+}
+
+function position(text: string, at: number): string {
+  const before = text.slice(0, at);
+  return `line ${before.split("\n").length}, column ${at - before.lastIndexOf("\n")}`;
+}
