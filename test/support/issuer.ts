@@ -4,7 +4,7 @@ import { kekFromBytes } from "../../src/issuer/kek.js";
 import { KyselyIssuerRepository } from "../../src/issuer/kysely-repository.js";
 import { IssuerService } from "../../src/issuer/service.js";
 import { type Clock, manualClock } from "../../src/lib/clock.js";
-import { cryptoIds } from "../../src/lib/ids.js";
+import { cryptoIds, type IdGenerator } from "../../src/lib/ids.js";
 import { buildIssuerApp } from "../../src/server/issuer-app.js";
 import { type Database, openDatabase } from "../../src/store/database.js";
 
@@ -30,7 +30,7 @@ export interface TestIssuer {
 }
 
 export async function testIssuer(
-  options: { algorithm?: "RS256" | "ES256"; database?: string } = {},
+  options: { algorithm?: "RS256" | "ES256"; database?: string; ids?: IdGenerator } = {},
 ): Promise<TestIssuer> {
   const clock = manualClock(Date.UTC(2026, 10, 22, 12));
   const database = await openDatabase(options.database ?? ":memory:");
@@ -38,7 +38,7 @@ export async function testIssuer(
     new KyselyIssuerRepository(database.db),
     kekFromBytes(Buffer.alloc(32, 7)),
     clock,
-    cryptoIds,
+    options.ids ?? cryptoIds,
     {
       issuerUrl: "https://id.example.com",
       publicUrl: "http://127.0.0.1:1",
@@ -96,4 +96,10 @@ export async function testIssuer(
       await database.close();
     },
   };
+}
+
+/** Ids from a queue first (to reproduce ids a seed's trust policy names), then random. */
+export function queuedIds(): IdGenerator & { queue: string[] } {
+  const queue: string[] = [];
+  return { queue, uuid: () => queue.shift() ?? cryptoIds.uuid(), bytes: (n) => cryptoIds.bytes(n) };
 }
