@@ -301,6 +301,51 @@ export class KyselyIssuerRepository implements IssuerRepository {
       .executeTakeFirst();
     return r && toRun(r);
   }
+  async getMintContext(hash: string) {
+    const r = await this.db
+      .selectFrom("issuer_runs as r")
+      .innerJoin("issuer_organizations as o", "o.id", "r.organization_id")
+      .innerJoin("issuer_projects as p", "p.id", "r.project_id")
+      .innerJoin("issuer_environments as e", "e.id", "r.environment_id")
+      .selectAll("r")
+      .select([
+        "o.name as o_name",
+        "o.settings as o_settings",
+        "o.created_at as o_created_at",
+        "p.name as p_name",
+        "p.sub_template as p_sub_template",
+        "p.created_at as p_created_at",
+        "e.name as e_name",
+        "e.created_at as e_created_at",
+      ])
+      .where("r.request_token_hash", "=", hash)
+      .executeTakeFirst();
+    if (!r) return undefined;
+    return {
+      run: toRun(r),
+      organization: toOrganization({
+        id: r.organization_id,
+        name: r.o_name,
+        settings: r.o_settings,
+        created_at: r.o_created_at,
+      }),
+      project: {
+        id: r.project_id,
+        organizationId: r.organization_id,
+        name: r.p_name,
+        subTemplate: r.p_sub_template,
+        createdAt: num(r.p_created_at),
+      },
+      environment: {
+        id: r.environment_id,
+        organizationId: r.organization_id,
+        projectId: r.project_id,
+        name: r.e_name,
+        createdAt: num(r.e_created_at),
+      },
+    };
+  }
+
   async listRuns(filter: { organizationId: string; projectId?: string; limit: number }): Promise<Run[]> {
     let q = this.db
       .selectFrom("issuer_runs")
@@ -417,19 +462,25 @@ export class KyselyIssuerRepository implements IssuerRepository {
 
   // ---- audit
   async appendAudit(e: AuditEntry): Promise<void> {
+    await this.appendAudits([e]);
+  }
+  async appendAudits(entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     await this.db
       .insertInto("issuer_audit")
-      .values({
-        id: e.id,
-        at: e.at,
-        actor: e.actor,
-        action: e.action,
-        organization_id: e.organizationId,
-        target: e.target,
-        kid: e.kid,
-        token_exp: e.tokenExp,
-        details: JSON.stringify(e.details),
-      })
+      .values(
+        entries.map((e) => ({
+          id: e.id,
+          at: e.at,
+          actor: e.actor,
+          action: e.action,
+          organization_id: e.organizationId,
+          target: e.target,
+          kid: e.kid,
+          token_exp: e.tokenExp,
+          details: JSON.stringify(e.details),
+        })),
+      )
       .execute();
   }
   async listAudit(filter: AuditFilter): Promise<AuditEntry[]> {

@@ -49,6 +49,12 @@ export interface IssuerRepository {
   createRun(run: Run, requestTokenHash: string): Promise<void>;
   getRun(id: string): Promise<Run | undefined>;
   getRunByRequestTokenHash(hash: string): Promise<Run | undefined>;
+  /** The run of a request token with its organization, project and environment, in one query (the hot path). */
+  getMintContext(
+    hash: string,
+  ): Promise<
+    { run: Run; organization: Organization; project: Project; environment: Environment } | undefined
+  >;
   listRuns(filter: { organizationId: string; projectId?: string; limit: number }): Promise<Run[]>;
   /** Moves a running run to a final status; false when it was not running. */
   completeRun(id: string, status: RunStatus, at: number): Promise<boolean>;
@@ -66,6 +72,8 @@ export interface IssuerRepository {
   retireSigningKey(kid: string, at: number): Promise<boolean>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
+  /** Several entries in one statement (group commit of mint records). */
+  appendAudits(entries: readonly AuditEntry[]): Promise<void>;
   listAudit(filter: AuditFilter): Promise<AuditEntry[]>;
   /** The latest `exp` (epoch s) of any token signed with `kid`, from the audit log; null if none. */
   maxTokenExpiry(kid: string): Promise<number | null>;

@@ -1,5 +1,6 @@
 import type { Clock } from "../lib/clock.js";
 import type { IdGenerator } from "../lib/ids.js";
+import { AuditBatcher } from "./audit-batcher.js";
 import {
   type Actor,
   actorName,
@@ -123,6 +124,7 @@ async function noDuplicates<T>(op: () => Promise<T>): Promise<T> {
  */
 export class IssuerService {
   private readonly signer: Signer;
+  private readonly mintAudit: AuditBatcher;
   private keysCache: { at: number; keys: SigningKeyRecord[] } | undefined;
   private jwksCache: { at: number; jwks: { keys: Record<string, unknown>[] } } | undefined;
 
@@ -135,6 +137,7 @@ export class IssuerService {
     private readonly kekForNewKeys: KeyEncryptionKey = kek,
   ) {
     this.signer = new Signer(kek);
+    this.mintAudit = new AuditBatcher(repo);
     if (config.keyPolicy.overlapMs < MIN_OVERLAP_MS) {
       throw new Error(`the key overlap must be at least ${MIN_OVERLAP_MS / 60000} minutes (AWS caches JWKS)`);
     }
@@ -592,9 +595,11 @@ export class IssuerService {
   ): Promise<{ value: string; token: BuiltToken; kid: string }> {
     if (!requestToken)
       throw problem("unauthorized", "a request token is required: Authorization: Bearer <token>");
-    const run = await this.repo.getRunByRequestTokenHash(hashSecret(requestToken));
-    if (!run || run.id !== runIdInUrl)
+    const found = await this.repo.getMintContext(hashSecret(requestToken));
+    if (!found || found.run.id !== runIdInUrl) {
       throw problem("unauthorized", "the request token is not valid for this URL");
+    }
+    const { run } = found;
     if (!runIsLive(run, this.clock())) {
       throw problem(
         "run-not-live",
@@ -603,14 +608,14 @@ export class IssuerService {
           : `run ${run.id} is ${run.status}; its request token is dead`,
       );
     }
-    const ctx = { ...(await this.runContext(run.organizationId, run.environmentId)), run };
+    const ctx = found;
     const jti = this.ids.uuid();
     const token = buildToken(ctx, this.tokenRequest(request), this.at(jti));
     const key = signingKey(await this.keys(), this.clock());
     if (!key)
       throw problem("no-signing-key", "no signing key is active; run `keyless keys rotate --immediate`");
     const signed = await this.signer.sign(key, token.claims);
-    await this.repo.appendAudit({
+    await this.mintAudit.append({
       id: jti,
       at: this.clock(),
       actor: `run:${run.id}`,

@@ -31,7 +31,19 @@ export interface SubjectVariable {
 }
 export type SubjectVariables = Readonly<Record<string, SubjectVariable>>;
 
+const parsed = new Map<string, SubjectTemplate>();
+
+/** Parses (and remembers: templates are few and parsed on every mint) a template. */
 export function parseTemplate(source: string, known: readonly string[]): SubjectTemplate {
+  const cacheKey = `${known.join(",")}\n${source}`;
+  const hit = parsed.get(cacheKey);
+  if (hit) return hit;
+  const template = parseTemplateUncached(source, known);
+  if (parsed.size < 1000) parsed.set(cacheKey, template);
+  return template;
+}
+
+function parseTemplateUncached(source: string, known: readonly string[]): SubjectTemplate {
   const bad = (why: string) => problem("invalid-template", `subject template "${source}": ${why}`);
   if (source.length === 0) throw bad("it is empty");
   if (source.length > MAX_TEMPLATE_LENGTH) throw bad(`it is longer than ${MAX_TEMPLATE_LENGTH} characters`);

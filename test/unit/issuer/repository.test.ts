@@ -105,6 +105,12 @@ function repositorySuite(name: string, open: () => Promise<Database | undefined>
       await repo.createRun(run, "h1");
       assert.deepEqual(await repo.getRunByRequestTokenHash("h1"), run);
       assert.equal(await repo.getRunByRequestTokenHash("nope"), undefined);
+      const ctx = await repo.getMintContext("h1");
+      assert.deepEqual(ctx?.run, run);
+      assert.deepEqual(ctx?.organization, org);
+      assert.equal(ctx?.project.name, "infra");
+      assert.equal(ctx?.environment.name, "prod");
+      assert.equal(await repo.getMintContext("nope"), undefined);
       assert.equal(await repo.completeRun("r1", "succeeded", T0 + 5), true);
       assert.equal(await repo.completeRun("r1", "failed", T0 + 6), false, "a final status is final");
       const done = await repo.getRun("r1");
@@ -170,6 +176,7 @@ function repositorySuite(name: string, open: () => Promise<Database | undefined>
         retiredAt: null,
       });
       assert.equal(await repo.maxTokenExpiry("kid1"), null);
+      await repo.appendAudits([]);
       for (const [i, exp] of [1_790_000_900, 1_790_003_600, 1_790_001_000].entries()) {
         await repo.appendAudit({
           id: `a${i}`,
