@@ -3,6 +3,7 @@
  * (e.g. `aws/iam/tables.ts`, `issuer/tables.ts`) and they are joined here, so a query anywhere is
  * type-checked against the real columns on both SQLite and PostgreSQL.
  */
+import type { IamTables } from "../aws/iam/tables.js";
 import type { IssuerTables } from "../issuer/tables.js";
 
-export type Schema = IssuerTables;
+export type Schema = IamTables & IssuerTables;

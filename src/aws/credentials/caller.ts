@@ -1,0 +1,47 @@
+/**
+ * Who signed a request. Static test credentials name an account's root; temporary credentials carry a
+ * role session (sealed in their session token, see session-token.ts).
+ */
+export interface SessionTag {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** A role session as issued by AssumeRole / AssumeRoleWithWebIdentity: everything later requests need. */
+export interface RoleSession {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly account: string;
+  readonly roleName: string;
+  readonly rolePath: string;
+  readonly roleId: string;
+  readonly sessionName: string;
+  /** Epoch seconds. */
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  readonly tags: readonly SessionTag[];
+  readonly transitiveTagKeys: readonly string[];
+  readonly sourceIdentity?: string;
+  /** The IAM OIDC provider ARN for web-identity sessions (aws:FederatedProvider). */
+  readonly federatedProvider?: string;
+}
+
+export type Caller =
+  | { readonly kind: "root"; readonly account: string }
+  | { readonly kind: "session"; readonly session: RoleSession };
+
+export const callerAccount = (c: Caller): string => (c.kind === "root" ? c.account : c.session.account);
+
+export const roleArnOf = (s: Pick<RoleSession, "account" | "rolePath" | "roleName">): string =>
+  `arn:aws:iam::${s.account}:role${s.rolePath}${s.roleName}`;
+
+/** The assumed-role ARN drops the role's path (aws-identity-plane §2.2). */
+export const assumedRoleArn = (s: Pick<RoleSession, "account" | "roleName" | "sessionName">): string =>
+  `arn:aws:sts::${s.account}:assumed-role/${s.roleName}/${s.sessionName}`;
+
+export function callerIdentity(c: Caller): { UserId: string; Account: string; Arn: string } {
+  if (c.kind === "root")
+    return { UserId: c.account, Account: c.account, Arn: `arn:aws:iam::${c.account}:root` };
+  const s = c.session;
+  return { UserId: `${s.roleId}:${s.sessionName}`, Account: s.account, Arn: assumedRoleArn(s) };
+}

@@ -1,0 +1,130 @@
+import { readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { join } from "node:path";
+import type { Clock } from "../lib/clock.js";
+import type { IdGenerator } from "../lib/ids.js";
+import { type Database, openDatabase } from "../store/database.js";
+import type { Caller } from "./credentials/caller.js";
+import { createSecretResolver, DEFAULT_STATIC_SECRET } from "./credentials/credentials.js";
+import { loadOrCreateKey } from "./credentials/key-file.js";
+import { SessionSealer } from "./credentials/session-token.js";
+import { iamService } from "./iam/handlers.js";
+import { IamModel } from "./iam/model.js";
+import { KyselyIamRepository } from "./iam/repository.js";
+import { enginePolicies, PolicyCache } from "./policies.js";
+import { stsService } from "./sts/handlers.js";
+import { createIdpKeySource } from "./sts/idp-keys.js";
+import { StsModel } from "./sts/model.js";
+import { createQueryEndpoint, type QueryEndpoint, type WireRequest } from "./wire/endpoint.js";
+import { AwsError } from "./wire/errors.js";
+import { verifySigV4 } from "./wire/sigv4.js";
+import { renderError } from "./wire/xml.js";
+
+export interface EmulatorOptions {
+  readonly dataDir: string;
+  /** Database URL; default: SQLite at `<dataDir>/emulator.db`. */
+  readonly database?: string;
+  /** PEM files of CAs trusted for identity providers' HTTPS, besides the system store. */
+  readonly trustCaFiles?: readonly string[];
+  /** Host → `https://127.0.0.1:PORT`: where to fetch that issuer's discovery and JWKS from. */
+  readonly issuerAliases?: ReadonlyMap<string, string>;
+  /** Secret access key of the static test credentials (access key id = the account id). */
+  readonly staticSecret?: string;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly onInternalError?: (error: unknown, requestId: string) => void;
+}
+
+export interface Emulator {
+  /** The transport-independent endpoint: one request in, one response out; never throws. */
+  readonly handle: QueryEndpoint;
+  /** The same as a node:http request listener (also usable under Fastify with `reply.hijack()`). */
+  readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
+  close(): Promise<void>;
+}
+
+/** Bodies above this are refused before parsing (tokens ≤ 20000, policies ≤ 131072 characters). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Builds the IAM + STS emulator on a data dir: store, sealing key, key source, models and wire. */
+export async function createEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const database: Database = await openDatabase(options.database ?? join(options.dataDir, "emulator.db"));
+  const key = loadOrCreateKey(options.dataDir, options.ids);
+  const sealer = new SessionSealer(key, options.ids);
+  const repo = new KyselyIamRepository(database.db);
+  const iam = new IamModel(repo, enginePolicies, options.clock, options.ids);
+  const keys = createIdpKeySource({
+    trustedCas: (options.trustCaFiles ?? []).map((f) => readFileSync(f, "utf8")),
+    aliases: options.issuerAliases ?? new Map(),
+    clock: options.clock,
+  });
+  const sts = new StsModel(
+    iam,
+    repo,
+    keys,
+    new PolicyCache(enginePolicies.trust),
+    sealer,
+    options.clock,
+    options.ids,
+  );
+  const resolve = createSecretResolver({
+    sealer,
+    staticSecret: options.staticSecret ?? DEFAULT_STATIC_SECRET,
+  });
+  const handle = createQueryEndpoint<Caller>({
+    services: [stsService(sts), iamService(iam)],
+    authenticate: (request, service) => verifySigV4(request, service.signingName, resolve, options.clock),
+    newRequestId: () => options.ids.uuid(),
+    ...(options.onInternalError ? { onInternalError: options.onInternalError } : {}),
+  });
+  return { handle, listener: nodeListener(handle, options.ids), close: () => database.close() };
+}
+
+/** Adapts the endpoint to node:http: collects the body (bounded), answers, never leaves a request hanging. */
+export function nodeListener(
+  handle: QueryEndpoint,
+  ids: IdGenerator,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    const send = (status: number, headers: Record<string, string>, body: string) => {
+      if (res.headersSent) return;
+      res.writeHead(status, { ...headers, "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    };
+    req.on("data", (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        refused = true;
+        const requestId = ids.uuid();
+        const error = new AwsError(
+          "RequestEntityTooLarge",
+          `Request body must be ${MAX_BODY_BYTES} bytes or less.`,
+        );
+        send(
+          error.status,
+          { "content-type": "text/xml", "x-amzn-requestid": requestId, connection: "close" },
+          renderError("https://sts.amazonaws.com/doc/2011-06-15/", error, requestId),
+        );
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (refused) return;
+      const request: WireRequest = {
+        method: req.method ?? "GET",
+        url: req.url ?? "/",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+        ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
+      };
+      void handle(request).then((r) => send(r.status, r.headers, r.body));
+    });
+    req.on("error", () => res.destroy());
+  };
+}

@@ -1,0 +1,62 @@
+import type { Policy } from "../../core/policy/types.js";
+import { AwsError } from "../wire/errors.js";
+
+/**
+ * IAM's identity-provider controls for shared OIDC providers (2024–2025, aws-identity-plane §13): a trust
+ * policy that trusts one of these multi-tenant issuers must pin the listed key(s) with a positive string
+ * operator and a value other than `*`; otherwise CreateRole / UpdateAssumeRolePolicy fail. The check is on
+ * spelling, as AWS's is (`repo:*` passes). Set-qualified positive operators (`ForAnyValue:StringLike`)
+ * count as positive: AWS's handling is unknown (emulator choice, §16).
+ */
+const SHARED_ISSUERS: ReadonlyMap<string, readonly string[]> = new Map([
+  ["token.actions.githubusercontent.com", ["sub", "job_workflow_ref"]],
+  ["oidc-configuration.audit-log.githubusercontent.com", ["sub"]],
+  ["vstoken.actions.githubusercontent.com", ["sub"]],
+  ["gitlab.com", ["sub"]],
+  ["agent.buildkite.com", ["sub"]],
+  ["oidc.codefresh.io", ["sub"]],
+  ["studio.datachain.ai/api", ["sub"]],
+  ["scalr.io", ["sub"]],
+  ["tokens.cloud.shisho.dev", ["sub"]],
+  ["app.terraform.io", ["sub"]],
+  ["proidc.upbound.io", ["sub"]],
+  ["cognito-identity.amazonaws.com", ["aud"]],
+  ["api.pulumi.com/oidc", ["aud"]],
+  ["sandboxes.cloud", ["aud"]],
+  ["oidc.vercel.com", ["aud"]],
+  ["sts.windows.net/33e01921-4d64-4f8c-a055-5bdaffd5e33d", ["sts:RoleSessionName"]],
+]);
+
+const POSITIVE = new Set(["StringEquals", "StringLike", "StringEqualsIgnoreCase"]);
+
+function sharedIssuerOf(federated: string): { host: string; keys: readonly string[] } | undefined {
+  const m = /^arn:aws[\w-]*:iam::\d{12}:oidc-provider\/(.+)$/.exec(federated);
+  const host = m ? m[1]! : federated;
+  const keys = SHARED_ISSUERS.get(host);
+  return keys ? { host, keys } : undefined;
+}
+
+export function checkSharedIssuerControls(policy: Policy): void {
+  for (const statement of policy.statements) {
+    if (statement.effect !== "Allow" || !statement.principal || statement.principal.block.kind !== "map")
+      continue;
+    for (const federated of statement.principal.block.entries.get("Federated") ?? []) {
+      const issuer = sharedIssuerOf(federated);
+      if (!issuer) continue;
+      const wanted = issuer.keys.map((k) => (k.includes(":") ? k : `${issuer.host}:${k}`).toLowerCase());
+      const scoped = statement.conditions.some(
+        (c) =>
+          POSITIVE.has(c.operator.base) &&
+          !c.operator.ifExists &&
+          wanted.includes(c.key.toLowerCase()) &&
+          c.values.some((v) => v !== "*"),
+      );
+      if (scoped) continue;
+      const keys = issuer.keys.map((k) => (k.includes(":") ? k : `${issuer.host}:${k}`)).join(" or ");
+      throw new AwsError(
+        "MalformedPolicyDocument",
+        `Trust policy with trusted principal ${federated} must evaluate, using StringEquals, StringLike or StringEqualsIgnoreCase, ${keys} which is not scoped to all.`,
+      );
+    }
+  }
+}

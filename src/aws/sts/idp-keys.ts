@@ -1,0 +1,199 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { PeerCertificate, TLSSocket } from "node:tls";
+import { rootCertificates } from "node:tls";
+import type { JWK } from "jose";
+import type { Clock } from "../../lib/clock.js";
+import { AwsError } from "../wire/errors.js";
+import { STS_MESSAGES } from "./messages.js";
+
+/** Fetches an issuer's discovery document and JWKS, as STS does, with a cache. */
+export interface IdpKeySource {
+  /** The issuer's keys; `refresh` asks for a fresh copy (an unknown `kid`), subject to a minimum interval. */
+  keys(issuer: string, thumbprints: readonly string[], refresh: boolean): Promise<readonly JWK[]>;
+}
+
+export interface IdpKeySourceOptions {
+  /** Extra CA certificates (PEM) trusted besides the system store (`--trust-ca`). */
+  readonly trustedCas: readonly string[];
+  /** Host → base URL: fetch `https://HOST/...` from the mapped address instead (`--issuer-alias`). */
+  readonly aliases: ReadonlyMap<string, string>;
+  readonly clock: Clock;
+  /** How long fetched keys are used before fetching again. */
+  readonly ttlMs?: number;
+  /** An unknown kid triggers at most one refetch per issuer per this interval. */
+  readonly minRefreshMs?: number;
+  readonly timeoutMs?: number;
+}
+
+const MAX_DOCUMENT_BYTES = 1024 * 1024;
+/** TLS failures that mean "not trusted by a CA" (AWS then falls back to the thumbprints). */
+const UNTRUSTED = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "CERT_UNTRUSTED",
+  "CERT_SIGNATURE_FAILURE",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+interface Fetched {
+  readonly keys: readonly JWK[];
+  readonly at: number;
+}
+
+/**
+ * The emulator's view of an identity provider's keys (aws-identity-plane §4.5–4.6):
+ * - `<iss>/.well-known/openid-configuration`, then its `jwks_uri`, over HTTPS only;
+ * - TLS verified against the system CAs plus `--trust-ca`; only when that fails, the SHA-1 of the top
+ *   certificate of the served chain must be one of the provider's thumbprints;
+ * - cached for a TTL, refetched once on an unknown kid (rate-limited), one fetch in flight per issuer;
+ * - unreachable (connection, timeout, HTTP error) → IDPCommunicationError; reachable but unusable →
+ *   InvalidIdentityToken "Couldn't retrieve verification key…".
+ * The issuer alias changes only where the bytes come from: the token's `iss`, the provider's ARN and
+ * every condition key keep the real host. TLS for an aliased fetch is checked against the mapped host
+ * (the local issuer's certificate names 127.0.0.1, not the public host).
+ */
+export function createIdpKeySource(options: IdpKeySourceOptions): IdpKeySource {
+  const ttl = options.ttlMs ?? 10 * 60 * 1000;
+  const minRefresh = options.minRefreshMs ?? 5 * 1000;
+  const timeout = options.timeoutMs ?? 5000;
+  const ca = [...rootCertificates, ...options.trustedCas];
+  const cache = new Map<string, Fetched>();
+  const inFlight = new Map<string, Promise<Fetched>>();
+
+  const mapUrl = (url: string): URL => {
+    const parsed = new URL(url);
+    const target = options.aliases.get(parsed.host) ?? options.aliases.get(parsed.hostname);
+    if (!target) return parsed;
+    const base = new URL(target);
+    return new URL(`${parsed.pathname}${parsed.search}`, `${base.protocol}//${base.host}`);
+  };
+
+  async function getJson(url: string, thumbprints: readonly string[]): Promise<unknown> {
+    let target: URL;
+    try {
+      target = mapUrl(url);
+    } catch {
+      throw new AwsError("InvalidIdentityToken", STS_MESSAGES.noKey);
+    }
+    if (target.protocol !== "https:") throw new AwsError("InvalidIdentityToken", STS_MESSAGES.noKey);
+    let response: { status: number; body: string };
+    try {
+      response = await httpsGet(target, { ca, rejectUnauthorized: true, timeout });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "";
+      if (!UNTRUSTED.has(code)) throw new AwsError("IDPCommunicationError", STS_MESSAGES.idpUnreachable(url));
+      // Not CA-trusted: AWS falls back to the provider's thumbprints.
+      const untrusted = await httpsGet(target, { ca, rejectUnauthorized: false, timeout }).catch(() => {
+        throw new AwsError("IDPCommunicationError", STS_MESSAGES.idpUnreachable(url));
+      });
+      if (!untrusted.thumbprint || !thumbprints.includes(untrusted.thumbprint)) {
+        throw new AwsError("InvalidIdentityToken", STS_MESSAGES.thumbprint);
+      }
+      response = untrusted;
+    }
+    if (response.status >= 500) throw new AwsError("IDPCommunicationError", STS_MESSAGES.idpUnreachable(url));
+    if (response.status !== 200) throw new AwsError("InvalidIdentityToken", STS_MESSAGES.noKey);
+    try {
+      return JSON.parse(response.body);
+    } catch {
+      throw new AwsError("InvalidIdentityToken", STS_MESSAGES.noKey);
+    }
+  }
+
+  async function fetchKeys(issuer: string, thumbprints: readonly string[]): Promise<Fetched> {
+    const discoveryUrl = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
+    const discovery = (await getJson(discoveryUrl, thumbprints)) as Record<string, unknown> | null;
+    const jwksUri = discovery && typeof discovery === "object" ? discovery.jwks_uri : undefined;
+    if (typeof jwksUri !== "string" || typeof discovery?.issuer !== "string") {
+      throw new AwsError("InvalidIdentityToken", STS_MESSAGES.noKey);
+    }
+    const jwks = (await getJson(jwksUri, thumbprints)) as { keys?: unknown } | null;
+    if (!jwks || typeof jwks !== "object" || !Array.isArray(jwks.keys) || jwks.keys.length === 0) {
+      throw new AwsError("InvalidIdentityToken", STS_MESSAGES.noKey);
+    }
+    return {
+      keys: jwks.keys.filter((k): k is JWK => typeof k === "object" && k !== null),
+      at: options.clock(),
+    };
+  }
+
+  return {
+    async keys(issuer, thumbprints, refresh) {
+      const cacheKey = `${issuer}\n${thumbprints.join(",")}`;
+      const cached = cache.get(cacheKey);
+      const now = options.clock();
+      const fresh = cached && now - cached.at < ttl && !(refresh && now - cached.at >= minRefresh);
+      if (fresh) return cached.keys;
+      let pending = inFlight.get(cacheKey);
+      if (!pending) {
+        pending = fetchKeys(issuer, thumbprints).finally(() => inFlight.delete(cacheKey));
+        inFlight.set(cacheKey, pending);
+      }
+      const fetched = await pending;
+      cache.set(cacheKey, fetched);
+      return fetched.keys;
+    },
+  };
+}
+
+function httpsGet(
+  url: URL,
+  tls: { ca: string[]; rejectUnauthorized: boolean; timeout: number },
+): Promise<{ status: number; body: string; thumbprint?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      {
+        method: "GET",
+        ca: tls.ca,
+        rejectUnauthorized: tls.rejectUnauthorized,
+        agent: false,
+        timeout: tls.timeout,
+        headers: { accept: "application/json" },
+      },
+      (res: IncomingMessage) => {
+        const thumbprint = tls.rejectUnauthorized ? undefined : topThumbprint(res.socket as TLSSocket);
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_DOCUMENT_BYTES) req.destroy(new Error("document too large"));
+          else chunks.push(chunk);
+        });
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+            ...(thumbprint ? { thumbprint } : {}),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** SHA-1 (hex) of the top certificate of the served chain: the top intermediate, or the self-signed root. */
+function topThumbprint(socket: TLSSocket): string | undefined {
+  const leaf: PeerCertificate | undefined = socket.getPeerCertificate?.(true);
+  if (!leaf?.raw) return undefined;
+  let cert: PeerCertificate = leaf;
+  const seen = new Set<string>();
+  for (;;) {
+    seen.add(cert.fingerprint256);
+    const issuer: PeerCertificate | undefined = (
+      cert as PeerCertificate & { issuerCertificate?: PeerCertificate }
+    ).issuerCertificate;
+    if (!issuer?.raw || seen.has(issuer.fingerprint256)) break;
+    cert = issuer;
+  }
+  return createHash("sha1").update(cert.raw).digest("hex");
+}

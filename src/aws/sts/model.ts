@@ -1,0 +1,464 @@
+import { deflateRawSync } from "node:zlib";
+import {
+  authorizeWebIdentity,
+  ROLES_CLAIM,
+  SOURCE_IDENTITY_CLAIM,
+  validateSessionTags,
+  webIdentityRequest,
+} from "../../core/federation/index.js";
+import {
+  decide,
+  evaluate,
+  type Policy,
+  type RequestPrincipal,
+  requestContext,
+} from "../../core/policy/index.js";
+import type { Clock } from "../../lib/clock.js";
+import type { IdGenerator } from "../../lib/ids.js";
+import {
+  assumedRoleArn,
+  type Caller,
+  callerIdentity,
+  type RoleSession,
+  roleArnOf,
+  type SessionTag,
+} from "../credentials/caller.js";
+import { newSecretAccessKey, newTemporaryAccessKeyId } from "../credentials/credentials.js";
+import type { SessionSealer } from "../credentials/session-token.js";
+import type { IamModel } from "../iam/model.js";
+import type { IamRepository, Role } from "../iam/repository.js";
+import { enginePolicies, type PolicyCache } from "../policies.js";
+import { AwsError } from "../wire/errors.js";
+import { PATTERNS, Violations } from "../wire/validation.js";
+import type { IdpKeySource } from "./idp-keys.js";
+import { STS_MESSAGES } from "./messages.js";
+import { decodeToken, timeClaim, verifySignature } from "./token.js";
+
+/** AWS accepts `exp` up to five minutes past, and `iat`/`nbf` up to five minutes ahead (§4.3). */
+const SKEW_SECONDS = 300;
+/**
+ * PackedPolicySize: AWS's packing is undocumented (§16.4). The emulator deflates the session policy,
+ * policy ARNs and tags and reports the share of a 2048-byte budget; above 100% the call fails.
+ */
+const PACKED_BUDGET_BYTES = 2048;
+
+export interface IssuedCredentials {
+  readonly session: RoleSession;
+  readonly sessionToken: string;
+  readonly packedPolicySize: number | undefined;
+}
+
+export interface WebIdentityResult extends IssuedCredentials {
+  readonly providerArn: string;
+  readonly audience: string;
+  readonly subject: string;
+}
+
+export interface WebIdentityParams {
+  roleArn: string | undefined;
+  roleSessionName: string | undefined;
+  webIdentityToken: string | undefined;
+  providerId: string | undefined;
+  durationSeconds: number | undefined;
+  policy: string | undefined;
+  policyArns: readonly string[] | undefined;
+  sourceIp?: string;
+  userAgent?: string;
+}
+
+export interface AssumeRoleParams {
+  roleArn: string | undefined;
+  roleSessionName: string | undefined;
+  durationSeconds: number | undefined;
+  policy: string | undefined;
+  policyArns: readonly string[] | undefined;
+  tags: readonly { Key: string; Value: string }[] | undefined;
+  transitiveTagKeys: readonly string[] | undefined;
+  externalId: string | undefined;
+  sourceIdentity: string | undefined;
+  serialNumber: string | undefined;
+  tokenCode: string | undefined;
+  sourceIp?: string;
+  userAgent?: string;
+}
+
+const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\u0021-\u007E]*\/)?[\w+=,.@-]{1,64}$/;
+
+export class StsModel {
+  constructor(
+    private readonly iam: IamModel,
+    private readonly repo: IamRepository,
+    private readonly keys: IdpKeySource,
+    private readonly trustPolicies: PolicyCache,
+    private readonly sealer: SessionSealer,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  /** AssumeRoleWithWebIdentity in AWS's validation order (aws-identity-plane §3). */
+  async assumeRoleWithWebIdentity(p: WebIdentityParams): Promise<WebIdentityResult> {
+    // 2–3: parameters, every violation in one message.
+    const v = new Violations();
+    if (v.required(p.roleArn, "roleArn")) {
+      v.length(p.roleArn, "roleArn", 20, 2048);
+      v.pattern(p.roleArn, "roleArn", PATTERNS.arn.regex, PATTERNS.arn.shown);
+    }
+    sessionNameChecks(v, p.roleSessionName);
+    if (v.required(p.webIdentityToken, "webIdentityToken"))
+      v.length(p.webIdentityToken, "webIdentityToken", 4, 20000);
+    v.length(p.providerId, "providerId", 4, 2048);
+    v.range(p.durationSeconds, "durationSeconds", 900, 43200);
+    policyChecks(v, p.policy, p.policyArns, 2048);
+    v.throwIfAny();
+    const account = ROLE_ARN.exec(p.roleArn!)?.[1];
+    if (account === undefined) throw new AwsError("ValidationError", `${p.roleArn} is invalid`);
+
+    // 4: OAuth providers (ProviderId). The emulator has none (§4.7).
+    if (p.providerId !== undefined) {
+      if (p.providerId === "www.amazon.com" || p.providerId === "graph.facebook.com") {
+        throw new AwsError("IDPCommunicationError", STS_MESSAGES.idpUnreachable(p.providerId));
+      }
+      throw new AwsError("AccessDenied", STS_MESSAGES.webIdentityDenied);
+    }
+
+    // 5–6: decode, required claims.
+    const token = p.webIdentityToken!;
+    const decoded = decodeToken(token);
+    const { claims } = decoded;
+    for (const name of ["iss", "sub", "aud", "iat", "exp"]) {
+      if (claims[name] === undefined)
+        throw new AwsError("InvalidIdentityToken", STS_MESSAGES.missingClaim(name));
+    }
+    // `sub: null` is a 500 InternalFailure at AWS; the emulator answers 400 so clients do not retry (§4.7).
+    if (claims.sub === null) throw new AwsError("InvalidIdentityToken", STS_MESSAGES.subNull);
+    const iss = typeof claims.iss === "string" ? claims.iss : String(claims.iss);
+
+    // 7: the provider for iss in the role's account: exact text, trailing slash and case included.
+    const provider = iss.startsWith("https://")
+      ? await this.repo.getProvider(account, iss.slice(8))
+      : undefined;
+    if (!provider) throw new AwsError("InvalidIdentityToken", STS_MESSAGES.noProvider(iss));
+    const providerArn = `arn:aws:iam::${account}:oidc-provider/${provider.url}`;
+
+    // 8–9: keys (discovery + JWKS over HTTPS) and signature.
+    await verifySignature(token, decoded, iss, provider.thumbprints, this.keys);
+
+    // 10: time claims.
+    const now = Math.floor(this.clock() / 1000);
+    const exp = timeClaim(claims, "exp")!;
+    const iat = timeClaim(claims, "iat")!;
+    const nbf = timeClaim(claims, "nbf");
+    if (now > exp + SKEW_SECONDS) throw new AwsError("ExpiredTokenException", STS_MESSAGES.expired(now, exp));
+    if (iat > now + SKEW_SECONDS) throw new AwsError("InvalidIdentityToken", STS_MESSAGES.notYetValid("iat"));
+    if (nbf !== undefined && nbf > now + SKEW_SECONDS)
+      throw new AwsError("InvalidIdentityToken", STS_MESSAGES.notYetValid("nbf"));
+
+    // 11: audience (azp when present, else the single aud) must be a registered client id.
+    const aud = Array.isArray(claims.aud) ? claims.aud.map(String) : [String(claims.aud)];
+    const azp = typeof claims.azp === "string" ? claims.azp : undefined;
+    if (aud.length > 1 && azp === undefined)
+      throw new AwsError("InvalidIdentityToken", STS_MESSAGES.manyAudiences);
+    const audience = azp ?? aud[0]!;
+    if (!provider.clientIds.includes(audience))
+      throw new AwsError("InvalidIdentityToken", STS_MESSAGES.audience);
+
+    // 12: the roles claim (2026), when present.
+    checkRolesClaim(claims[ROLES_CLAIM], p.roleArn!);
+
+    // 13: the role and its trust policy (a missing role is the same AccessDenied: existence is not revealed).
+    const role = await this.iam.findRoleByArn(p.roleArn!);
+    if (!role) throw new AwsError("AccessDenied", STS_MESSAGES.webIdentityDenied);
+    const built = webIdentityRequest({
+      claims,
+      providerArn,
+      providerUrl: iss,
+      account,
+      roleArn: p.roleArn!,
+      roleSessionName: p.roleSessionName!,
+      now: this.clock(),
+      ...(p.sourceIp ? { sourceIp: p.sourceIp } : {}),
+      ...(p.userAgent ? { userAgent: p.userAgent } : {}),
+      secureTransport: false,
+    });
+    // Token tags are checked before the trust policy (the engine builds the context from them).
+    if (!built.ok)
+      throw new AwsError(
+        built.error.code === "InvalidInput" ? "InvalidIdentityToken" : built.error.code,
+        built.error.message,
+      );
+    const request = built.request;
+    if (!authorizeWebIdentity(this.trustPolicy(role), request)) {
+      throw new AwsError("AccessDenied", STS_MESSAGES.webIdentityDenied);
+    }
+    const sourceIdentity = request.sourceIdentity;
+    if (
+      sourceIdentity !== undefined &&
+      (!PATTERNS.sessionName.regex.test(sourceIdentity) ||
+        sourceIdentity.length < 2 ||
+        sourceIdentity.length > 64 ||
+        sourceIdentity.startsWith("aws:"))
+    ) {
+      throw new AwsError(
+        "InvalidIdentityToken",
+        `The ${SOURCE_IDENTITY_CLAIM} claim is not a valid source identity.`,
+      );
+    }
+
+    // 14: duration (after trust, so unauthorised callers learn nothing about the role: §16.2).
+    const duration = p.durationSeconds ?? 3600;
+    if (duration > role.maxSessionDuration)
+      throw new AwsError("ValidationError", STS_MESSAGES.maxSessionDuration);
+
+    // 15–17: session policy grammar, packed size.
+    if (p.policy !== undefined) enginePolicies.identity(p.policy);
+    const tags = request.tags?.tags ?? [];
+    const packed = packedSize(p.policy, p.policyArns, tags);
+
+    const issued = this.issue(role, p.roleSessionName!, duration, {
+      tags,
+      transitiveTagKeys: request.tags?.transitiveKeys ?? [],
+      ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
+      federatedProvider: providerArn,
+      packed,
+    });
+    return { ...issued, providerArn, audience, subject: String(claims.sub) };
+  }
+
+  /** AssumeRole (signed): trust + (across accounts or by account delegation) identity policies; chaining. */
+  async assumeRole(caller: Caller, p: AssumeRoleParams): Promise<IssuedCredentials> {
+    const v = new Violations();
+    if (v.required(p.roleArn, "roleArn")) {
+      v.length(p.roleArn, "roleArn", 20, 2048);
+      v.pattern(p.roleArn, "roleArn", PATTERNS.arn.regex, PATTERNS.arn.shown);
+    }
+    sessionNameChecks(v, p.roleSessionName);
+    v.range(p.durationSeconds, "durationSeconds", 900, 43200);
+    policyChecks(v, p.policy, p.policyArns, Number.POSITIVE_INFINITY);
+    v.count(p.tags, "tags", 50);
+    v.count(p.transitiveTagKeys, "transitiveTagKeys", 50);
+    v.length(p.externalId, "externalId", 2, 1224);
+    v.pattern(p.externalId, "externalId", PATTERNS.externalId.regex, PATTERNS.externalId.shown);
+    v.length(p.sourceIdentity, "sourceIdentity", 2, 64);
+    v.pattern(p.sourceIdentity, "sourceIdentity", PATTERNS.sessionName.regex, PATTERNS.sessionName.shown);
+    v.length(p.serialNumber, "serialNumber", 9, 256);
+    v.length(p.tokenCode, "tokenCode", 6, 6);
+    v.throwIfAny();
+    const account = ROLE_ARN.exec(p.roleArn!)?.[1];
+    if (account === undefined) throw new AwsError("ValidationError", `${p.roleArn} is invalid`);
+    if (p.policy !== undefined && p.policy.length > 2048) {
+      // The 2048-character plaintext limit is documented in prose only; its error is not recorded.
+      throw new AwsError(
+        "ValidationError",
+        "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048",
+      );
+    }
+
+    // Session tags: passed ones, plus the transitive tags inherited from a calling role session.
+    const passed = (p.tags ?? []).map((t) => ({ key: t.Key, value: t.Value }));
+    const tagProblem = validateSessionTags(passed, p.transitiveTagKeys ?? []);
+    if (tagProblem) throw new AwsError(tagProblem.code, tagProblem.message);
+    const session = caller.kind === "session" ? caller.session : undefined;
+    const inheritedKeys = new Set((session?.transitiveTagKeys ?? []).map((k) => k.toLowerCase()));
+    const inherited = (session?.tags ?? []).filter((t) => inheritedKeys.has(t.key.toLowerCase()));
+    if (passed.some((t) => inheritedKeys.has(t.key.toLowerCase()))) {
+      // "If you pass a session tag with the same key as an inherited tag, the operation fails" (model text).
+      throw new AwsError(
+        "InvalidParameterValue",
+        "One or more session tags have the same key as an inherited transitive tag.",
+      );
+    }
+    const sourceIdentity = session?.sourceIdentity ?? p.sourceIdentity;
+    if (
+      session?.sourceIdentity !== undefined &&
+      p.sourceIdentity !== undefined &&
+      p.sourceIdentity !== session.sourceIdentity
+    ) {
+      throw new AwsError("InvalidParameterValue", "The source identity of a role session cannot be changed.");
+    }
+    if (p.sourceIdentity?.toLowerCase().startsWith("aws:")) {
+      throw new AwsError(
+        "ValidationError",
+        `1 validation error detected: Value '${p.sourceIdentity}' at 'sourceIdentity' failed to satisfy constraint: Member must not begin with aws:`,
+      );
+    }
+    const tags = [...inherited, ...passed];
+    const transitiveTagKeys = [
+      ...(session?.transitiveTagKeys ?? []).filter((k) => inheritedKeys.has(k.toLowerCase())),
+      ...(p.transitiveTagKeys ?? []),
+    ];
+
+    const identity = callerIdentity(caller);
+    const denied = (action: string) =>
+      new AwsError("AccessDenied", STS_MESSAGES.notAuthorized(identity.Arn, action, p.roleArn!));
+    const role = await this.iam.findRoleByArn(p.roleArn!);
+    if (!role) throw denied("sts:AssumeRole");
+
+    const principal: RequestPrincipal = session
+      ? { type: "AWS", arn: identity.Arn, account: session.account, roleArn: roleArnOf(session) }
+      : { type: "AWS", arn: identity.Arn, account: identity.Account };
+    const now = this.clock();
+    const context = requestContext({
+      "aws:PrincipalArn": session ? roleArnOf(session) : identity.Arn,
+      "aws:PrincipalAccount": identity.Account,
+      "aws:PrincipalType": session ? "AssumedRole" : "Account",
+      "aws:userid": identity.UserId,
+      "aws:SourceIdentity": session?.sourceIdentity,
+      "aws:FederatedProvider": session?.federatedProvider,
+      "aws:TokenIssueTime": session
+        ? new Date(session.issuedAt * 1000).toISOString().replace(/\.\d{3}Z$/, "Z")
+        : undefined,
+      ...Object.fromEntries((session?.tags ?? []).map((t) => [`aws:PrincipalTag/${t.key}`, t.value])),
+      ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.key}`, t.value])),
+      "aws:TagKeys": tags.length > 0 ? tags.map((t) => t.key) : undefined,
+      "sts:TransitiveTagKeys": transitiveTagKeys.length > 0 ? transitiveTagKeys : undefined,
+      "sts:RoleSessionName": p.roleSessionName,
+      "sts:ExternalId": p.externalId,
+      "sts:SourceIdentity": sourceIdentity,
+      "aws:CurrentTime": new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      "aws:EpochTime": Math.floor(now / 1000),
+      "aws:SourceIp": p.sourceIp,
+      "aws:UserAgent": p.userAgent,
+      "aws:SecureTransport": false,
+    });
+    const actions = ["sts:AssumeRole"];
+    if (tags.length > 0 || transitiveTagKeys.length > 0) actions.push("sts:TagSession");
+    if (sourceIdentity !== undefined) actions.push("sts:SetSourceIdentity");
+
+    const trust = this.trustPolicy(role);
+    const callerPolicies = session ? await this.callerPolicies(session) : undefined;
+    for (const action of actions) {
+      const verdict = evaluate(trust, { principal, action, context });
+      if (verdict.decision !== "allow") throw denied(action);
+      // The caller's identity policies must allow too when crossing accounts or when the trust policy
+      // delegates to the account. An account root has every permission; a role has its inline policies.
+      const needsIdentity = identity.Account !== role.account || verdict.allowedVia === "account";
+      if (needsIdentity && callerPolicies) {
+        const request = {
+          principal,
+          action,
+          resource: roleArnOf({ account: role.account, rolePath: role.path, roleName: role.name }),
+          context,
+        };
+        const allowed = callerPolicies.some((policy) => decide(policy, request) === "allow");
+        if (!allowed || this.anyExplicitDeny(callerPolicies, request)) throw denied(action);
+      }
+    }
+
+    const duration = p.durationSeconds ?? 3600;
+    if (session && duration > 3600) throw new AwsError("ValidationError", STS_MESSAGES.chainedDuration);
+    if (!session && duration > role.maxSessionDuration)
+      throw new AwsError("ValidationError", STS_MESSAGES.maxSessionDuration);
+    if (p.policy !== undefined) enginePolicies.identity(p.policy);
+    const packed = packedSize(p.policy, p.policyArns, passed);
+    return this.issue(role, p.roleSessionName!, duration, {
+      tags,
+      transitiveTagKeys,
+      ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
+      ...(session?.federatedProvider ? { federatedProvider: session.federatedProvider } : {}),
+      packed,
+    });
+  }
+
+  private anyExplicitDeny(policies: readonly Policy[], request: Parameters<typeof decide>[1]): boolean {
+    return policies.some((policy) => evaluate(policy, request).reason === "explicit-deny");
+  }
+
+  private async callerPolicies(session: RoleSession): Promise<Policy[]> {
+    const role = await this.repo.getRole(session.account, session.roleName);
+    return role ? this.iam.identityPolicies(role) : [];
+  }
+
+  private trustPolicy(role: Role): Policy {
+    return this.trustPolicies.get(role.trustPolicy);
+  }
+
+  private issue(
+    role: Role,
+    sessionName: string,
+    duration: number,
+    extra: {
+      tags: readonly SessionTag[];
+      transitiveTagKeys: readonly string[];
+      sourceIdentity?: string;
+      federatedProvider?: string;
+      packed: number | undefined;
+    },
+  ): IssuedCredentials {
+    const issuedAt = Math.floor(this.clock() / 1000);
+    const session: RoleSession = {
+      accessKeyId: newTemporaryAccessKeyId(this.ids),
+      secretAccessKey: newSecretAccessKey(this.ids),
+      account: role.account,
+      roleName: role.name,
+      rolePath: role.path,
+      roleId: role.id,
+      sessionName,
+      issuedAt,
+      // Credentials last DurationSeconds whatever the token's remaining lifetime (§4.3).
+      expiresAt: issuedAt + duration,
+      tags: extra.tags.map((t) => ({ key: t.key, value: t.value })),
+      transitiveTagKeys: [...extra.transitiveTagKeys],
+      ...(extra.sourceIdentity !== undefined ? { sourceIdentity: extra.sourceIdentity } : {}),
+      ...(extra.federatedProvider !== undefined ? { federatedProvider: extra.federatedProvider } : {}),
+    };
+    return { session, sessionToken: this.sealer.seal(session), packedPolicySize: extra.packed };
+  }
+}
+
+export const assumedRoleUser = (s: RoleSession) => ({
+  AssumedRoleId: `${s.roleId}:${s.sessionName}`,
+  Arn: assumedRoleArn(s),
+});
+
+function sessionNameChecks(v: Violations, name: string | undefined): void {
+  if (!v.required(name, "roleSessionName")) return;
+  v.length(name, "roleSessionName", 2, 64);
+  v.pattern(name, "roleSessionName", PATTERNS.sessionName.regex, PATTERNS.sessionName.shown);
+}
+
+function policyChecks(
+  v: Violations,
+  policy: string | undefined,
+  arns: readonly string[] | undefined,
+  max: number,
+): void {
+  if (policy !== undefined) {
+    v.length(policy, "policy", 1, max);
+    v.pattern(policy, "policy", PATTERNS.policyDocument.regex, PATTERNS.policyDocument.shown);
+  }
+  v.count(arns, "policyArns", 10);
+  for (const [i, arn] of (arns ?? []).entries()) v.length(arn, `policyArns.${i + 1}.member.arn`, 20, 2048);
+}
+
+/** The share (%) of the packed budget used by session policies and tags; undefined when none were passed. */
+function packedSize(
+  policy: string | undefined,
+  arns: readonly string[] | undefined,
+  tags: readonly SessionTag[],
+): number | undefined {
+  if (policy === undefined && (arns ?? []).length === 0 && tags.length === 0) return undefined;
+  let compact = policy ?? "";
+  try {
+    if (policy !== undefined) compact = JSON.stringify(JSON.parse(policy));
+  } catch {
+    // grammar errors were reported before this point
+  }
+  const packed = deflateRawSync(
+    Buffer.from(JSON.stringify([compact, arns ?? [], tags.map((t) => [t.key, t.value])])),
+  ).length;
+  const percent = Math.ceil((packed * 100) / PACKED_BUDGET_BYTES);
+  if (percent > 100) throw new AwsError("PackedPolicyTooLarge", STS_MESSAGES.packed(percent));
+  return percent;
+}
+
+function checkRolesClaim(value: unknown, roleArn: string): void {
+  if (value === undefined || value === null) return;
+  const raw = Array.isArray(value) ? value : [value];
+  const arns = raw
+    .filter((r): r is string => typeof r === "string")
+    .flatMap((r) => r.split(";"))
+    .map((r) => r.trim())
+    .filter((r) => ROLE_ARN.test(r));
+  if (arns.length === 0) throw new AwsError("InvalidIdentityToken", STS_MESSAGES.rolesClaimEmpty);
+  if (!arns.includes(roleArn)) throw new AwsError("InvalidIdentityToken", STS_MESSAGES.rolesClaimMissingRole);
+}

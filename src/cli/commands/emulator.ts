@@ -1,0 +1,165 @@
+import cluster from "node:cluster";
+import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { DEFAULT_ACCOUNT, DEFAULT_STATIC_SECRET } from "../../aws/credentials/credentials.js";
+import { loadOrCreateKey } from "../../aws/credentials/key-file.js";
+import { createEmulator } from "../../aws/emulator.js";
+import { systemClock } from "../../lib/clock.js";
+import { cryptoIds } from "../../lib/ids.js";
+import { openDatabase } from "../../store/database.js";
+import { CliError, EXIT } from "../errors.js";
+
+interface Options {
+  port: string;
+  dataDir: string;
+  host: string;
+  trustCa: string[];
+  issuerAlias: string[];
+  account: string;
+  staticSecret: string;
+  workers: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function parseAliases(values: readonly string[]): Map<string, string> {
+  const aliases = new Map<string, string>();
+  for (const value of values) {
+    const eq = value.indexOf("=");
+    const host = value.slice(0, eq);
+    const target = value.slice(eq + 1);
+    let url: URL | undefined;
+    try {
+      url = new URL(target);
+    } catch {
+      url = undefined;
+    }
+    if (eq <= 0 || !url || url.protocol !== "https:") {
+      throw new CliError(`--issuer-alias ${value}: expected HOST=https://ADDRESS:PORT`, EXIT.usage);
+    }
+    aliases.set(host, target);
+  }
+  return aliases;
+}
+
+/**
+ * `keyless emulator`: the AWS IAM + STS emulator on one HTTP endpoint. Served with node:http rather than
+ * Fastify: the endpoint is a single route whose body is a form the wire layer parses itself, and the
+ * benchmark's hot path gains nothing from a router; the handler is exported (`createEmulator().listener`,
+ * `.handle`) so `keyless serve` can mount it under Fastify later. `--workers N` runs N processes on the
+ * same port with node:cluster; they share the store (SQLite WAL) and the sealing key, so any worker
+ * verifies any worker's session tokens.
+ */
+export function register(program: Command): void {
+  program
+    .command("emulator")
+    .description("run the AWS IAM + STS emulator (AWS Query protocol, SigV4, OIDC web identity)")
+    .requiredOption("--port <n>", "TCP port to listen on")
+    .requiredOption(
+      "--data-dir <dir>",
+      "where the store (emulator.db) and the sealing key (emulator.key) live",
+    )
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--trust-ca <file>", "PEM CA trusted for identity providers' HTTPS (repeatable)", collect, [])
+    .option(
+      "--issuer-alias <host=url>",
+      "fetch HOST's discovery and JWKS from URL, e.g. login.app.env0.com=https://127.0.0.1:8443 (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--account <id>",
+      "default account (static credentials: access key id = account id)",
+      DEFAULT_ACCOUNT,
+    )
+    .option(
+      "--static-secret <secret>",
+      "secret access key of the static test credentials",
+      DEFAULT_STATIC_SECRET,
+    )
+    .option("--workers <n>", "processes serving the port (node:cluster)", "1")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  keyless emulator --port 4566 --data-dir .keyless/emulator
+  keyless emulator --port 4566 --data-dir d --trust-ca ca.pem --issuer-alias login.app.env0.com=https://127.0.0.1:8443
+  AWS_ACCESS_KEY_ID=123456789012 AWS_SECRET_ACCESS_KEY=test aws --endpoint-url http://127.0.0.1:4566 iam list-roles`,
+    )
+    .action(async (options: Options) => {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new CliError(`--port ${options.port}: expected 0-65535`);
+      if (!/^\d{12}$/.test(options.account))
+        throw new CliError(`--account ${options.account}: expected a 12-digit account id`);
+      const workers = Number(options.workers);
+      if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+        throw new CliError(`--workers ${options.workers}: expected 1-64`);
+      for (const file of options.trustCa)
+        if (!existsSync(file)) throw new CliError(`--trust-ca ${file}: no such file`);
+      const aliases = parseAliases(options.issuerAlias);
+      const dataDir = resolve(options.dataDir);
+
+      if (workers > 1 && cluster.isPrimary) {
+        // Create the key and migrate once, before the workers race to do it.
+        loadOrCreateKey(dataDir, cryptoIds);
+        await (await openDatabase(join(dataDir, "emulator.db"))).close();
+        let ready = 0;
+        for (let i = 0; i < workers; i++) cluster.fork();
+        cluster.on("message", (_worker, message: unknown) => {
+          if (message === "listening" && ++ready === workers) {
+            process.stdout.write(
+              `keyless emulator listening on http://${options.host}:${port} (account ${options.account}, ${workers} workers)\n`,
+            );
+          }
+        });
+        cluster.on("exit", (_w, code) => {
+          if (!shuttingDown && code !== 0) process.exitCode = EXIT.failure;
+        });
+        let shuttingDown = false;
+        const stop = () => {
+          shuttingDown = true;
+          for (const w of Object.values(cluster.workers ?? {})) w?.kill("SIGTERM");
+        };
+        process.on("SIGTERM", stop);
+        process.on("SIGINT", stop);
+        return;
+      }
+
+      const emulator = await createEmulator({
+        dataDir,
+        trustCaFiles: options.trustCa,
+        issuerAliases: aliases,
+        staticSecret: options.staticSecret,
+        clock: systemClock,
+        ids: cryptoIds,
+        onInternalError: (error, requestId) => {
+          const message = error instanceof Error ? error.message : String(error);
+          process.stderr.write(`keyless emulator: internal error in request ${requestId}: ${message}\n`);
+        },
+      });
+      const server = createServer({ keepAliveTimeout: 5000 }, emulator.listener);
+      await new Promise<void>((ok, fail) => {
+        server.once("error", (e: NodeJS.ErrnoException) =>
+          fail(
+            new CliError(`cannot listen on ${options.host}:${port}: ${e.code ?? e.message}`, EXIT.failure),
+          ),
+        );
+        server.listen(port, options.host, () => ok());
+      });
+      if (cluster.isWorker) process.send?.("listening");
+      else
+        process.stdout.write(
+          `keyless emulator listening on http://${options.host}:${port} (account ${options.account})\n`,
+        );
+      const stop = () => {
+        server.close();
+        server.closeAllConnections();
+        void emulator.close().finally(() => process.exit(0));
+      };
+      process.on("SIGTERM", stop);
+      process.on("SIGINT", stop);
+    });
+}

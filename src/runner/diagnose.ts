@@ -1,0 +1,101 @@
+import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { renderExplanation } from "../analysis/explain/render.js";
+import { ExplainInputError, explainAssumeRoleWithWebIdentity } from "../analysis/explain/report.js";
+import { parsePolicy } from "../core/policy/index.js";
+import type { StsError } from "./sts.js";
+
+/**
+ * What to say when STS refuses a token. Against the keyless emulator the role's trust policy can be
+ * read (IAM GetRole with the emulator's static test credentials for the role's account), so the answer
+ * is exactly what `keyless explain` says. Against real AWS it cannot (the job has no IAM credentials
+ * yet): the answer is the decoded claims STS compared and the usual causes of that error.
+ */
+export interface Diagnosis {
+  readonly text: string;
+}
+
+const CAUSES: Record<string, string[]> = {
+  AccessDenied: [
+    "the trust policy's conditions do not match the token's claims (compare the sub and aud below with the policy)",
+    "the token carries session tags (https://aws.amazon.com/tags) but the trust policy does not allow sts:TagSession",
+    "the trust policy's Federated principal names another provider (or another account's)",
+    "the role does not exist (AWS says the same for a missing role)",
+    "a condition uses a custom claim: AWS only knows sub, aud, amr, email, oaud (and a few per-platform keys)",
+  ],
+  InvalidIdentityToken: [
+    "no IAM OIDC provider in the role's account has a URL equal to the token's iss (trailing slash and case count)",
+    "the audience (azp, or aud) is not in the provider's client id list",
+    "AWS could not fetch the issuer's discovery document or JWKS from the public internet",
+  ],
+  ExpiredTokenException: [
+    "the token expired before the exchange: fetch a fresh one (keyless exec does this by itself)",
+  ],
+};
+
+export async function diagnose(
+  error: StsError,
+  input: {
+    claims: Record<string, unknown>;
+    roleArn: string;
+    sessionName: string;
+    endpoint: string | undefined;
+    region: string;
+  },
+): Promise<Diagnosis> {
+  const lines: string[] = [];
+  if (input.endpoint && !/amazonaws\.com/.test(input.endpoint)) {
+    const explained = await explainFromEmulator(input).catch(() => undefined);
+    if (explained) return { text: explained };
+  }
+  lines.push(`STS refused the exchange: ${error.code}: ${error.message}`);
+  const causes = CAUSES[error.code];
+  if (causes) {
+    lines.push("likely causes:");
+    for (const cause of causes) lines.push(`  - ${cause}`);
+  }
+  const shown: Record<string, unknown> = {};
+  for (const key of ["iss", "sub", "aud", "azp", "exp", "https://aws.amazon.com/tags"]) {
+    if (input.claims[key] !== undefined) shown[key] = input.claims[key];
+  }
+  lines.push(`the token's claims that STS compares: ${JSON.stringify(shown)}`);
+  lines.push(
+    `role: ${input.roleArn}; check it with: keyless explain --policy <trust.json> --token <token file>`,
+  );
+  return { text: `${lines.join("\n")}\n` };
+}
+
+async function explainFromEmulator(input: {
+  claims: Record<string, unknown>;
+  roleArn: string;
+  sessionName: string;
+  endpoint: string | undefined;
+  region: string;
+}): Promise<string | undefined> {
+  const match = /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(input.roleArn);
+  if (!match) return undefined;
+  const iam = new IAMClient({
+    region: input.region,
+    endpoint: input.endpoint,
+    maxAttempts: 1,
+    // The emulator's documented test convention: access key id = account id, secret "test".
+    credentials: { accessKeyId: match[1]!, secretAccessKey: process.env.KEYLESS_EMULATOR_SECRET ?? "test" },
+  });
+  try {
+    const out = await iam.send(new GetRoleCommand({ RoleName: match[2] }));
+    const document = out.Role?.AssumeRolePolicyDocument;
+    if (!document) return undefined;
+    const policy = parsePolicy(decodeURIComponent(document), { kind: "trust" });
+    const report = explainAssumeRoleWithWebIdentity({
+      policy,
+      claims: input.claims,
+      sessionName: input.sessionName,
+      now: Date.now(),
+    });
+    return `the emulator's trust policy for ${input.roleArn}, evaluated with this token:\n${renderExplanation(report)}`;
+  } catch (error) {
+    if (error instanceof ExplainInputError) return undefined;
+    throw error;
+  } finally {
+    iam.destroy();
+  }
+}

@@ -1,0 +1,40 @@
+import type { Migration } from "./index.js";
+
+/** The AWS emulator's IAM state: OIDC providers, roles and their inline policies, per account. */
+export const migration0100Iam: Migration = {
+  name: "0100_iam",
+  async up(db) {
+    await db.schema
+      .createTable("iam_oidc_providers")
+      .addColumn("account", "text", (c) => c.notNull())
+      .addColumn("url", "text", (c) => c.notNull())
+      .addColumn("client_ids", "text", (c) => c.notNull())
+      .addColumn("thumbprints", "text", (c) => c.notNull())
+      .addColumn("tags", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("iam_oidc_providers_pk", ["account", "url"])
+      .execute();
+    await db.schema
+      .createTable("iam_roles")
+      .addColumn("account", "text", (c) => c.notNull())
+      .addColumn("role_key", "text", (c) => c.notNull())
+      .addColumn("role_name", "text", (c) => c.notNull())
+      .addColumn("role_id", "text", (c) => c.notNull().unique())
+      .addColumn("path", "text", (c) => c.notNull())
+      .addColumn("trust_policy", "text", (c) => c.notNull())
+      .addColumn("description", "text")
+      .addColumn("max_session_duration", "integer", (c) => c.notNull())
+      .addColumn("tags", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("iam_roles_pk", ["account", "role_key"])
+      .execute();
+    await db.schema
+      .createTable("iam_role_policies")
+      .addColumn("account", "text", (c) => c.notNull())
+      .addColumn("role_key", "text", (c) => c.notNull())
+      .addColumn("policy_name", "text", (c) => c.notNull())
+      .addColumn("document", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("iam_role_policies_pk", ["account", "role_key", "policy_name"])
+      .execute();
+  },
+};
