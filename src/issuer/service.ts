@@ -743,11 +743,19 @@ export class IssuerService {
       options.algorithm ?? this.config.signingAlgorithm,
       activateAt,
       "signing-key.rotate",
+      now,
     );
   }
 
-  private async addKey(actor: Actor | string, alg: SigningAlgorithm, activateAt: number, action: string) {
-    const key = await generateSigningKey(alg, this.kekForNewKeys, { createdAt: this.clock(), activateAt });
+  /** `createdAt` is the moment the decision was taken, so the overlap is exact whatever keygen takes. */
+  private async addKey(
+    actor: Actor | string,
+    alg: SigningAlgorithm,
+    activateAt: number,
+    action: string,
+    createdAt: number,
+  ) {
+    const key = await generateSigningKey(alg, this.kekForNewKeys, { createdAt, activateAt });
     await this.repo.transaction(async (tx) => {
       await tx.insertSigningKey(key);
       await this.audit(actor, action, null, key.kid, { alg, activateAt }, tx);
@@ -781,13 +789,15 @@ export class IssuerService {
   /** First start and the rotation schedule: called at start and periodically by the server. */
   async maintainKeys(): Promise<SigningKeyRecord | undefined> {
     const keys = await this.repo.listSigningKeys();
-    const decision = scheduledRotation(keys, this.clock(), this.config.keyPolicy);
+    const now = this.clock();
+    const decision = scheduledRotation(keys, now, this.config.keyPolicy);
     if (decision.action === "none") return undefined;
     return this.addKey(
       "system",
       this.config.signingAlgorithm,
       decision.activateAt,
       `signing-key.${decision.action}`,
+      now,
     );
   }
 

@@ -341,3 +341,139 @@ describe("issuer → job (curl) → AWS CLI → emulator", () => {
     }
   });
 });
+
+describe("keyless serve --aws-emulator: issuer and emulator on one HTTPS server", () => {
+  const dir = tempDir();
+  let tls: TestTls;
+  let server: ServeProcess;
+  let base: string;
+  after(async () => {
+    await server?.stop();
+    dir.cleanup();
+  });
+
+  test("the AWS CLI manages IAM and exchanges a run's token on the same port as the issuer", async () => {
+    tls = makeTestTls(dir.path);
+    const port = await freePort();
+    base = `https://127.0.0.1:${port}`;
+    server = await startServe(
+      [
+        "--port",
+        String(port),
+        "--issuer-url",
+        `https://${ISSUER_HOST}`,
+        "--tls-cert",
+        tls.certFile,
+        "--tls-key",
+        tls.keyFile,
+        "--aws-emulator",
+        "--trust-ca",
+        tls.caFile,
+        "--issuer-alias",
+        `${ISSUER_HOST}=${base}`,
+      ],
+      { PATH: process.env.PATH, HOME: dir.path, KEYLESS_DATA_DIR: join(dir.path, "data") },
+    );
+    const admin = readFileSync(join(dir.path, "data", "admin-key"), "utf8").trim();
+    const api = async (method: string, path: string, body?: unknown) =>
+      (
+        await httpsJson(method, `${base}${path}`, {
+          ca: tls.ca,
+          key: admin,
+          ...(body !== undefined ? { body } : {}),
+        })
+      ).json;
+    const org = await api("POST", "/api/v1/organizations", {
+      name: "solo",
+      allowedAudiences: ["sts.amazonaws.com"],
+    });
+    const project = await api("POST", `/api/v1/organizations/${org.id}/projects`, { name: "infra" });
+    const env = await api("POST", `/api/v1/organizations/${org.id}/projects/${project.id}/environments`, {
+      name: "prod",
+    });
+    const run = await api("POST", `/api/v1/organizations/${org.id}/runs`, {
+      environmentId: env.id,
+      phase: "plan",
+      deployer: "x",
+    });
+
+    const awsEnv = isolatedEnv(join(dir.path, "aws"), {
+      AWS_ACCESS_KEY_ID: ACCOUNT,
+      AWS_SECRET_ACCESS_KEY: "test",
+      AWS_DEFAULT_REGION: "us-east-1",
+      AWS_CA_BUNDLE: tls.caFile,
+    });
+    const aws = (args: string[], env = awsEnv) =>
+      runCommand("aws", ["--endpoint-url", base, ...args], { env });
+    let r = await aws([
+      "iam",
+      "create-open-id-connect-provider",
+      "--url",
+      `https://${ISSUER_HOST}`,
+      "--client-id-list",
+      "sts.amazonaws.com",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const policy = join(dir.path, "trust.json");
+    writeFileSync(
+      policy,
+      JSON.stringify(
+        trust(
+          ISSUER_HOST,
+          {
+            StringEquals: {
+              [`${ISSUER_HOST}:sub`]: "org:solo:project:infra:env:prod:phase:plan",
+              [`${ISSUER_HOST}:aud`]: "sts.amazonaws.com",
+            },
+          },
+          ["sts:AssumeRoleWithWebIdentity"],
+        ),
+      ),
+    );
+    r = await aws([
+      "iam",
+      "create-role",
+      "--role-name",
+      "plan",
+      "--assume-role-policy-document",
+      `file://${policy}`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+
+    const curl = await runCommand("curl", [
+      "-sS",
+      "--fail-with-body",
+      "--cacert",
+      tls.caFile,
+      "-H",
+      `Authorization: bearer ${run.requestToken}`,
+      `${run.requestUrl}&audience=sts.amazonaws.com`,
+    ]);
+    assert.equal(curl.code, 0, curl.stderr + curl.stdout);
+    const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, ...unsigned } = awsEnv;
+    r = await aws(
+      [
+        "sts",
+        "assume-role-with-web-identity",
+        "--role-arn",
+        `arn:aws:iam::${ACCOUNT}:role/plan`,
+        "--role-session-name",
+        "plan-run",
+        "--web-identity-token",
+        JSON.parse(curl.stdout).value,
+      ],
+      unsigned,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      JSON.parse(r.stdout).AssumedRoleUser.Arn,
+      `arn:aws:sts::${ACCOUNT}:assumed-role/plan/plan-run`,
+    );
+    const discovery = await httpsJson("GET", `${base}/.well-known/openid-configuration`, { ca: tls.ca });
+    assert.equal(
+      discovery.json.issuer,
+      `https://${ISSUER_HOST}`,
+      "the issuer routes still answer beside the emulator",
+    );
+  });
+});

@@ -1,7 +1,13 @@
 import cluster from "node:cluster";
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import type { FastifyInstance } from "fastify";
+import { createEmulator } from "../../aws/emulator.js";
+import { systemClock } from "../../lib/clock.js";
+import { cryptoIds } from "../../lib/ids.js";
 import { ConfigError, loadServeConfig, type ServeConfig } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
+import { mountEmulator } from "../../server/mount-emulator.js";
 import { bootstrap, openIssuer, startIssuerServer } from "../../server/serve.js";
 import { CliError, EXIT } from "../errors.js";
 
@@ -21,7 +27,11 @@ interface ServeFlags {
   workers?: string;
   logLevel?: string;
   awsEmulator?: boolean;
+  trustCa?: string[];
+  issuerAlias?: string[];
 }
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function configFrom(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeConfig {
   try {
@@ -62,11 +72,32 @@ export function addStoreOptions(cmd: Command): Command {
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
-  if (flags.awsEmulator) {
-    // The emulator is built by its own component; `startIssuerServer({ extend })` is where it mounts.
-    throw new CliError("--aws-emulator: the AWS emulator is not part of this build yet", EXIT.usage);
-  }
   const config = configFrom(flags, process.env);
+  const aliases = new Map<string, string>();
+  for (const value of flags.issuerAlias ?? []) {
+    const eq = value.indexOf("=");
+    if (eq <= 0 || !/^https:\/\//.test(value.slice(eq + 1))) {
+      throw new CliError(`--issuer-alias ${value}: expected HOST=https://ADDRESS:PORT`, EXIT.usage);
+    }
+    aliases.set(value.slice(0, eq), value.slice(eq + 1));
+  }
+  for (const file of flags.trustCa ?? []) {
+    if (!existsSync(file)) throw new CliError(`--trust-ca ${file}: no such file`, EXIT.usage);
+  }
+  // The emulator shares the data directory (its sealing key) and the database (its own tables).
+  const extend = flags.awsEmulator
+    ? async (app: FastifyInstance) => {
+        const emulator = await createEmulator({
+          dataDir: config.dataDir,
+          database: config.database,
+          trustCaFiles: flags.trustCa ?? [],
+          issuerAliases: aliases,
+          clock: systemClock,
+          ids: cryptoIds,
+        });
+        await mountEmulator(app, emulator);
+      }
+    : undefined;
   const logger = createLogger(config.logLevel);
   const workers = Math.max(1, config.workers);
 
@@ -108,6 +139,7 @@ async function serve(flags: ServeFlags): Promise<void> {
 
   const server = await startIssuerServer(config, {
     logger,
+    ...(extend ? { extend } : {}),
     // In a cluster only the first worker runs the rotation schedule.
     maintainKeys: cluster.isPrimary || cluster.worker?.id === 1,
   }).catch((e: Error & { code?: string }) => {
@@ -146,7 +178,19 @@ export function register(program: Command): void {
     )
     .option("--workers <n>", "processes sharing the port (KEYLESS_WORKERS, default 1)")
     .option("--log-level <level>", "pino level (KEYLESS_LOG_LEVEL, default info)")
-    .option("--aws-emulator", "also serve the AWS IAM+STS emulator on this server")
+    .option("--aws-emulator", "also serve the AWS IAM+STS emulator on this server (POST /)")
+    .option(
+      "--trust-ca <file>",
+      "with --aws-emulator: PEM CA trusted for identity providers (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--issuer-alias <host=url>",
+      "with --aws-emulator: fetch HOST's discovery and JWKS from URL (repeatable)",
+      collect,
+      [],
+    )
     .addHelpText(
       "after",
       "\nExamples:\n  keyless serve --issuer-url https://id.example.com --tls-cert cert.pem --tls-key key.pem\n  KEYLESS_DATABASE=postgres://keyless@db/keyless keyless serve --workers 2\n",
