@@ -1,5 +1,5 @@
-import { generateKeyPairSync } from "node:crypto";
-import { type CryptoKey, calculateJwkThumbprint, exportJWK, importPKCS8, type JWK, SignJWT } from "jose";
+import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { calculateJwkThumbprint, exportJWK, type JWK } from "jose";
 import type { KeyEncryptionKey } from "./kek.js";
 import type { SigningAlgorithm, SigningKeyRecord } from "./model.js";
 
@@ -41,25 +41,37 @@ export interface SignedToken {
 /**
  * Signs with opened keys, kept in memory once decrypted (decrypting and importing per token would cost
  * more than signing). Header: `alg`, `kid`, `typ: JWT` (what GitHub's tokens carry).
+ *
+ * The JWS compact serialization is written here over node:crypto instead of jose's SignJWT: jose signs
+ * through WebCrypto, an asynchronous job per signature whose overhead exceeded the ES256 signature itself
+ * in bench/issuer-mint.ts; the format is three base64url parts, and every test verifies our tokens with
+ * jose and Python's joserfc, so the hand-written part is checked by independent code.
  */
 export class Signer {
-  private readonly opened = new Map<string, Promise<CryptoKey>>();
+  private readonly opened = new Map<string, KeyObject>();
   constructor(private readonly kek: KeyEncryptionKey) {}
 
-  private key(record: SigningKeyRecord): Promise<CryptoKey> {
+  private key(record: SigningKeyRecord): KeyObject {
     let k = this.opened.get(record.kid);
     if (!k) {
-      k = importPKCS8(this.kek.open(record.privateKeySealed, record.kid), record.alg);
+      k = createPrivateKey(this.kek.open(record.privateKeySealed, record.kid));
       this.opened.set(record.kid, k);
-      k.catch(() => this.opened.delete(record.kid));
     }
     return k;
   }
 
   async sign(record: SigningKeyRecord, claims: Record<string, unknown>): Promise<SignedToken> {
-    const jwt = await new SignJWT(claims)
-      .setProtectedHeader({ alg: record.alg, kid: record.kid, typ: "JWT" })
-      .sign(await this.key(record));
-    return { jwt, kid: record.kid, alg: record.alg };
+    const key = this.key(record);
+    const header = b64(JSON.stringify({ alg: record.alg, kid: record.kid, typ: "JWT" }));
+    const input = `${header}.${b64(JSON.stringify(claims))}`;
+    // ES256 signatures are the raw r||s pair (RFC 7518 §3.4), not DER.
+    const signature = sign(
+      "sha256",
+      Buffer.from(input),
+      record.alg === "ES256" ? { key, dsaEncoding: "ieee-p1363" } : key,
+    );
+    return { jwt: `${input}.${signature.toString("base64url")}`, kid: record.kid, alg: record.alg };
   }
 }
+
+const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64url");
