@@ -99,6 +99,7 @@ export interface CreatedApiKey {
 const NAME = /^[^\s\p{Cc}](?:[^\p{Cc}]{0,98}[^\s\p{Cc}])?$/u;
 const PHASE = /^[a-z][a-z0-9_-]{0,31}$/;
 export const MAX_RUN_TIMEOUT_SECONDS = 7 * 24 * 3600;
+export const MAX_JWKS_KEYS_PER_TYPE = 100;
 
 function checkName(what: string, name: string): void {
   if (!NAME.test(name)) {
@@ -734,6 +735,15 @@ export class IssuerService {
       throw problem(
         "conflict",
         "a new key is already waiting out its overlap; retire it first or use --immediate",
+      );
+    }
+    // AWS reads at most 100 RSA and 100 EC keys from a JWKS; beyond that its tokens fail (§4.5).
+    const alg = options.algorithm ?? this.config.signingAlgorithm;
+    const published = publishedKeys(await this.statuses(existing)).filter((k) => k.alg === alg).length;
+    if (published >= MAX_JWKS_KEYS_PER_TYPE) {
+      throw problem(
+        "conflict",
+        `${published} ${alg} keys are still published; AWS reads at most ${MAX_JWKS_KEYS_PER_TYPE} per key type`,
       );
     }
     const activateAt =

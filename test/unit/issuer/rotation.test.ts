@@ -138,4 +138,17 @@ describe("key rotation with no failed verification", () => {
     const audit = await s.listAudit(OPERATOR, null, { action: "signing-key.rotate" });
     assert.equal(audit[0]?.actor, "system");
   });
+
+  test("rotation stops before the JWKS would hold more than AWS's 100 keys of a type", async () => {
+    const s = t.service;
+    const es = (await s.keyStatuses(OPERATOR)).filter(
+      (x) => x.key.alg === "ES256" && x.state !== "expired",
+    ).length;
+    for (let i = es; i < 100; i++) await s.rotate(OPERATOR, { immediate: true, algorithm: "ES256" });
+    await assert.rejects(s.rotate(OPERATOR, { immediate: true, algorithm: "ES256" }), (e: Error) =>
+      /at most 100/.test(e.message),
+    );
+    const jwks = await s.jwks();
+    assert.equal(jwks.keys.filter((k) => k.kty === "EC").length, 100);
+  });
 });
