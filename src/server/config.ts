@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { DEFAULT_OVERLAP_MS, DEFAULT_ROTATION_INTERVAL_MS } from "../issuer/key-lifecycle.js";
+import { DEFAULT_OVERLAP_MS, DEFAULT_ROTATION_INTERVAL_MS, MIN_OVERLAP_MS } from "../issuer/key-lifecycle.js";
 
 /**
  * `keyless serve` configuration: flags over `KEYLESS_*` environment variables over a JSON file
@@ -146,6 +146,16 @@ export function loadServeConfig(options: {
   } catch {
     throw new ConfigError(`issuer URL "${issuerUrl}" is not a URL`);
   }
+  const keyOverlapSeconds = duration("keyOverlap", DEFAULT_OVERLAP_MS / 1000);
+  if (keyOverlapSeconds * 1000 < MIN_OVERLAP_MS) {
+    throw new ConfigError(
+      `key overlap ${keyOverlapSeconds}s is shorter than ${MIN_OVERLAP_MS / 60000} minutes: AWS could sign-check a new key it has not fetched yet`,
+    );
+  }
+  const wellKnownMaxAgeSeconds = duration("wellKnownMaxAge", 300);
+  if (wellKnownMaxAgeSeconds >= keyOverlapSeconds) {
+    throw new ConfigError("the discovery/JWKS max-age must be shorter than the key overlap");
+  }
   return {
     host,
     port,
@@ -157,10 +167,10 @@ export function loadServeConfig(options: {
     tlsKey,
     kek: options.env[ENV.kek] || undefined,
     signingAlgorithm: alg,
-    keyOverlapSeconds: duration("keyOverlap", DEFAULT_OVERLAP_MS / 1000),
+    keyOverlapSeconds,
     keyRotationIntervalSeconds: duration("keyRotationInterval", DEFAULT_ROTATION_INTERVAL_MS / 1000),
     maxTokenLifetimeSeconds: duration("maxTokenLifetime", 86400),
-    wellKnownMaxAgeSeconds: duration("wellKnownMaxAge", 300),
+    wellKnownMaxAgeSeconds,
     logLevel: str("logLevel") ?? "info",
     workers: int("workers", 1),
   };

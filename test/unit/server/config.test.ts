@@ -46,6 +46,7 @@ describe("serve configuration", () => {
       /cannot read config file/,
     );
     assert.throws(() => parseDuration("soon", "x"), /not a duration/);
+    assert.throws(() => loadServeConfig({ flags: { keyOverlap: "5m" }, env: {} }), /shorter than 15 minutes/);
     assert.equal(parseDuration("30d", "x"), 2_592_000);
     const dir = tempDir();
     try {
