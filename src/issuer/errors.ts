@@ -16,7 +16,8 @@ export type ProblemType =
   | "ambiguous-subject"
   | "invalid-template"
   | "invalid-session-tags"
-  | "no-signing-key";
+  | "no-signing-key"
+  | "internal";
 
 const STATUS: Record<ProblemType, number> = {
   "bad-request": 400,
@@ -32,6 +33,7 @@ const STATUS: Record<ProblemType, number> = {
   "invalid-template": 422,
   "invalid-session-tags": 422,
   "no-signing-key": 503,
+  internal: 500,
 };
 
 const TITLE: Record<ProblemType, string> = {
@@ -48,6 +50,7 @@ const TITLE: Record<ProblemType, string> = {
   "invalid-template": "Invalid subject template",
   "invalid-session-tags": "Invalid session tags",
   "no-signing-key": "No signing key",
+  internal: "Internal error",
 };
 
 export class IssuerProblem extends Error {

@@ -37,15 +37,20 @@ export interface IssuerAppOptions {
 }
 
 /** `application/problem+json` (RFC 9457). */
-function sendProblem(reply: FastifyReply, p: IssuerProblem, instance?: string): FastifyReply {
+function sendProblem(
+  reply: FastifyReply,
+  p: IssuerProblem,
+  instance?: string,
+  status = p.status,
+): FastifyReply {
   return reply
-    .code(p.status)
+    .code(status)
     .header("content-type", "application/problem+json")
     .header("cache-control", "no-store")
     .send({
       type: `https://keyless.dev/problems/${p.type}`,
       title: p.title,
-      status: p.status,
+      status,
       detail: p.detail,
       ...(instance ? { instance } : {}),
       ...p.extra,
@@ -424,14 +429,11 @@ export async function buildIssuerApp(options: IssuerAppOptions): Promise<Fastify
     const e = error as { statusCode?: number; message?: string };
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
       // Fastify's own refusals: malformed JSON, wrong content type, body too large.
-      const p = problem("bad-request", e.message ?? "bad request");
-      return sendProblem(reply, Object.assign(p, { status: e.statusCode }));
+      return sendProblem(reply, problem("bad-request", e.message ?? "bad request"), undefined, e.statusCode);
     }
+    // The detail stays generic: internals (SQL, paths) are for the log, not the caller.
     req.log.error({ err: error }, "unexpected error");
-    return sendProblem(
-      reply,
-      Object.assign(problem("bad-request", "internal error"), { status: 500, title: "Internal error" }),
-    );
+    return sendProblem(reply, problem("internal", "internal error; see the server log"));
   });
   app.setNotFoundHandler((req, reply) =>
     sendProblem(reply, problem("not-found", `no route ${req.method} ${req.url.split("?")[0]}`)),

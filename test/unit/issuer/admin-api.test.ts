@@ -370,6 +370,30 @@ describe("bad input gets a JSON problem and changes nothing stored", () => {
     }
   });
 
+  test("transport refusals (too large, wrong media type, unknown route) are problem+json too", async () => {
+    const url = `/api/v1/organizations/${w.a.id}/projects`;
+    const headers = { authorization: `Bearer ${t.adminKey}` };
+    const big = await t.app.inject({
+      method: "POST",
+      url,
+      headers: { ...headers, "content-type": "application/json" },
+      payload: JSON.stringify({ name: "x".repeat(70_000) }),
+    });
+    assert.equal(big.statusCode, 413);
+    assert.match(String(big.headers["content-type"]), /^application\/problem\+json/);
+    const text = await t.app.inject({
+      method: "POST",
+      url,
+      headers: { ...headers, "content-type": "application/xml" },
+      payload: "<x/>",
+    });
+    assert.equal(text.statusCode, 415);
+    assert.match(String(text.headers["content-type"]), /^application\/problem\+json/);
+    const none = await t.call("GET", "/nowhere");
+    assert.equal(none.status, 404);
+    assert.equal(none.json.type, "https://keyless.dev/problems/not-found");
+  });
+
   test("an ambiguous subject is refused when the run is created, before any job starts", async () => {
     const env = (
       await t.call(
