@@ -430,3 +430,38 @@ describe("bad input gets a JSON problem and changes nothing stored", () => {
     assert.equal(await t.snapshot(), before);
   });
 });
+
+describe("discovery per issuer", () => {
+  let t: TestIssuer;
+  before(async () => {
+    t = await testIssuer();
+    await t.call("POST", "/api/v1/organizations", t.adminKey, {
+      name: "tenant",
+      issuerUrl: "https://id.example.com/org/tenant",
+    });
+    await t.call("POST", "/api/v1/organizations", t.adminKey, { name: "e0", profile: "env0" });
+  });
+  after(() => t.close());
+
+  const get = async (url: string, host: string) => {
+    const r = await t.app.inject({ method: "GET", url, headers: { host } });
+    return { status: r.statusCode, json: JSON.parse(r.body), cache: String(r.headers["cache-control"]) };
+  };
+
+  test("the server's issuer, a per-tenant path issuer, and env0's host with its trailing slash", async () => {
+    const own = await get("/.well-known/openid-configuration", "127.0.0.1:8443");
+    assert.equal(own.json.issuer, "https://id.example.com");
+    assert.equal(own.json.jwks_uri, "https://id.example.com/.well-known/jwks");
+    assert.match(own.cache, /^public, max-age=\d+$/);
+    const tenant = await get("/org/tenant/.well-known/openid-configuration", "id.example.com");
+    assert.equal(tenant.json.issuer, "https://id.example.com/org/tenant");
+    assert.equal(tenant.json.jwks_uri, "https://id.example.com/org/tenant/.well-known/jwks");
+    const jwks = await get("/org/tenant/.well-known/jwks", "id.example.com");
+    assert.equal(jwks.json.keys.length, 1);
+    const env0 = await get("/.well-known/openid-configuration", "login.app.env0.com");
+    assert.equal(env0.json.issuer, "https://login.app.env0.com/");
+    assert.equal(env0.json.jwks_uri, "https://login.app.env0.com/.well-known/jwks.json");
+    assert.equal((await get("/.well-known/jwks.json", "login.app.env0.com")).json.keys[0].use, "sig");
+    assert.equal((await get("/nobody/.well-known/openid-configuration", "id.example.com")).status, 404);
+  });
+});
