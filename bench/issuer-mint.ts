@@ -19,7 +19,7 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
-const WORKERS = 2;
+const WORKERS = Number(process.env.WORKERS ?? 2);
 type Alg = "RS256" | "ES256";
 
 /** Raw node:crypto signatures per second for `alg` in this thread, over a JWT-sized payload. */

@@ -1,5 +1,9 @@
 import type { AuditEntry } from "./model.js";
-import type { IssuerRepository } from "./repository.js";
+
+/** Where batches go: the repository itself, or (in a cluster worker) the primary process that writes them. */
+export interface AuditSink {
+  appendAudits(entries: readonly AuditEntry[]): Promise<void>;
+}
 
 /**
  * Group commit for mint records: entries arriving while a write is in flight are written together in the
@@ -14,7 +18,7 @@ export class AuditBatcher {
   private queue: { entry: AuditEntry; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private writing = false;
 
-  constructor(private readonly repo: IssuerRepository) {}
+  constructor(private readonly sink: AuditSink) {}
 
   append(entry: AuditEntry): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -28,7 +32,7 @@ export class AuditBatcher {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
-        await this.repo.appendAudits(batch.map((b) => b.entry));
+        await this.sink.appendAudits(batch.map((b) => b.entry));
         for (const b of batch) b.resolve();
       } catch (e) {
         for (const b of batch) b.reject(e);

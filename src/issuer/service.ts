@@ -1,6 +1,6 @@
 import type { Clock } from "../lib/clock.js";
 import type { IdGenerator } from "../lib/ids.js";
-import { AuditBatcher } from "./audit-batcher.js";
+import { AuditBatcher, type AuditSink } from "./audit-batcher.js";
 import {
   type Actor,
   actorName,
@@ -126,6 +126,7 @@ async function noDuplicates<T>(op: () => Promise<T>): Promise<T> {
 export class IssuerService {
   private readonly signer: Signer;
   private readonly mintAudit: AuditBatcher;
+  private readonly kekForNewKeys: KeyEncryptionKey;
   private keysCache: { at: number; keys: SigningKeyRecord[] } | undefined;
   private jwksCache: { at: number; jwks: { keys: Record<string, unknown>[] } } | undefined;
 
@@ -135,10 +136,11 @@ export class IssuerService {
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
     readonly config: IssuerConfig,
-    private readonly kekForNewKeys: KeyEncryptionKey = kek,
+    options: { auditSink?: AuditSink } = {},
   ) {
+    this.kekForNewKeys = kek;
     this.signer = new Signer(kek);
-    this.mintAudit = new AuditBatcher(repo);
+    this.mintAudit = new AuditBatcher(options.auditSink ?? repo);
     if (config.keyPolicy.overlapMs < MIN_OVERLAP_MS) {
       throw new Error(`the key overlap must be at least ${MIN_OVERLAP_MS / 60000} minutes (AWS caches JWKS)`);
     }

@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import type { AuditSink } from "../issuer/audit-batcher.js";
 import { loadKek } from "../issuer/kek.js";
 import { KyselyIssuerRepository } from "../issuer/kysely-repository.js";
 import { IssuerService } from "../issuer/service.js";
@@ -22,7 +23,7 @@ export interface OpenIssuer {
 /** The issuer service over the configured database and KEK (used by `serve` and by `keyless keys`). */
 export async function openIssuer(
   config: ServeConfig,
-  deps: { clock?: Clock; ids?: IdGenerator } = {},
+  deps: { clock?: Clock; ids?: IdGenerator; auditSink?: AuditSink } = {},
 ): Promise<OpenIssuer> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const kek = loadKek({ env: config.kek, dataDir: config.dataDir });
@@ -43,6 +44,7 @@ export async function openIssuer(
       maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
       keyCacheMs: 5000,
     },
+    deps.auditSink ? { auditSink: deps.auditSink } : {},
   );
   return { service, database, close: () => database.close() };
 }
@@ -77,9 +79,14 @@ export interface RunningServer {
  */
 export async function startIssuerServer(
   config: ServeConfig,
-  options: { logger?: Logger; extend?: (app: FastifyInstance) => Promise<void>; maintainKeys?: boolean } = {},
+  options: {
+    logger?: Logger;
+    extend?: (app: FastifyInstance) => Promise<void>;
+    maintainKeys?: boolean;
+    auditSink?: AuditSink;
+  } = {},
 ): Promise<RunningServer> {
-  const issuer = await openIssuer(config);
+  const issuer = await openIssuer(config, options.auditSink ? { auditSink: options.auditSink } : {});
   const app = await buildIssuerApp({
     service: issuer.service,
     ...(options.logger ? { logger: options.logger } : {}),

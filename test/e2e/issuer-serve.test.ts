@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createRemoteJWKSet, customFetch, jwtVerify } from "jose";
 import { runCommand, runKeyless } from "../support/cli.js";
+import type { Json } from "../support/issuer.js";
 import { freePort } from "../support/ports.js";
 import { httpsJson, type ServeProcess, startServe } from "../support/serve.js";
 import { makeTestTls, type TestTls } from "../support/tls.js";
@@ -284,5 +285,61 @@ describe("keyless keys and publish on the data directory", () => {
       ],
       "the pending key is published before it signs",
     );
+  });
+});
+
+describe("keyless serve --workers 2", () => {
+  const dir = tempDir();
+  let server: ServeProcess | undefined;
+  after(async () => {
+    await server?.stop();
+    dir.cleanup();
+  });
+  test("both workers mint; every mint is in the audit log (written by the primary) before the token is returned", async () => {
+    const port = await freePort();
+    server = await startServe(["--port", String(port), "--workers", "2", "--log-level", "warn"], {
+      PATH: process.env.PATH,
+      HOME: dir.path,
+      KEYLESS_DATA_DIR: join(dir.path, "data"),
+    });
+    assert.match(server.stdout(), /with 2 workers/);
+    const base = `http://127.0.0.1:${port}`;
+    const admin = readFileSync(join(dir.path, "data", "admin-key"), "utf8").trim();
+    const call = async (method: string, path: string, body?: unknown, key = admin) => {
+      const r = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: r.status, json: (await r.json()) as Json };
+    };
+    const org = (
+      await call("POST", "/api/v1/organizations", { name: "acme", allowedAudiences: ["sts.amazonaws.com"] })
+    ).json;
+    const project = (await call("POST", `/api/v1/organizations/${org.id}/projects`, { name: "infra" })).json;
+    const env = (
+      await call("POST", `/api/v1/organizations/${org.id}/projects/${project.id}/environments`, {
+        name: "prod",
+      })
+    ).json;
+    const run = (
+      await call("POST", `/api/v1/organizations/${org.id}/runs`, {
+        environmentId: env.id,
+        phase: "apply",
+        deployer: "x",
+      })
+    ).json;
+    const path = `${new URL(run.requestUrl).pathname}${new URL(run.requestUrl).search}&audience=sts.amazonaws.com`;
+    const minted = await Promise.all(
+      Array.from({ length: 40 }, () => call("GET", path, undefined, run.requestToken)),
+    );
+    assert.ok(minted.every((m) => m.status === 200 && typeof m.json.value === "string"));
+    const jtis = new Set(
+      minted.map((m) => JSON.parse(Buffer.from(m.json.value.split(".")[1], "base64url").toString()).jti),
+    );
+    const audit = (await call("GET", `/api/v1/organizations/${org.id}/audit?action=token.mint&limit=1000`))
+      .json.entries;
+    assert.equal(audit.length, 40);
+    assert.deepEqual(new Set(audit.map((e: { details: { jti: string } }) => e.details.jti)), jtis);
   });
 });

@@ -5,6 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { createEmulator } from "../../aws/emulator.js";
 import { systemClock } from "../../lib/clock.js";
 import { cryptoIds } from "../../lib/ids.js";
+import { primaryAuditSink, serveWorkerAudits } from "../../server/cluster-audit.js";
 import { ConfigError, loadServeConfig, type ServeConfig } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
 import { mountEmulator } from "../../server/mount-emulator.js";
@@ -105,11 +106,13 @@ async function serve(flags: ServeFlags): Promise<void> {
     const issuer = await openIssuer(config).catch((e: Error) => {
       throw new CliError(e.message, EXIT.failure);
     });
-    try {
-      await bootstrap(issuer, config, (line) => process.stdout.write(line));
-    } finally {
+    await bootstrap(issuer, config, (line) => process.stdout.write(line)).catch(async (e: Error) => {
       await issuer.close();
-    }
+      throw new CliError(e.message, EXIT.failure);
+    });
+    // With workers, the primary keeps the store open to write their mint records (server/cluster-audit.ts).
+    if (workers > 1) serveWorkerAudits(issuer.service.repo);
+    else await issuer.close();
   }
 
   if (workers > 1 && cluster.isPrimary) {
@@ -142,6 +145,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     ...(extend ? { extend } : {}),
     // In a cluster only the first worker runs the rotation schedule.
     maintainKeys: cluster.isPrimary || cluster.worker?.id === 1,
+    ...(cluster.isWorker ? { auditSink: primaryAuditSink() } : {}),
   }).catch((e: Error & { code?: string }) => {
     throw new CliError(`cannot start: ${e.message}`, EXIT.failure);
   });
