@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { FastifyInstance } from "fastify";
+import { loadOrCreateKey } from "../../aws/credentials/key-file.js";
 import { createEmulator } from "../../aws/emulator.js";
 import { systemClock } from "../../lib/clock.js";
 import { cryptoIds } from "../../lib/ids.js";
@@ -110,6 +111,8 @@ async function serve(flags: ServeFlags): Promise<void> {
       await issuer.close();
       throw new CliError(e.message, EXIT.failure);
     });
+    // The emulator's sealing key is created once here, before workers could race to create it.
+    if (flags.awsEmulator) loadOrCreateKey(config.dataDir, cryptoIds);
     // With workers, the primary keeps the store open to write their mint records (server/cluster-audit.ts).
     if (workers > 1) serveWorkerAudits(issuer.service.repo);
     else await issuer.close();
