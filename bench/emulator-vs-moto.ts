@@ -1,12 +1,14 @@
 /**
  * AssumeRoleWithWebIdentity throughput: keyless emulator (validating everything, node:cluster workers)
  * versus moto_server (validating nothing), same request (valid RS256 token, two-condition trust policy),
- * same closed-loop load generator on loopback (keep-alive, CONNECTIONS in flight).
- *   npx tsc -p . && node dist/bench/emulator-vs-moto.js [seconds=10] [connections=16] [workers=2]
+ * same closed-loop load generator on loopback (keep-alive, CONNECTIONS in flight): wrk with one thread
+ * when it is installed (`apt-get install wrk`: C, so it takes little of the cores the servers need),
+ * else a Node keep-alive loop.
+ *   npm run bench:emulator -- [seconds=10] [connections=16] [workers=2]
  * Not a test: prints figures only. The load generator shares the machine's cores with the servers.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { isolatedEnv, startEmulator } from "../test/support/emulator.js";
@@ -19,10 +21,53 @@ const CONNECTIONS = Number(process.argv[3] ?? 16);
 const WORKERS = process.argv[4] ?? "2";
 const ACCOUNT = "123456789012";
 
-async function load(
-  url: string,
-  body: string,
-): Promise<{ rps: number; ok: number; errors: number; p50: number; p90: number; p99: number }> {
+type LoadResult = { rps: number; ok: number; errors: number; p50: number; p90: number; p99: number };
+
+const HAS_WRK = spawnSync("sh", ["-c", "command -v wrk"]).status === 0;
+
+/** wrk's --latency report, parsed: Requests/sec, the 50/90/99 % lines (us, ms or s), non-2xx count. */
+async function loadWithWrk(url: string, body: string): Promise<LoadResult> {
+  const script = join(dir.path, "post.lua");
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n`,
+  );
+  // Asynchronously: the test issuer serving JWKS lives in this process and must keep answering.
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn("wrk", ["-t1", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "-s", script, url]);
+    let text = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      text += d;
+    });
+    child.on("error", reject);
+    child.on("close", () => resolve(text));
+  });
+  const ms = (p: string) => {
+    const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s)`, "m").exec(out);
+    if (!m) return Number.NaN;
+    const v = Number(m[1]);
+    return m[2] === "us" ? v / 1000 : m[2] === "s" ? v * 1000 : v;
+  };
+  const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const errors =
+    Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) +
+    Number(/Socket errors: connect (\d+)/.exec(out)?.[1] ?? 0);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  return {
+    rps: rps * ((total - errors) / Math.max(total, 1)),
+    ok: total - errors,
+    errors,
+    p50: ms("50"),
+    p90: ms("90"),
+    p99: ms("99"),
+  };
+}
+
+async function load(url: string, body: string): Promise<LoadResult> {
+  return HAS_WRK ? loadWithWrk(url, body) : loadWithNode(url, body);
+}
+
+async function loadWithNode(url: string, body: string): Promise<LoadResult> {
   const u = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const latencies: number[] = [];
@@ -142,7 +187,7 @@ try {
   const row = (name: string, r: typeof e) =>
     `${name.padEnd(18)} ${r.rps.toFixed(0).padStart(8)} req/s  ok ${r.ok}  errors ${r.errors}  p50 ${r.p50.toFixed(2)} ms  p90 ${r.p90.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms`;
   console.log(
-    `AssumeRoleWithWebIdentity, ${CONNECTIONS} connections, ${SECONDS} s each, emulator workers ${WORKERS}`,
+    `AssumeRoleWithWebIdentity, ${CONNECTIONS} connections, ${SECONDS} s each, emulator workers ${WORKERS}, load from ${HAS_WRK ? "wrk -t1" : "a node keep-alive loop"}`,
   );
   console.log(row("keyless emulator", e));
   console.log(row("moto_server", m));

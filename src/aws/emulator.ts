@@ -8,6 +8,7 @@ import type { Caller } from "./credentials/caller.js";
 import { createSecretResolver, DEFAULT_STATIC_SECRET } from "./credentials/credentials.js";
 import { loadOrCreateKey } from "./credentials/key-file.js";
 import { SessionSealer } from "./credentials/session-token.js";
+import { CachedIamRepository } from "./iam/cached-repository.js";
 import { iamService } from "./iam/handlers.js";
 import { IamModel } from "./iam/model.js";
 import { KyselyIamRepository } from "./iam/repository.js";
@@ -32,6 +33,8 @@ export interface EmulatorOptions {
   readonly staticSecret?: string;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /** Test setting: issued credentials expire after at most this many seconds. */
+  readonly testMaxSessionSeconds?: number;
   readonly onInternalError?: (error: unknown, requestId: string) => void;
 }
 
@@ -51,7 +54,11 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   const database: Database = await openDatabase(options.database ?? join(options.dataDir, "emulator.db"));
   const key = loadOrCreateKey(options.dataDir, options.ids);
   const sealer = new SessionSealer(key, options.ids);
-  const repo = new KyselyIamRepository(database.db);
+  const repo = new CachedIamRepository(
+    new KyselyIamRepository(database.db),
+    options.clock,
+    database.changeCounter,
+  );
   const iam = new IamModel(repo, enginePolicies, options.clock, options.ids);
   const keys = createIdpKeySource({
     trustedCas: (options.trustCaFiles ?? []).map((f) => readFileSync(f, "utf8")),
@@ -66,6 +73,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     sealer,
     options.clock,
     options.ids,
+    options.testMaxSessionSeconds,
   );
   const resolve = createSecretResolver({
     sealer,

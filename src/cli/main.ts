@@ -1,3 +1,4 @@
+import "./sdk-quiet.js";
 import { Command, CommanderError } from "commander";
 import { registerCommands } from "./commands/index.js";
 import { CliError, EXIT } from "./errors.js";
@@ -8,9 +9,10 @@ const program = new Command("keyless")
   )
   .version(process.env.npm_package_version ?? "0.1.0")
   .showHelpAfterError("(run with --help for usage)")
+  .enablePositionalOptions()
   .exitOverride();
 
-registerCommands(program);
+await registerCommands(program, process.argv.slice(2));
 
 function fail(message: string, code: number): never {
   process.stderr.write(`keyless: ${message}\n`);

@@ -1,4 +1,3 @@
-import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { renderExplanation } from "../analysis/explain/render.js";
 import { ExplainInputError, explainAssumeRoleWithWebIdentity } from "../analysis/explain/report.js";
 import { parsePolicy } from "../core/policy/index.js";
@@ -73,6 +72,8 @@ async function explainFromEmulator(input: {
 }): Promise<string | undefined> {
   const match = /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(input.roleArn);
   if (!match) return undefined;
+  // Loaded here, on a refusal only: the IAM client costs a quarter of a second to import.
+  const { GetRoleCommand, IAMClient } = await import("@aws-sdk/client-iam");
   const iam = new IAMClient({
     region: input.region,
     endpoint: input.endpoint,

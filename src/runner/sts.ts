@@ -47,6 +47,8 @@ export interface StsResult {
 
 /** An STS refusal, with the AWS error code (AccessDenied, InvalidIdentityToken, …) and message. */
 export class StsError extends Error {
+  /** For a refused web-identity exchange: what was sent, so the refusal can be explained. */
+  exchange: { token: string; roleArn: string; sessionName: string } | undefined;
   constructor(
     readonly code: string,
     message: string,

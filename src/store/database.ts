@@ -19,6 +19,11 @@ export type Dialect = "sqlite" | "postgres";
 export interface Database {
   readonly db: KyselyType<Schema>;
   readonly dialect: Dialect;
+  /**
+   * SQLite only: a number that changes whenever another connection (another worker or process)
+   * commits, so in-process caches can tell when to drop what they hold. Costs one prepared PRAGMA.
+   */
+  readonly changeCounter: (() => number) | undefined;
   close(): Promise<void>;
 }
 
@@ -40,6 +45,7 @@ export function parseDatabaseUrl(
 export async function openDatabase(url: string): Promise<Database> {
   const target = parseDatabaseUrl(url);
   let db: KyselyType<Schema>;
+  let changeCounter: (() => number) | undefined;
   if (target.dialect === "postgres") {
     const pool = new pg.Pool({ connectionString: target.url, max: 10 });
     db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
@@ -56,10 +62,12 @@ export async function openDatabase(url: string): Promise<Database> {
     sqlite.pragma("journal_mode = WAL");
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("foreign_keys = ON");
+    const dataVersion = sqlite.prepare("PRAGMA data_version").pluck();
+    changeCounter = () => dataVersion.get() as number;
     db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }) });
   }
   await migrate(db);
-  return { db, dialect: target.dialect, close: () => db.destroy() };
+  return { db, dialect: target.dialect, changeCounter, close: () => db.destroy() };
 }
 
 /**

@@ -87,8 +87,9 @@ export async function startTestIssuer(dir: string, options: { issuer?: string } 
   const server: Server = createServer(
     { cert: readFileSync(certFile), key: readFileSync(keyFile) },
     (req, res) => {
+      // Issuers with a path (CircleCI's https://oidc.circleci.com/org/<id>) serve under that path.
       const base = issuer.replace(/\/+$/, "");
-      if (req.url === "/.well-known/openid-configuration") {
+      if (req.url?.endsWith("/.well-known/openid-configuration")) {
         res.writeHead(200, { "content-type": "application/json" });
         res.end(
           JSON.stringify({
@@ -99,7 +100,7 @@ export async function startTestIssuer(dir: string, options: { issuer?: string } 
             id_token_signing_alg_values_supported: ["RS256", "ES256"],
           }),
         );
-      } else if (req.url === "/.well-known/jwks") {
+      } else if (req.url?.endsWith("/.well-known/jwks")) {
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify({ keys }));
       } else {

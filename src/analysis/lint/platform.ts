@@ -154,7 +154,9 @@ export const PROFILES: Readonly<Record<PlatformId, PlatformProfile>> = {
   keyless: {
     id: "keyless",
     title: "keyless issuer",
-    sharedIssuer: false,
+    // One keyless server signs for all its organizations with one issuer URL (the issuer's `keyless`
+    // profile), so `org` names the tenant as GitHub's owner does.
+    sharedIssuer: true,
     tenancyClaims: ["sub"],
     writeTimeControl: false,
     sessionTags: "opt-in",

@@ -113,11 +113,6 @@ function analyse(layout: Layout, sharedIssuer: boolean): SubjectAnalysis {
   });
 
   // A wildcard after a delimiter (`release/*`) is a deliberate subtree, not a name with a glued suffix.
-  const glued = (name: string) => {
-    const written = layout.values.get(name)?.written;
-    return !(written?.endsWith("/*") || written?.endsWith(":*"));
-  };
-  // A wildcard after a delimiter (`release/*`) is a deliberate subtree, not a name with a glued suffix.
   const isGlued = (name: string) => {
     const written = layout.values.get(name)?.written;
     return !(written?.endsWith("/*") || written?.endsWith(":*"));
@@ -397,13 +392,28 @@ const CIRCLECI_SPECS: readonly FieldSpec[] = [
   { name: "vcs-ref", role: "context", fallback: "refs/heads/main", others: ["refs/heads/zz-feature"] },
 ];
 
-/** keyless's own issuer (see src/analysis/init): organization:<o>:project:<p>:environment:<e>:phase:<plan|apply>. */
+/**
+ * keyless's own issuer: its default subject template is
+ * `org:{organization}:project:{project}:env:{environment}:phase:{phase}` (the issuer's `keyless` profile),
+ * so the keys are `org`, `project`, `env` and `phase`. The issuer is per installation (not shared), so
+ * `org` is a tenant only in the sense of naming the customer inside it.
+ */
 export const KEYLESS_SPECS: readonly FieldSpec[] = [
-  { name: "organization", role: "tenant", fallback: "acme" },
+  { name: "org", role: "tenant", fallback: "acme" },
   { name: "project", role: "project", fallback: "app" },
-  { name: "environment", role: "project", fallback: "production" },
+  { name: "env", role: "project", fallback: "production" },
   { name: "phase", role: "dimension", fallback: "apply", alternatives: ["plan", "apply"] },
 ];
+
+/** The keyless issuer's default subject, as `keyless init aws` writes it and the linter reads it. */
+export function keylessSubject(v: {
+  organization: string;
+  project: string;
+  environment: string;
+  phase: string;
+}): string {
+  return `org:${v.organization}:project:${v.project}:env:${v.environment}:phase:${v.phase}`;
+}
 
 // ---- Kubernetes: system:serviceaccount:<ns>:<sa> ---------------------------------------------------------
 

@@ -93,6 +93,9 @@ export class StsModel {
     private readonly sealer: SessionSealer,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    /** Test setting only (`--test-max-session-seconds`): credentials expire after at most this many
+     * seconds whatever DurationSeconds says, so refresh paths can be tested in seconds, not hours. */
+    private readonly testMaxSessionSeconds?: number,
   ) {}
 
   /** AssumeRoleWithWebIdentity in AWS's validation order (aws-identity-plane §3). */
@@ -395,7 +398,7 @@ export class StsModel {
       sessionName,
       issuedAt,
       // Credentials last DurationSeconds whatever the token's remaining lifetime (§4.3).
-      expiresAt: issuedAt + duration,
+      expiresAt: issuedAt + Math.min(duration, this.testMaxSessionSeconds ?? duration),
       tags: extra.tags.map((t) => ({ key: t.key, value: t.value })),
       transitiveTagKeys: [...extra.transitiveTagKeys],
       ...(extra.sourceIdentity !== undefined ? { sourceIdentity: extra.sourceIdentity } : {}),

@@ -1,4 +1,5 @@
-import { compactVerify, importJWK, type JWK } from "jose";
+import type { JWK } from "jose";
+import { isJwsAlgorithm, verifyCompactSignature } from "../../core/token/jws.js";
 import { AwsError } from "../wire/errors.js";
 import type { IdpKeySource } from "./idp-keys.js";
 import { STS_MESSAGES } from "./messages.js";
@@ -60,27 +61,7 @@ function select(keys: readonly JWK[], kid: unknown): JWK | undefined {
   return typeof kid === "string" ? candidates.find((k) => k.kid === kid) : undefined;
 }
 
-type VerifyKey = Awaited<ReturnType<typeof importJWK>>;
-
-const imported = new WeakMap<JWK, Map<string, Promise<VerifyKey>>>();
-
-function importKey(jwk: JWK, alg: string): Promise<VerifyKey> {
-  let byAlg = imported.get(jwk);
-  if (!byAlg) {
-    byAlg = new Map();
-    imported.set(jwk, byAlg);
-  }
-  let key = byAlg.get(alg);
-  if (!key) {
-    // The JWT header's alg decides; the JWK's own alg member is ignored, as STS does (§4.4).
-    const { alg: _ignored, ...material } = jwk;
-    key = importJWK(material, alg);
-    byAlg.set(alg, key);
-  }
-  return key;
-}
-
-/** Steps 8–9: find the key (refetching once on an unknown kid) and verify the signature with jose. */
+/** Steps 8–9: find the key (refetching once on an unknown kid) and verify the signature. */
 export async function verifySignature(
   token: string,
   decoded: DecodedToken,
@@ -93,19 +74,15 @@ export async function verifySignature(
   let jwk = select(await source.keys(issuer, thumbprints, false), kid);
   if (!jwk) jwk = select(await source.keys(issuer, thumbprints, true), kid);
   if (!jwk) throw invalid(STS_MESSAGES.noKey);
-  if (typeof alg !== "string" || !ALLOWED_ALGS.has(alg))
-    throw invalid(STS_MESSAGES.unsupportedAlg(String(alg)));
-  let key: VerifyKey;
+  if (!isJwsAlgorithm(alg) || !ALLOWED_ALGS.has(alg)) throw invalid(STS_MESSAGES.unsupportedAlg(String(alg)));
+  let valid: boolean;
   try {
-    key = await importKey(jwk, alg);
+    valid = verifyCompactSignature(token, jwk, alg);
   } catch {
+    // An unusable key (wrong type or curve, short RSA) or a signature node cannot parse.
     throw invalid(STS_MESSAGES.badSignature);
   }
-  try {
-    await compactVerify(token, key, { algorithms: [alg] });
-  } catch {
-    throw invalid(STS_MESSAGES.badSignature);
-  }
+  if (!valid) throw invalid(STS_MESSAGES.badSignature);
 }
 
 /** A time claim as STS reads it: an integer, or a string holding one (§4.3). */

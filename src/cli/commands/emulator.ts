@@ -20,6 +20,7 @@ interface Options {
   account: string;
   staticSecret: string;
   workers: string;
+  testMaxSessionSeconds?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -80,6 +81,10 @@ export function register(program: Command): void {
       DEFAULT_STATIC_SECRET,
     )
     .option("--workers <n>", "processes serving the port (node:cluster)", "1")
+    .option(
+      "--test-max-session-seconds <n>",
+      "TEST SETTING: issued credentials expire after at most N seconds, whatever DurationSeconds asks (to test refresh)",
+    )
     .addHelpText(
       "after",
       `
@@ -100,6 +105,14 @@ Examples:
       for (const file of options.trustCa)
         if (!existsSync(file)) throw new CliError(`--trust-ca ${file}: no such file`);
       const aliases = parseAliases(options.issuerAlias);
+      let testMaxSessionSeconds: number | undefined;
+      if (options.testMaxSessionSeconds !== undefined) {
+        testMaxSessionSeconds = Number(options.testMaxSessionSeconds);
+        if (!Number.isInteger(testMaxSessionSeconds) || testMaxSessionSeconds < 1)
+          throw new CliError(
+            `--test-max-session-seconds ${options.testMaxSessionSeconds}: expected a positive integer`,
+          );
+      }
       const dataDir = resolve(options.dataDir);
 
       if (workers > 1 && cluster.isPrimary) {
@@ -133,6 +146,7 @@ Examples:
         trustCaFiles: options.trustCa,
         issuerAliases: aliases,
         staticSecret: options.staticSecret,
+        testMaxSessionSeconds,
         clock: systemClock,
         ids: cryptoIds,
         onInternalError: (error, requestId) => {

@@ -1,21 +1,31 @@
 import type { Command } from "commander";
-import * as decode from "./decode.js";
-import * as emulator from "./emulator.js";
-import * as explain from "./explain.js";
-import * as keys from "./keys.js";
-import * as lint from "./lint.js";
-import * as publish from "./publish.js";
-import * as serve from "./serve.js";
-import * as token from "./token.js";
 
-/** Each command lives in its own file and registers itself here, one line each. */
-export function registerCommands(program: Command): void {
-  emulator.register(program);
-  explain.register(program);
-  lint.register(program);
-  serve.register(program);
-  keys.register(program);
-  publish.register(program);
-  token.register(program);
-  decode.register(program);
+/**
+ * Every command, by name, with a loader for its module: each command lives in its own file and is
+ * imported only when it runs (or when help lists them all), so `keyless assume` in a job pays for the
+ * STS client and not for the emulator's store or the linter's YAML parser. One line per command.
+ */
+type CommandModule = { register(program: Command): void };
+
+export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
+  assume: () => import("./assume.js"),
+  decode: () => import("./decode.js"),
+  emulator: () => import("./emulator.js"),
+  exec: () => import("./exec.js"),
+  explain: () => import("./explain.js"),
+  init: () => import("./init.js"),
+  keys: () => import("./keys.js"),
+  lint: () => import("./lint.js"),
+  publish: () => import("./publish.js"),
+  serve: () => import("./serve.js"),
+  token: () => import("./token.js"),
+};
+
+/** Registers the command named on the command line, or all of them (for help and unknown names). */
+export async function registerCommands(program: Command, argv: readonly string[]): Promise<void> {
+  const name = argv.find((arg) => !arg.startsWith("-"));
+  if (name === undefined && (argv.includes("--version") || argv.includes("-V"))) return;
+  const only = name !== undefined ? COMMANDS[name] : undefined;
+  const modules = only ? [only] : Object.values(COMMANDS);
+  for (const module of await Promise.all(modules.map((load) => load()))) module.register(program);
 }

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { type Finding, isSeverity, type Severity, severityRank } from "../../analysis/lint/findings.js";
+import { readEmulatorRoles } from "../../analysis/lint/inputs/emulator.js";
 import { LintInputError, readTrustPolicies } from "../../analysis/lint/inputs/index.js";
 import { lintSource } from "../../analysis/lint/lint.js";
 import { formatJson } from "../../analysis/lint/output/json.js";
@@ -18,6 +19,7 @@ interface LintFlags {
   suppressions?: string;
   durationSeconds?: string;
   emulator?: string;
+  emulatorAccount: string[];
 }
 
 export function register(program: Command): void {
@@ -47,7 +49,13 @@ export function register(program: Command): void {
       "suppressions file (default: .keyless-lint.json in the current directory, if any)",
     )
     .option("--duration-seconds <n>", "the DurationSeconds your pipeline requests (checks OIDC-107)")
-    .option("--emulator <url>", "lint the roles of a running keyless emulator (not available yet)")
+    .option("--emulator <url>", "also lint every role of a running keyless emulator")
+    .option(
+      "--emulator-account <id>",
+      "with --emulator: an account to list (repeatable; default 123456789012)",
+      (v: string, p: string[]) => [...p, v],
+      [],
+    )
     .addHelpText(
       "after",
       `
@@ -57,23 +65,23 @@ Examples:
   terraform show -json plan.out > plan.json && keyless lint plan.json --fail-on medium
   keyless lint --platform ci.example.com=gitlab roles/`,
     )
-    .action((paths: string[], flags: LintFlags) => {
-      const output = run(paths, flags);
+    .action(async (paths: string[], flags: LintFlags) => {
+      const output = await run(paths, flags);
       process.stdout.write(output.text);
       if (output.failed) process.exitCode = EXIT.negative;
     });
 }
 
-function run(paths: string[], flags: LintFlags): { text: string; failed: boolean } {
+async function run(paths: string[], flags: LintFlags): Promise<{ text: string; failed: boolean }> {
   if (!["text", "json", "sarif"].includes(flags.format))
     throw new CliError(`--format must be text, json or sarif, not "${flags.format}"`);
   if (!isSeverity(flags.failOn))
     throw new CliError(`--fail-on must be critical, high, medium, low or info, not "${flags.failOn}"`);
-  if (flags.emulator !== undefined) {
-    throw new CliError(
-      "--emulator is not available yet: the emulator has not landed; export roles with `aws iam get-role` and lint the files",
-    );
-  }
+  const accounts = flags.emulatorAccount.length > 0 ? flags.emulatorAccount : ["123456789012"];
+  for (const account of accounts)
+    if (!/^\d{12}$/.test(account)) throw new CliError(`--emulator-account ${account}: expected 12 digits`);
+  if (paths.length === 0 && flags.emulator === undefined)
+    throw new CliError("name files or directories to lint, or --emulator URL");
   const failOn: Severity = flags.failOn;
   const platforms = parsePlatforms(flags.platform);
   let durationSeconds: number | undefined;
@@ -87,7 +95,10 @@ function run(paths: string[], flags: LintFlags): { text: string; failed: boolean
     const suppressionsPath =
       flags.suppressions ?? (existsSync(".keyless-lint.json") ? ".keyless-lint.json" : undefined);
     const suppressions: Suppression[] = suppressionsPath ? readSuppressions(suppressionsPath) : [];
-    const sources = readTrustPolicies(paths);
+    const sources = [
+      ...(paths.length > 0 ? readTrustPolicies(paths) : []),
+      ...(flags.emulator !== undefined ? await readEmulatorRoles(flags.emulator, accounts) : []),
+    ];
     const findings: Finding[] = [];
     const suppressed: Report["suppressed"][number][] = [];
     for (const source of sources) {

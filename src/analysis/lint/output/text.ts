@@ -1,4 +1,3 @@
-import type { Finding } from "../findings.js";
 import type { Report } from "./report.js";
 
 /** Text for people: grouped by file, then by role/resource and statement, worst first within a group. */

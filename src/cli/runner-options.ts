@@ -1,0 +1,190 @@
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { decodeToken } from "../core/token/decode.js";
+import { AccountNotAllowedError, type AssumePlan, type ChainStep } from "../runner/assume.js";
+import { diagnose } from "../runner/diagnose.js";
+import { RoleSelectionError, validateRoleArn } from "../runner/role.js";
+import { StsError } from "../runner/sts.js";
+import {
+  chooseTokenSource,
+  DETECTION_ORDER,
+  type SourceName,
+  type TokenSource,
+  TokenSourceError,
+} from "../runner/token-sources.js";
+import { CliError, EXIT } from "./errors.js";
+
+/** The options `keyless assume` and `keyless exec` share: where the token comes from, which role, how. */
+export interface AssumeFlags {
+  source?: string;
+  fromFile?: string;
+  fromEnv?: string;
+  audience?: string;
+  roleArn?: string;
+  chainRoleArn: string[];
+  externalId: string[];
+  sessionName?: string;
+  duration?: string;
+  policy?: string;
+  policyArn: string[];
+  region?: string;
+  endpointUrl?: string;
+  allowedAccountId: string[];
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function addAssumeOptions(command: Command): Command {
+  return command
+    .option(
+      "--role-arn <arn>",
+      "role to assume (default: KEYLESS_ROLE_ARN, ENV0_AWS_ROLE_ARN, TFC_AWS_{PLAN,APPLY,RUN}_ROLE_ARN)",
+    )
+    .option(
+      "--chain-role-arn <arn>",
+      "then assume this role with the credentials so far (repeatable, in order)",
+      collect,
+      [],
+    )
+    .option(
+      "--external-id <id>",
+      "ExternalId for the chained hops (one for all, or one per --chain-role-arn)",
+      collect,
+      [],
+    )
+    .option(
+      "--session-name <name>",
+      "RoleSessionName (default: from the run: run id, GitHub run, env0 deployment…)",
+    )
+    .option("--duration <seconds>", "session duration in seconds (900–43200; chained hops at most 3600)")
+    .option("--policy <json|file>", "session policy (JSON text or a file) to narrow the final credentials")
+    .option("--policy-arn <arn>", "managed session policy ARN (repeatable)", collect, [])
+    .option("--region <region>", "region (default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1)")
+    .option(
+      "--endpoint-url <url>",
+      "STS endpoint (default: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, the regional AWS endpoint)",
+    )
+    .option("--allowed-account-id <id>", "refuse credentials of any other account (repeatable)", collect, [])
+    .option("--audience <aud>", "audience to request, where the token source lets one choose")
+    .option("--source <name>", `token source instead of detection: ${DETECTION_ORDER.join(", ")}`)
+    .option("--from-file <path>", "read the token from this file (re-read on every refresh)")
+    .option(
+      "--from-env <variable>",
+      "read the token from this environment variable (e.g. a GitLab id_tokens variable)",
+    );
+}
+
+export function buildPlan(flags: AssumeFlags, env: NodeJS.ProcessEnv = process.env): AssumePlan {
+  if (flags.source !== undefined && !(DETECTION_ORDER as readonly string[]).includes(flags.source)) {
+    throw new CliError(`--source ${flags.source}: expected one of ${DETECTION_ORDER.join(", ")}`);
+  }
+  let source: TokenSource;
+  try {
+    source = chooseTokenSource({
+      source: flags.source as SourceName | undefined,
+      fromFile: flags.fromFile,
+      fromEnv: flags.fromEnv,
+    });
+  } catch (error) {
+    if (error instanceof TokenSourceError) throw new CliError(error.message);
+    throw error;
+  }
+  let duration: number | undefined;
+  if (flags.duration !== undefined) {
+    duration = Number(flags.duration);
+    if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {
+      throw new CliError(`--duration ${flags.duration}: AWS accepts 900 to 43200 seconds`);
+    }
+  }
+  let chain: ChainStep[];
+  try {
+    if (flags.externalId.length > 1 && flags.externalId.length !== flags.chainRoleArn.length) {
+      throw new CliError(
+        `--external-id: give one for all hops or one per --chain-role-arn (${flags.chainRoleArn.length})`,
+      );
+    }
+    chain = flags.chainRoleArn.map((arn, i) => ({
+      roleArn: validateRoleArn(arn, "--chain-role-arn"),
+      externalId: flags.externalId.length === 1 ? flags.externalId[0] : flags.externalId[i],
+    }));
+  } catch (error) {
+    if (error instanceof RoleSelectionError) throw new CliError(error.message);
+    throw error;
+  }
+  for (const id of flags.allowedAccountId)
+    if (!/^\d{12}$/.test(id)) throw new CliError(`--allowed-account-id ${id}: expected 12 digits`);
+  const endpoint = flags.endpointUrl ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL;
+  if (endpoint !== undefined) {
+    try {
+      new URL(endpoint);
+    } catch {
+      throw new CliError(`--endpoint-url ${endpoint} is not a URL`);
+    }
+  }
+  return {
+    source,
+    audience: flags.audience,
+    roleArn: flags.roleArn,
+    chain,
+    sessionName: flags.sessionName,
+    durationSeconds: duration,
+    policy: flags.policy === undefined ? undefined : readPolicy(flags.policy),
+    policyArns: flags.policyArn,
+    allowedAccounts: flags.allowedAccountId,
+    target: { region: flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1", endpoint },
+    env,
+  };
+}
+
+function readPolicy(value: string): string {
+  const text = value.trimStart().startsWith("{") ? value : readFile(value);
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new CliError(`--policy ${value.length > 40 ? `${value.slice(0, 40)}…` : value}: not valid JSON`);
+  }
+  return text;
+}
+
+function readFile(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    throw new CliError(`--policy: cannot read ${path}`);
+  }
+}
+
+/** Turns a runner failure into the CLI's one-line error, with the diagnosis for refusals. */
+export async function explainFailure(error: unknown, plan: AssumePlan): Promise<never> {
+  if (error instanceof TokenSourceError || error instanceof RoleSelectionError)
+    throw new CliError(error.message);
+  if (error instanceof AccountNotAllowedError) throw new CliError(error.message, EXIT.negative);
+  if (error instanceof StsError) {
+    const refused = [
+      "AccessDenied",
+      "InvalidIdentityToken",
+      "ExpiredTokenException",
+      "IDPRejectedClaim",
+    ].includes(error.code);
+    if (refused && error.exchange !== undefined) {
+      let claims: Record<string, unknown> = {};
+      try {
+        claims = decodeToken(error.exchange.token).claims as Record<string, unknown>;
+      } catch {}
+      const diagnosis = await diagnose(error, {
+        claims,
+        roleArn: error.exchange.roleArn,
+        sessionName: error.exchange.sessionName,
+        endpoint: plan.target.endpoint,
+        region: plan.target.region,
+      }).catch(() => undefined);
+      if (diagnosis) process.stderr.write(diagnosis.text);
+    }
+    const attempts = error.attempts > 1 ? ` (after ${error.attempts} attempts)` : "";
+    throw new CliError(
+      `STS refused: ${error.code}: ${error.message}${attempts}`,
+      refused ? EXIT.negative : EXIT.failure,
+    );
+  }
+  throw error;
+}

@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { type RunResult, runCommand, runKeyless } from "../support/cli.js";
+import { isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
+import { tempDir } from "../support/tmp.js";
+
+describe("keyless lint --emulator: the roles of a running emulator", () => {
+  const dir = tempDir("keyless-lint-emu-");
+  let emulator: RunningEmulator;
+  const ACCOUNT = "123456789012";
+  const OTHER = "210987654321";
+  const HOST = "ci.example.com";
+  const admin = (account: string, args: string[]) =>
+    runCommand("aws", ["--endpoint-url", emulator.endpoint, ...args], {
+      env: isolatedEnv(join(dir.path, `admin-${account}`), {
+        AWS_ACCESS_KEY_ID: account,
+        AWS_SECRET_ACCESS_KEY: "test",
+        AWS_DEFAULT_REGION: "us-east-1",
+      }),
+    });
+  const ok = (r: RunResult) => assert.equal(r.code, 0, r.stderr);
+  const trust = (account: string, condition: Record<string, unknown>) =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/${HOST}` },
+          Action: "sts:AssumeRoleWithWebIdentity",
+          Condition: condition,
+        },
+      ],
+    });
+
+  before(async () => {
+    emulator = await startEmulator(join(dir.path, "data"));
+    for (const account of [ACCOUNT, OTHER]) {
+      ok(
+        await admin(account, [
+          "iam",
+          "create-open-id-connect-provider",
+          "--url",
+          `https://${HOST}`,
+          "--client-id-list",
+          "sts.amazonaws.com",
+        ]),
+      );
+    }
+    // An audience-only trust: any subject of the issuer gets in.
+    ok(
+      await admin(ACCOUNT, [
+        "iam",
+        "create-role",
+        "--role-name",
+        "open",
+        "--assume-role-policy-document",
+        trust(ACCOUNT, { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com" } }),
+      ]),
+    );
+    ok(
+      await admin(OTHER, [
+        "iam",
+        "create-role",
+        "--role-name",
+        "pinned",
+        "--assume-role-policy-document",
+        trust(OTHER, {
+          StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: "project:acme:deploy" },
+        }),
+      ]),
+    );
+  });
+  after(async () => {
+    await emulator?.stop();
+    dir.cleanup();
+  });
+
+  test("lists every role of the named accounts and reports findings by role ARN", async () => {
+    const r = await runKeyless([
+      "lint",
+      "--emulator",
+      emulator.endpoint,
+      "--emulator-account",
+      ACCOUNT,
+      "--emulator-account",
+      OTHER,
+      "--format",
+      "json",
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    const findings: { file: string; location: string; rule: string }[] = JSON.parse(r.stdout).findings;
+    assert.ok(findings.length > 0);
+    assert.ok(findings.every((f) => f.file === `emulator:${emulator.endpoint}`));
+    assert.ok(
+      findings.some((f) => f.location === `arn:aws:iam::${ACCOUNT}:role/open`),
+      JSON.stringify(findings),
+    );
+    assert.ok(
+      !findings.some((f) => f.location.endsWith("role/pinned") && f.rule === "OIDC-001"),
+      "the pinned role is not 'any subject'",
+    );
+  });
+
+  test("an unreachable emulator is one line and exit 2", async () => {
+    const r = await runKeyless(["lint", "--emulator", "http://127.0.0.1:9"]);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /^keyless: --emulator http:\/\/127\.0\.0\.1:9: cannot list the roles of account 123456789012: /,
+    );
+    assert.equal(r.stderr.split("\n").length, 2);
+  });
+});
