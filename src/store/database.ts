@@ -62,12 +62,35 @@ export async function openDatabase(url: string): Promise<Database> {
     sqlite.pragma("journal_mode = WAL");
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("foreign_keys = ON");
-    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
     const dataVersion = sqlite.prepare("PRAGMA data_version").pluck();
     changeCounter = () => dataVersion.get() as number;
+    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }) });
   }
   await migrate(db);
   return { db, dialect: target.dialect, changeCounter, close: () => db.destroy() };
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing costs more than running a simple indexed
+ * query, and hot paths (the issuer's token endpoint, the emulator) repeat the same few SQL strings. This
+ * reuses prepared statements per SQL text (bounded), except while a statement is busy iterating (a
+ * streamed query), when a fresh one is prepared. DDL invalidates statements, so schema changes clear it.
+ */
+function cachePreparedStatements(sqlite: SQLite.Database): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  sqlite.prepare = ((source: string) => {
+    if (/^\s*(create|alter|drop)\b/i.test(source)) {
+      cache.clear();
+      return prepare(source);
+    }
+    const hit = cache.get(source);
+    if (hit && !hit.busy) return hit;
+    const statement = prepare(source);
+    if (!hit && cache.size < 500) cache.set(source, statement);
+    return statement;
+  }) as typeof sqlite.prepare;
+  return sqlite;
 }
 
 async function migrate(db: KyselyType<Schema>): Promise<void> {

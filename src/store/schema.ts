@@ -4,5 +4,6 @@
  * type-checked against the real columns on both SQLite and PostgreSQL.
  */
 import type { IamTables } from "../aws/iam/tables.js";
+import type { IssuerTables } from "../issuer/tables.js";
 
-export type Schema = IamTables;
+export type Schema = IamTables & IssuerTables;

@@ -9,11 +9,16 @@ type CommandModule = { register(program: Command): void };
 
 export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   assume: () => import("./assume.js"),
+  decode: () => import("./decode.js"),
   emulator: () => import("./emulator.js"),
   exec: () => import("./exec.js"),
   explain: () => import("./explain.js"),
   init: () => import("./init.js"),
+  keys: () => import("./keys.js"),
   lint: () => import("./lint.js"),
+  publish: () => import("./publish.js"),
+  serve: () => import("./serve.js"),
+  token: () => import("./token.js"),
 };
 
 /** Registers the command named on the command line, or all of them (for help and unknown names). */

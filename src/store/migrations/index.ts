@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { migration0100Iam } from "./0100_iam.js";
+import { issuer0200 } from "./0200_issuer.js";
 
 /**
  * One migration history for both dialects. Migrations use Kysely's schema builder with portable types
@@ -12,4 +13,4 @@ export interface Migration {
   up(db: Kysely<any>): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [migration0100Iam];
+export const migrations: readonly Migration[] = [migration0100Iam, issuer0200];

@@ -1,0 +1,114 @@
+import type { Command } from "commander";
+import { OPERATOR } from "../../issuer/authz.js";
+import { IssuerProblem } from "../../issuer/errors.js";
+import { openIssuer } from "../../server/serve.js";
+import { CliError, EXIT } from "../errors.js";
+import { addStoreOptions, configFrom } from "./serve.js";
+
+interface StoreFlags {
+  config?: string;
+  dataDir?: string;
+  database?: string;
+  json?: boolean;
+  keyOverlap?: string;
+}
+
+async function withIssuer<T>(
+  flags: StoreFlags,
+  fn: (svc: Awaited<ReturnType<typeof openIssuer>>["service"]) => Promise<T>,
+) {
+  const config = configFrom(flags, process.env);
+  const issuer = await openIssuer(config).catch((e: Error) => {
+    throw new CliError(e.message, EXIT.failure);
+  });
+  try {
+    return await fn(issuer.service);
+  } catch (e) {
+    if (e instanceof IssuerProblem) throw new CliError(e.detail, EXIT.usage);
+    throw e;
+  } finally {
+    await issuer.close();
+  }
+}
+
+const iso = (ms: number | null) => (ms === null ? "-" : new Date(ms).toISOString().replace(/\.\d+Z$/, "Z"));
+
+export function register(program: Command): void {
+  const keys = program
+    .command("keys")
+    .description(
+      "list, rotate and retire the issuer's signing keys (works on the data directory / database)",
+    );
+
+  addStoreOptions(
+    keys.command("list").description("every key with its state: pending, active, retiring, expired"),
+  )
+    .option("--json", "machine-readable output")
+    .action((flags: StoreFlags) =>
+      withIssuer(flags, async (svc) => {
+        const statuses = await svc.keyStatuses(OPERATOR);
+        if (flags.json) {
+          process.stdout.write(
+            `${JSON.stringify(
+              statuses.map((s) => ({
+                kid: s.key.kid,
+                alg: s.key.alg,
+                state: s.state,
+                createdAt: s.key.createdAt,
+                activateAt: s.key.activateAt,
+                retiredAt: s.key.retiredAt,
+                unpublishAt: s.unpublishAt,
+              })),
+              null,
+              2,
+            )}\n`,
+          );
+          return;
+        }
+        process.stdout.write(
+          "KID                                          ALG    STATE     SIGNS FROM            UNPUBLISHED AT\n",
+        );
+        for (const s of statuses) {
+          process.stdout.write(
+            `${s.key.kid.padEnd(44)} ${s.key.alg.padEnd(6)} ${s.state.padEnd(9)} ${iso(s.key.activateAt).padEnd(21)} ${iso(s.unpublishAt)}\n`,
+          );
+        }
+      }),
+    );
+
+  addStoreOptions(
+    keys
+      .command("rotate")
+      .description(
+        "create the next key: published now, signing after the overlap (longer than AWS's JWKS cache)",
+      ),
+  )
+    .option(
+      "--immediate",
+      "emergency: sign with the new key at once (verifiers with a cached JWKS will refuse until they refresh)",
+    )
+    .option("--alg <alg>", "RS256 or ES256 (default: the configured algorithm)")
+    .option("--key-overlap <duration>", "override the overlap, e.g. 24h (KEYLESS_KEY_OVERLAP)")
+    .action((flags: StoreFlags & { immediate?: boolean; alg?: string }) => {
+      if (flags.alg && flags.alg !== "RS256" && flags.alg !== "ES256")
+        throw new CliError("--alg must be RS256 or ES256");
+      return withIssuer(flags, async (svc) => {
+        const k = await svc.rotate(OPERATOR, {
+          immediate: flags.immediate ?? false,
+          ...(flags.alg ? { algorithm: flags.alg as "RS256" | "ES256" } : {}),
+        });
+        process.stdout.write(`${k.kid} ${k.alg} published now, signs from ${iso(k.activateAt)}\n`);
+      });
+    });
+
+  addStoreOptions(
+    keys
+      .command("retire <kid>")
+      .description("stop signing with a key; it stays published until its last token expires"),
+  ).action((kid: string, flags: StoreFlags) =>
+    withIssuer(flags, async (svc) => {
+      await svc.retire(OPERATOR, kid);
+      process.stdout.write(`${kid} retired: no longer signs; published until its last token has expired\n`);
+    }),
+  );
+}

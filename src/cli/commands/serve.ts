@@ -1,0 +1,206 @@
+import cluster from "node:cluster";
+import { existsSync } from "node:fs";
+import type { Command } from "commander";
+import type { FastifyInstance } from "fastify";
+import { loadOrCreateKey } from "../../aws/credentials/key-file.js";
+import { createEmulator } from "../../aws/emulator.js";
+import { systemClock } from "../../lib/clock.js";
+import { cryptoIds } from "../../lib/ids.js";
+import { primaryAuditSink, serveWorkerAudits } from "../../server/cluster-audit.js";
+import { ConfigError, loadServeConfig, type ServeConfig } from "../../server/config.js";
+import { createLogger } from "../../server/logger.js";
+import { mountEmulator } from "../../server/mount-emulator.js";
+import { bootstrap, openIssuer, startIssuerServer } from "../../server/serve.js";
+import { CliError, EXIT } from "../errors.js";
+
+interface ServeFlags {
+  config?: string;
+  host?: string;
+  port?: string;
+  issuerUrl?: string;
+  publicUrl?: string;
+  dataDir?: string;
+  database?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  signingAlg?: string;
+  keyOverlap?: string;
+  keyRotationInterval?: string;
+  workers?: string;
+  logLevel?: string;
+  awsEmulator?: boolean;
+  trustCa?: string[];
+  issuerAlias?: string[];
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function configFrom(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeConfig {
+  try {
+    return loadServeConfig({
+      flags: {
+        config: flags.config,
+        host: flags.host,
+        port: flags.port,
+        issuerUrl: flags.issuerUrl,
+        publicUrl: flags.publicUrl,
+        dataDir: flags.dataDir,
+        database: flags.database,
+        tlsCert: flags.tlsCert,
+        tlsKey: flags.tlsKey,
+        signingAlgorithm: flags.signingAlg,
+        keyOverlap: flags.keyOverlap,
+        keyRotationInterval: flags.keyRotationInterval,
+        workers: flags.workers,
+        logLevel: flags.logLevel,
+      },
+      env,
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(e.message, EXIT.usage);
+    throw e;
+  }
+}
+
+/** Options shared by commands that work on the issuer's data directory / database. */
+export function addStoreOptions(cmd: Command): Command {
+  return cmd
+    .option("--config <file>", "JSON configuration file")
+    .option("--data-dir <dir>", "data directory (KEYLESS_DATA_DIR, default ~/.keyless)")
+    .option(
+      "--database <url>",
+      "SQLite file or postgres:// URL (KEYLESS_DATABASE, default <data-dir>/keyless.db)",
+    );
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  const config = configFrom(flags, process.env);
+  const aliases = new Map<string, string>();
+  for (const value of flags.issuerAlias ?? []) {
+    const eq = value.indexOf("=");
+    if (eq <= 0 || !/^https:\/\//.test(value.slice(eq + 1))) {
+      throw new CliError(`--issuer-alias ${value}: expected HOST=https://ADDRESS:PORT`, EXIT.usage);
+    }
+    aliases.set(value.slice(0, eq), value.slice(eq + 1));
+  }
+  for (const file of flags.trustCa ?? []) {
+    if (!existsSync(file)) throw new CliError(`--trust-ca ${file}: no such file`, EXIT.usage);
+  }
+  // The emulator shares the data directory (its sealing key) and the database (its own tables).
+  const extend = flags.awsEmulator
+    ? async (app: FastifyInstance) => {
+        const emulator = await createEmulator({
+          dataDir: config.dataDir,
+          database: config.database,
+          trustCaFiles: flags.trustCa ?? [],
+          issuerAliases: aliases,
+          clock: systemClock,
+          ids: cryptoIds,
+        });
+        await mountEmulator(app, emulator);
+      }
+    : undefined;
+  const logger = createLogger(config.logLevel);
+  const workers = Math.max(1, config.workers);
+
+  if (cluster.isPrimary) {
+    const issuer = await openIssuer(config).catch((e: Error) => {
+      throw new CliError(e.message, EXIT.failure);
+    });
+    await bootstrap(issuer, config, (line) => process.stdout.write(line)).catch(async (e: Error) => {
+      await issuer.close();
+      throw new CliError(e.message, EXIT.failure);
+    });
+    // The emulator's sealing key is created once here, before workers could race to create it.
+    if (flags.awsEmulator) loadOrCreateKey(config.dataDir, cryptoIds);
+    // With workers, the primary keeps the store open to write their mint records (server/cluster-audit.ts).
+    if (workers > 1) serveWorkerAudits(issuer.service.repo);
+    else await issuer.close();
+  }
+
+  if (workers > 1 && cluster.isPrimary) {
+    // Several processes on one port (node:cluster): the store is shared (SQLite WAL or PostgreSQL).
+    let listening = 0;
+    for (let i = 0; i < workers; i++) cluster.fork();
+    cluster.on("listening", (_w, address) => {
+      if (++listening === workers) {
+        process.stdout.write(
+          `keyless serve: listening on ${config.tlsCert ? "https" : "http"}://${config.host}:${address.port} with ${workers} workers (issuer ${config.issuerUrl})\n`,
+        );
+      }
+    });
+    cluster.on("exit", (w, code) => {
+      if (code !== 0 && !stopping) logger.error({ worker: w.id, code }, "worker exited");
+    });
+    let stopping = false;
+    const stop = () => {
+      stopping = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.kill("SIGTERM");
+      setTimeout(() => process.exit(0), 2000).unref();
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+    return;
+  }
+
+  const server = await startIssuerServer(config, {
+    logger,
+    ...(extend ? { extend } : {}),
+    // In a cluster only the first worker runs the rotation schedule.
+    maintainKeys: cluster.isPrimary || cluster.worker?.id === 1,
+    ...(cluster.isWorker ? { auditSink: primaryAuditSink() } : {}),
+  }).catch((e: Error & { code?: string }) => {
+    throw new CliError(`cannot start: ${e.message}`, EXIT.failure);
+  });
+  if (cluster.isPrimary) {
+    process.stdout.write(`keyless serve: listening on ${server.url} (issuer ${config.issuerUrl})\n`);
+  }
+  const stop = () => {
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+export function register(program: Command): void {
+  addStoreOptions(
+    program
+      .command("serve")
+      .description("run the issuer (discovery, JWKS, token endpoint) and its admin API")
+      .option("--host <host>", "address to listen on (KEYLESS_HOST)", undefined)
+      .option("--port <port>", "port (KEYLESS_PORT; default 8080, 8443 with TLS)"),
+  )
+    .option("--issuer-url <url>", "the iss of this server's tokens (KEYLESS_ISSUER_URL)")
+    .option("--public-url <url>", "where jobs reach this server, base of request URLs (KEYLESS_PUBLIC_URL)")
+    .option("--tls-cert <file>", "PEM certificate for HTTPS (KEYLESS_TLS_CERT)")
+    .option("--tls-key <file>", "PEM private key for HTTPS (KEYLESS_TLS_KEY)")
+    .option("--signing-alg <alg>", "RS256 (default) or ES256 for new keys (KEYLESS_SIGNING_ALG)")
+    .option("--key-overlap <duration>", "publication before use of a new key, e.g. 24h (KEYLESS_KEY_OVERLAP)")
+    .option(
+      "--key-rotation-interval <duration>",
+      "scheduled rotation, e.g. 30d; 0 = off (KEYLESS_KEY_ROTATION_INTERVAL)",
+    )
+    .option("--workers <n>", "processes sharing the port (KEYLESS_WORKERS, default 1)")
+    .option("--log-level <level>", "pino level (KEYLESS_LOG_LEVEL, default info)")
+    .option("--aws-emulator", "also serve the AWS IAM+STS emulator on this server (POST /)")
+    .option(
+      "--trust-ca <file>",
+      "with --aws-emulator: PEM CA trusted for identity providers (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--issuer-alias <host=url>",
+      "with --aws-emulator: fetch HOST's discovery and JWKS from URL (repeatable)",
+      collect,
+      [],
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keyless serve --issuer-url https://id.example.com --tls-cert cert.pem --tls-key key.pem\n  KEYLESS_DATABASE=postgres://keyless@db/keyless keyless serve --workers 2\n",
+    )
+    .action((flags: ServeFlags) => serve(flags));
+}

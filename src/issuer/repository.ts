@@ -1,0 +1,80 @@
+import type {
+  ApiKey,
+  AuditEntry,
+  Environment,
+  Organization,
+  Project,
+  Run,
+  RunStatus,
+  SigningKeyRecord,
+} from "./model.js";
+
+/** A unique name (or hash) already exists. The service turns it into a 409 problem. */
+export class DuplicateError extends Error {}
+
+export interface AuditFilter {
+  readonly organizationId?: string;
+  readonly action?: string;
+  readonly limit: number;
+  /** Entries strictly before this time (for paging backwards), epoch ms. */
+  readonly before?: number;
+}
+
+/**
+ * The issuer's storage, small on purpose: the service holds every rule; this only reads and writes. One
+ * Kysely implementation serves SQLite and PostgreSQL and the same test suite runs on both.
+ */
+export interface IssuerRepository {
+  /** Runs `fn` atomically (an admin change and its audit entry commit together, or neither does). */
+  transaction<T>(fn: (repo: IssuerRepository) => Promise<T>): Promise<T>;
+
+  createOrganization(org: Organization): Promise<void>;
+  getOrganization(id: string): Promise<Organization | undefined>;
+  listOrganizations(): Promise<Organization[]>;
+  updateOrganization(org: Organization): Promise<void>;
+  deleteOrganization(id: string): Promise<boolean>;
+
+  createProject(project: Project): Promise<void>;
+  getProject(id: string): Promise<Project | undefined>;
+  listProjects(organizationId: string): Promise<Project[]>;
+  updateProject(project: Project): Promise<void>;
+  deleteProject(id: string): Promise<boolean>;
+
+  createEnvironment(env: Environment): Promise<void>;
+  getEnvironment(id: string): Promise<Environment | undefined>;
+  listEnvironments(projectId: string): Promise<Environment[]>;
+  updateEnvironment(env: Environment): Promise<void>;
+  deleteEnvironment(id: string): Promise<boolean>;
+
+  createRun(run: Run, requestTokenHash: string): Promise<void>;
+  getRun(id: string): Promise<Run | undefined>;
+  getRunByRequestTokenHash(hash: string): Promise<Run | undefined>;
+  /** The run of a request token with its organization, project and environment, in one query (the hot path). */
+  getMintContext(
+    hash: string,
+  ): Promise<
+    { run: Run; organization: Organization; project: Project; environment: Environment } | undefined
+  >;
+  listRuns(filter: { organizationId: string; projectId?: string; limit: number }): Promise<Run[]>;
+  /** Moves a running run to a final status; false when it was not running. */
+  completeRun(id: string, status: RunStatus, at: number): Promise<boolean>;
+
+  createApiKey(key: ApiKey, secretHash: string): Promise<void>;
+  getApiKeyBySecretHash(hash: string): Promise<ApiKey | undefined>;
+  getApiKey(id: string): Promise<ApiKey | undefined>;
+  /** Keys of one organization, or the global (admin) keys when organizationId is null. */
+  listApiKeys(organizationId: string | null): Promise<ApiKey[]>;
+  revokeApiKey(id: string, at: number): Promise<boolean>;
+  countActiveAdminKeys(): Promise<number>;
+
+  insertSigningKey(key: SigningKeyRecord): Promise<void>;
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  retireSigningKey(kid: string, at: number): Promise<boolean>;
+
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Several entries in one statement (group commit of mint records). */
+  appendAudits(entries: readonly AuditEntry[]): Promise<void>;
+  listAudit(filter: AuditFilter): Promise<AuditEntry[]>;
+  /** The latest `exp` (epoch s) of any token signed with `kid`, from the audit log; null if none. */
+  maxTokenExpiry(kid: string): Promise<number | null>;
+}

@@ -1,0 +1,122 @@
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { AuditSink } from "../issuer/audit-batcher.js";
+import { loadKek } from "../issuer/kek.js";
+import { KyselyIssuerRepository } from "../issuer/kysely-repository.js";
+import { IssuerService } from "../issuer/service.js";
+import { type Clock, systemClock } from "../lib/clock.js";
+import { cryptoIds, type IdGenerator } from "../lib/ids.js";
+import { type Database, openDatabase } from "../store/database.js";
+import type { ServeConfig } from "./config.js";
+import { buildIssuerApp } from "./issuer-app.js";
+
+export const ADMIN_KEY_FILE = "admin-key";
+
+export interface OpenIssuer {
+  readonly service: IssuerService;
+  readonly database: Database;
+  close(): Promise<void>;
+}
+
+/** The issuer service over the configured database and KEK (used by `serve` and by `keyless keys`). */
+export async function openIssuer(
+  config: ServeConfig,
+  deps: { clock?: Clock; ids?: IdGenerator; auditSink?: AuditSink } = {},
+): Promise<OpenIssuer> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const kek = loadKek({ env: config.kek, dataDir: config.dataDir });
+  const database = await openDatabase(config.database);
+  const service = new IssuerService(
+    new KyselyIssuerRepository(database.db),
+    kek,
+    deps.clock ?? systemClock,
+    deps.ids ?? cryptoIds,
+    {
+      issuerUrl: config.issuerUrl,
+      publicUrl: config.publicUrl,
+      signingAlgorithm: config.signingAlgorithm,
+      keyPolicy: {
+        overlapMs: config.keyOverlapSeconds * 1000,
+        rotationIntervalMs: config.keyRotationIntervalSeconds * 1000,
+      },
+      maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
+      keyCacheMs: 5000,
+    },
+    deps.auditSink ? { auditSink: deps.auditSink } : {},
+  );
+  return { service, database, close: () => database.close() };
+}
+
+/**
+ * First start: a signing key, and an admin API key printed once (via `announce`, never the logger) and
+ * written 0600 to the data directory.
+ */
+export async function bootstrap(
+  issuer: OpenIssuer,
+  config: ServeConfig,
+  announce: (line: string) => void,
+): Promise<void> {
+  await issuer.service.maintainKeys();
+  const created = await issuer.service.bootstrapAdminKey();
+  if (!created) return;
+  const file = join(config.dataDir, ADMIN_KEY_FILE);
+  writeFileSync(file, `${created.secret}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  announce(`keyless: bootstrap admin API key (shown once, also saved to ${file}):\n${created.secret}\n`);
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens with the issuer app; `extend` registers more routes on the same server (the place for the AWS
+ * emulator's `--aws-emulator` endpoint).
+ */
+export async function startIssuerServer(
+  config: ServeConfig,
+  options: {
+    logger?: Logger;
+    extend?: (app: FastifyInstance) => Promise<void>;
+    maintainKeys?: boolean;
+    auditSink?: AuditSink;
+  } = {},
+): Promise<RunningServer> {
+  const issuer = await openIssuer(config, options.auditSink ? { auditSink: options.auditSink } : {});
+  const app = await buildIssuerApp({
+    service: issuer.service,
+    ...(options.logger ? { logger: options.logger } : {}),
+    wellKnownMaxAgeSeconds: config.wellKnownMaxAgeSeconds,
+    ...(config.tlsCert && config.tlsKey
+      ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
+      : {}),
+  });
+  if (options.extend) await options.extend(app);
+  // Scheduled rotation: checked every minute; every process may check, the decision is idempotent
+  // enough (at worst two processes each add a pending key in the same minute, which is harmless).
+  const timer =
+    options.maintainKeys === false
+      ? undefined
+      : setInterval(() => {
+          issuer.service
+            .maintainKeys()
+            .catch((err) => options.logger?.error({ err }, "key maintenance failed"));
+        }, 60_000);
+  timer?.unref();
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  return {
+    app,
+    url: `${config.tlsCert ? "https" : "http"}://${config.host}:${port}`,
+    close: async () => {
+      if (timer) clearInterval(timer);
+      await app.close();
+      await issuer.close();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { request } from "node:https";
+import { KEYLESS_BIN } from "./cli.js";
+
+/** `keyless serve` as a real process, as an operator starts it; resolves once it says it is listening. */
+export interface ServeProcess {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+export function startServe(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 30_000,
+): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [KEYLESS_BIN, "serve", ...args], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+    err += d;
+  });
+  const handle: ServeProcess = {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`keyless serve did not start:\n${out}\n${err}`));
+    }, timeoutMs);
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      if (/listening on/.test(out)) {
+        clearTimeout(timer);
+        resolve(handle);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`keyless serve exited with ${code}:\n${out}\n${err}`));
+    });
+  });
+}
+
+/** JSON over HTTPS trusting one CA (the admin API as a controller calls it). */
+export function httpsJson(
+  method: string,
+  url: string,
+  options: { ca: Buffer; key?: string; body?: unknown },
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of JSON answers.
+): Promise<{ status: number; json: any; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method,
+        ca: options.ca,
+        headers: {
+          ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+          ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
+        },
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8").on("data", (d: string) => {
+          body += d;
+        });
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            json: body ? JSON.parse(body) : undefined,
+            headers: res.headers,
+          }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(options.body !== undefined ? JSON.stringify(options.body) : undefined);
+  });
+}

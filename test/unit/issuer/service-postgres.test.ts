@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { decodeJwt } from "jose";
+import { OPERATOR } from "../../../src/issuer/authz.js";
+import { type TestIssuer, testIssuer } from "../../support/issuer.js";
+import { startPostgres, type TestPostgres } from "../../support/postgres.js";
+
+/** The issuer's whole run lifecycle on PostgreSQL (the store several hosts share). */
+describe("issuer on PostgreSQL", () => {
+  let pg: TestPostgres | undefined;
+  let t: TestIssuer | undefined;
+  before(async () => {
+    pg = await startPostgres();
+    if (pg) t = await testIssuer({ database: pg.url });
+  });
+  after(async () => {
+    await t?.close();
+    pg?.stop();
+  });
+
+  test("create a run, mint for two audiences, audit, complete, refuse", async (c) => {
+    if (!t) return c.skip("PostgreSQL binaries are not installed");
+    const s = t.service;
+    const org = await s.createOrganization(OPERATOR, {
+      name: "acme",
+      allowedAudiences: ["sts.amazonaws.com", "vault"],
+    });
+    const project = await s.createProject(OPERATOR, org.id, { name: "infra" });
+    const env = await s.createEnvironment(OPERATOR, org.id, project.id, { name: "prod" });
+    const run = await s.createRun(OPERATOR, org.id, {
+      environmentId: env.id,
+      phase: "apply",
+      deployer: "alice",
+    });
+    const a = await s.mint(run.requestToken, run.run.id, { audience: "sts.amazonaws.com" });
+    const b = await s.mint(run.requestToken, run.run.id, { audience: "vault" });
+    assert.equal(decodeJwt(a.value).sub, "org:acme:project:infra:env:prod:phase:apply");
+    assert.equal(decodeJwt(b.value).aud, "vault");
+    const audit = await s.listAudit(OPERATOR, org.id, { action: "token.mint" });
+    assert.equal(audit.length, 2);
+    assert.equal(audit[0]?.kid, a.kid);
+    assert.equal(typeof audit[0]?.tokenExp, "number");
+    await s.completeRun(OPERATOR, org.id, run.run.id, "succeeded");
+    await assert.rejects(s.mint(run.requestToken, run.run.id, {}), /succeeded; its request token is dead/);
+    assert.deepEqual(
+      (await s.jwks()).keys.map((k) => k.kid),
+      [a.kid],
+    );
+  });
+});
