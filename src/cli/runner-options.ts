@@ -19,6 +19,7 @@ export interface AssumeFlags {
   source?: string;
   fromFile?: string;
   fromEnv?: string;
+  ca?: string;
   audience?: string;
   roleArn?: string;
   chainRoleArn: string[];
@@ -134,6 +135,16 @@ export function buildPlan(flags: AssumeFlags, env: NodeJS.ProcessEnv = process.e
     target: { region: flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1", endpoint },
     env,
   };
+}
+
+export function readCa(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new CliError(
+      `cannot read --ca ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
 }
 
 function readPolicy(value: string): string {

@@ -1,5 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { rootCertificates } from "node:tls";
 
 /**
  * A GET with optional extra CA, for the CLI. Hand-written over node:http(s) rather than fetch because
@@ -15,7 +16,12 @@ export function httpGet(
     const send = u.protocol === "https:" ? httpsRequest : httpRequest;
     const req = send(
       u,
-      { method: "GET", headers: options.headers ?? {}, ...(options.ca ? { ca: options.ca } : {}) },
+      // `ca` replaces Node's trust store, so the extra CA is added to the public roots, not put in their place.
+      {
+        method: "GET",
+        headers: options.headers ?? {},
+        ...(options.ca ? { ca: [...rootCertificates, options.ca.toString()] } : {}),
+      },
       (res) => {
         let body = "";
         res.setEncoding("utf8");

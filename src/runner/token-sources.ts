@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { httpGet } from "../lib/http-get.js";
 
 /**
  * Where a job's ID token comes from. Detection follows a fixed order (first match wins), printed
@@ -31,7 +32,8 @@ export interface TokenSource {
   readonly refreshable: boolean;
   /** Whether an audience can be asked for; the others carry their platform's fixed audience. */
   readonly audienceSelectable: boolean;
-  fetch(audience: string | undefined): Promise<string>;
+  /** `lifetimeSeconds` is honoured by the keyless issuer only (capped by the organization). */
+  fetch(audience: string | undefined, options?: { lifetimeSeconds?: number }): Promise<string>;
 }
 
 export class TokenSourceError extends Error {}
@@ -40,14 +42,22 @@ export interface SourceEnvironment {
   readonly env: NodeJS.ProcessEnv;
   readonly readFile: (path: string) => string;
   readonly fileExists: (path: string) => boolean;
-  readonly fetch: typeof fetch;
+  /** A GET trusting the public roots plus the job's extra CA (`--ca`), for request-URL sources. */
+  readonly get: (url: string, headers: Record<string, string>) => Promise<{ status: number; body: string }>;
   readonly run: (command: string, args: string[]) => Promise<string>;
 }
 
 export const SPACELIFT_TOKEN_FILE = "/mnt/workspace/spacelift.oidc";
 export const EKS_TOKEN_FILE = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";
 
-export const systemSourceEnvironment: SourceEnvironment = {
+export function systemSourceEnvironment(options: { ca?: Buffer } = {}): SourceEnvironment {
+  return {
+    ...baseEnvironment,
+    get: (url, headers) => httpGet(url, { headers, ...(options.ca ? { ca: options.ca } : {}) }),
+  };
+}
+
+const baseEnvironment: Omit<SourceEnvironment, "get"> = {
   env: process.env,
   readFile: (path) => readFileSync(path, "utf8"),
   fileExists: (path) => {
@@ -58,7 +68,6 @@ export const systemSourceEnvironment: SourceEnvironment = {
       return false;
     }
   },
-  fetch: globalThis.fetch,
   run: (command, args) =>
     new Promise((resolve, reject) => {
       execFile(command, args, { timeout: 30_000 }, (error, stdout, stderr) => {
@@ -78,6 +87,7 @@ export async function requestToken(
   bearer: string,
   audience: string | undefined,
   what: string,
+  extra: Record<string, string> = {},
 ): Promise<string> {
   let target: URL;
   try {
@@ -86,16 +96,18 @@ export async function requestToken(
     throw new TokenSourceError(`${what}: the request URL is not a URL`);
   }
   if (audience !== undefined) target.searchParams.set("audience", audience);
-  let response: Response;
+  for (const [name, value] of Object.entries(extra)) target.searchParams.set(name, value);
+  let response: { status: number; body: string };
   try {
-    response = await sys.fetch(target, {
-      headers: { authorization: `Bearer ${bearer}`, accept: "application/json" },
+    response = await sys.get(target.toString(), {
+      authorization: `Bearer ${bearer}`,
+      accept: "application/json",
     });
   } catch (error) {
     throw new TokenSourceError(`${what}: cannot reach ${target.origin}: ${(error as Error).message}`);
   }
-  const body = await response.text();
-  if (!response.ok) {
+  const body = response.body;
+  if (response.status < 200 || response.status >= 300) {
     let detail = "";
     try {
       const parsed = JSON.parse(body) as { detail?: string; title?: string; message?: string };
@@ -168,13 +180,14 @@ function candidates(sys: SourceEnvironment): Array<[SourceName, () => TokenSourc
               description: "keyless issuer (KEYLESS_ID_TOKEN_REQUEST_URL)",
               refreshable: true,
               audienceSelectable: true,
-              fetch: (aud) =>
+              fetch: (aud, options) =>
                 requestToken(
                   sys,
                   env.KEYLESS_ID_TOKEN_REQUEST_URL!,
                   env.KEYLESS_ID_TOKEN_REQUEST_TOKEN!,
                   aud,
                   "keyless issuer",
+                  options?.lifetimeSeconds !== undefined ? { lifetime: String(options.lifetimeSeconds) } : {},
                 ),
             }
           : undefined,
@@ -282,7 +295,7 @@ export interface SourceChoice {
 
 export function chooseTokenSource(
   choice: SourceChoice,
-  sys: SourceEnvironment = systemSourceEnvironment,
+  sys: SourceEnvironment = systemSourceEnvironment(),
 ): TokenSource {
   if (choice.fromFile) return fromFile(sys, "file", choice.fromFile, "file");
   if (choice.fromEnv) {

@@ -1,73 +1,98 @@
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { httpGet } from "../../lib/http-get.js";
-import { CliError, EXIT } from "../errors.js";
+import { writeSecretFile } from "../../runner/profile.js";
+import {
+  chooseTokenSource,
+  DETECTION_ORDER,
+  type SourceName,
+  systemSourceEnvironment,
+  TokenSourceError,
+} from "../../runner/token-sources.js";
+import { CliError } from "../errors.js";
+import { readCa } from "../runner-options.js";
 
 /**
- * The job side of the token endpoint, as simple as it gets: the run's request URL and token come from
- * `KEYLESS_ID_TOKEN_REQUEST_URL` / `KEYLESS_ID_TOKEN_REQUEST_TOKEN`; the token goes to stdout or a 0600
- * file (for `AWS_WEB_IDENTITY_TOKEN_FILE`). The runner component extends this to every platform.
+ * The job's ID token, from wherever the job runs: the keyless issuer (request URL + request token),
+ * GitHub Actions, env0, Spacelift, HCP Terraform, Buildkite, CircleCI, GitLab (--from-env), a
+ * Kubernetes projected token, or an explicit file or variable. Detected in a fixed order, said on
+ * stderr; printed on stdout or written to a 0600 file (for AWS_WEB_IDENTITY_TOKEN_FILE).
  */
+interface Flags {
+  audience?: string;
+  lifetime?: string;
+  out?: string;
+  ca?: string;
+  source?: string;
+  fromFile?: string;
+  fromEnv?: string;
+  quiet?: boolean;
+}
+
 export function register(program: Command): void {
   program
     .command("token")
-    .description("get an ID token for this run from the keyless issuer")
-    .option("--audience <aud>", "audience (default: the organization's)")
-    .option("--lifetime <seconds>", "token lifetime in seconds (capped by the organization)")
+    .summary(
+      "get the job's ID token (keyless issuer, GitHub Actions, GitLab, env0, Spacelift, HCP Terraform, …)",
+    )
+    .description(
+      `Get this job's ID token and print it, or write it to a 0600 file. Sources are tried in this order:\n${DETECTION_ORDER.join(", ")};\n` +
+        "--source, --from-file and --from-env choose one. The source used is said on stderr.",
+    )
+    .option(
+      "--audience <aud>",
+      "audience to request (request-URL sources and Buildkite; others carry their platform's)",
+    )
+    .option(
+      "--lifetime <seconds>",
+      "token lifetime in seconds (keyless issuer only; capped by the organization)",
+    )
     .option("--out <file>", "write the token to this file (mode 0600) instead of printing it")
     .option("--ca <file>", "extra CA certificate (PEM) to trust for the issuer")
+    .option("--source <name>", `token source instead of detection: ${DETECTION_ORDER.join(", ")}`)
+    .option("--from-file <path>", "read the token from this file")
+    .option(
+      "--from-env <variable>",
+      "read the token from this environment variable (a GitLab id_tokens variable)",
+    )
+    .option("--quiet", "do not say which source was used")
     .addHelpText(
       "after",
-      '\nExample:\n  keyless token --audience sts.amazonaws.com --out "$RUNNER_TEMP/token"\n  export AWS_WEB_IDENTITY_TOKEN_FILE="$RUNNER_TEMP/token"\n',
+      `
+Examples:
+  keyless token --audience sts.amazonaws.com --out "$RUNNER_TEMP/token"
+  export AWS_WEB_IDENTITY_TOKEN_FILE="$RUNNER_TEMP/token"
+  keyless token --from-env AWS_ID_TOKEN | keyless decode -`,
     )
-    .action(async (flags: { audience?: string; lifetime?: string; out?: string; ca?: string }) => {
-      const url = process.env.KEYLESS_ID_TOKEN_REQUEST_URL;
-      const secret = process.env.KEYLESS_ID_TOKEN_REQUEST_TOKEN;
-      if (!url || !secret) {
-        throw new CliError(
-          "KEYLESS_ID_TOKEN_REQUEST_URL and KEYLESS_ID_TOKEN_REQUEST_TOKEN must be set (the run's request URL and token)",
-        );
+    .action(async (flags: Flags) => {
+      if (flags.source !== undefined && !(DETECTION_ORDER as readonly string[]).includes(flags.source)) {
+        throw new CliError(`--source ${flags.source}: expected one of ${DETECTION_ORDER.join(", ")}`);
       }
-      let target: URL;
-      try {
-        target = new URL(url);
-      } catch {
-        throw new CliError(`KEYLESS_ID_TOKEN_REQUEST_URL is not a URL: ${url}`);
-      }
-      if (flags.audience) target.searchParams.set("audience", flags.audience);
-      if (flags.lifetime) {
+      let lifetimeSeconds: number | undefined;
+      if (flags.lifetime !== undefined) {
         if (!/^\d+$/.test(flags.lifetime)) throw new CliError("--lifetime must be a number of seconds");
-        target.searchParams.set("lifetime", flags.lifetime);
+        lifetimeSeconds = Number(flags.lifetime);
       }
-      let ca: Buffer | undefined;
-      if (flags.ca) {
-        try {
-          ca = readFileSync(flags.ca);
-        } catch (e) {
-          throw new CliError(`cannot read --ca ${flags.ca}: ${(e as Error).message}`);
-        }
-      }
-      const res = await httpGet(target.toString(), {
-        headers: { authorization: `Bearer ${secret}`, accept: "application/json" },
-        ...(ca ? { ca } : {}),
-      }).catch((e: Error) => {
-        throw new CliError(`cannot reach the issuer: ${e.message}`, EXIT.failure);
-      });
-      let body: { value?: unknown; detail?: unknown } = {};
+      let token: string;
       try {
-        body = JSON.parse(res.body);
-      } catch {
-        // reported below
+        const source = chooseTokenSource(
+          {
+            source: flags.source as SourceName | undefined,
+            fromFile: flags.fromFile,
+            fromEnv: flags.fromEnv,
+          },
+          systemSourceEnvironment(flags.ca === undefined ? {} : { ca: readCa(flags.ca) }),
+        );
+        if (!flags.quiet) process.stderr.write(`keyless: token from ${source.description}\n`);
+        if (flags.audience !== undefined && !source.audienceSelectable && !flags.quiet) {
+          process.stderr.write(
+            `keyless: note: ${source.name} tokens carry the platform's own audience; --audience is not sent\n`,
+          );
+        }
+        token = await source.fetch(flags.audience, lifetimeSeconds === undefined ? {} : { lifetimeSeconds });
+      } catch (error) {
+        if (error instanceof TokenSourceError) throw new CliError(error.message);
+        throw error;
       }
-      if (res.status !== 200 || typeof body.value !== "string") {
-        const why = typeof body.detail === "string" ? body.detail : `HTTP ${res.status}`;
-        throw new CliError(`the issuer refused: ${why}`, res.status >= 500 ? EXIT.failure : EXIT.usage);
-      }
-      if (flags.out) {
-        writeFileSync(flags.out, body.value, { mode: 0o600 });
-        chmodSync(flags.out, 0o600);
-      } else {
-        process.stdout.write(`${body.value}\n`);
-      }
+      if (flags.out) writeSecretFile(flags.out, token);
+      else process.stdout.write(`${token}\n`);
     });
 }
