@@ -12,14 +12,13 @@ const program = new Command("keyless")
   .enablePositionalOptions()
   .exitOverride();
 
-await registerCommands(program, process.argv.slice(2));
-
 function fail(message: string, code: number): never {
   process.stderr.write(`keyless: ${message}\n`);
   process.exit(code);
 }
 
 try {
+  await registerCommands(program, process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CliError) fail(error.message, error.exitCode);

@@ -9,6 +9,7 @@ import {
   chooseTokenSource,
   DETECTION_ORDER,
   type SourceName,
+  systemSourceEnvironment,
   type TokenSource,
   TokenSourceError,
 } from "../runner/token-sources.js";
@@ -72,6 +73,10 @@ export function addAssumeOptions(command: Command): Command {
     .option(
       "--from-env <variable>",
       "read the token from this environment variable (e.g. a GitLab id_tokens variable)",
+    )
+    .option(
+      "--ca <file>",
+      "extra CA certificate (PEM) to trust for the token source's HTTPS (e.g. keyless dev's CA)",
     );
 }
 
@@ -81,11 +86,10 @@ export function buildPlan(flags: AssumeFlags, env: NodeJS.ProcessEnv = process.e
   }
   let source: TokenSource;
   try {
-    source = chooseTokenSource({
-      source: flags.source as SourceName | undefined,
-      fromFile: flags.fromFile,
-      fromEnv: flags.fromEnv,
-    });
+    source = chooseTokenSource(
+      { source: flags.source as SourceName | undefined, fromFile: flags.fromFile, fromEnv: flags.fromEnv },
+      systemSourceEnvironment(flags.ca === undefined ? {} : { ca: readCa(flags.ca) }),
+    );
   } catch (error) {
     if (error instanceof TokenSourceError) throw new CliError(error.message);
     throw error;

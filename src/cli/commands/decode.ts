@@ -15,7 +15,9 @@ export function register(program: Command): void {
       '\nExamples:\n  keyless decode "$TOKEN"\n  keyless decode /tmp/web-identity-token\n',
     )
     .action((input: string, flags: { json?: boolean }) => {
-      const raw = (input === "-" ? readFileSync(0, "utf8") : existsSync(input) ? readFileSync(input, "utf8") : input).trim();
+      const raw = (
+        input === "-" ? readFileSync(0, "utf8") : existsSync(input) ? readFileSync(input, "utf8") : input
+      ).trim();
       let header: Record<string, unknown>;
       let claims: Record<string, unknown>;
       try {

@@ -10,6 +10,7 @@ type CommandModule = { register(program: Command): void };
 export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   assume: () => import("./assume.js"),
   decode: () => import("./decode.js"),
+  dev: () => import("./dev.js"),
   emulator: () => import("./emulator.js"),
   exec: () => import("./exec.js"),
   explain: () => import("./explain.js"),

@@ -1,0 +1,37 @@
+import { relative } from "node:path";
+import type { DevInfo } from "./start.js";
+
+/** The copy-paste walkthrough `keyless dev` prints; every line works as printed. */
+export function walkthrough(info: DevInfo, cwd = process.cwd()): string {
+  const rel = (path: string) => {
+    const r = relative(cwd, path);
+    return r.startsWith("..") ? path : r;
+  };
+  const q = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+  return `keyless dev is running (Ctrl-C stops it)
+  issuer        ${info.issuerUrl}   (/.well-known/openid-configuration)
+  AWS emulator  ${info.awsEndpoint}   IAM + STS; accounts ${info.toolingAccount} (tooling), ${info.workloadAccount} (workload)
+  local CA      ${rel(info.caFile)}
+  dev.json      ${rel(`${info.dataDir}/dev.json`)}   (admin key, the demo run's request URL and token; 0600)
+
+In another terminal, from this directory:
+
+  # 1. the demo run (organization demo, project infra, environment staging, phase apply), as a job sees it
+  export KEYLESS_ID_TOKEN_REQUEST_URL=${q(info.requestUrl)}
+  export KEYLESS_ID_TOKEN_REQUEST_TOKEN=${q(info.requestToken)}
+  export NODE_EXTRA_CA_CERTS=${q(rel(info.caFile))} AWS_ENDPOINT_URL_STS=${info.awsEndpoint} AWS_REGION=${info.region}
+
+  # 2. the run's ID token, decoded
+  npx keyless token | npx keyless decode -
+
+  # 3. AWS credentials for the staging role, then who you are
+  eval "$(npx keyless assume --role-arn ${info.roleArn})"
+  aws sts get-caller-identity
+
+  # 4. a command under credentials that renew themselves, chained into the workload account
+  npx keyless exec --role-arn ${info.roleArn} --chain-role-arn ${info.chainRoleArn} -- aws sts get-caller-identity
+
+  # 5. a refusal, explained: a staging run may not assume the production role
+  npx keyless assume --role-arn ${info.refusedRoleArn}
+`;
+}
