@@ -2,7 +2,8 @@
  * Which role to assume, and under what session name, from flags, the platforms' own variables and the
  * token's claims. Precedence: --role-arn, then KEYLESS_ROLE_ARN, then env0's ENV0_AWS_ROLE_ARN, then
  * HCP Terraform's TFC_AWS_PLAN_ROLE_ARN / TFC_AWS_APPLY_ROLE_ARN by the run's phase, falling back to
- * TFC_AWS_RUN_ROLE_ARN (the same rules HCP Terraform's own provider auth applies).
+ * TFC_AWS_RUN_ROLE_ARN, when TFC_AWS_PROVIDER_AUTH is "true" (the same rules HCP Terraform's own
+ * provider auth applies; the phase comes from the token's terraform_run_phase claim).
  */
 export class RoleSelectionError extends Error {}
 
@@ -33,11 +34,14 @@ export function selectRole(
     [env.KEYLESS_ROLE_ARN, "KEYLESS_ROLE_ARN"],
     [env.ENV0_AWS_ROLE_ARN, "ENV0_AWS_ROLE_ARN"],
   ];
-  const phase = runPhase(claims) ?? env.TFC_RUN_PHASE;
-  if (phase === "plan") candidates.push([env.TFC_AWS_PLAN_ROLE_ARN, "TFC_AWS_PLAN_ROLE_ARN (plan phase)"]);
-  if (phase === "apply")
-    candidates.push([env.TFC_AWS_APPLY_ROLE_ARN, "TFC_AWS_APPLY_ROLE_ARN (apply phase)"]);
-  candidates.push([env.TFC_AWS_RUN_ROLE_ARN, "TFC_AWS_RUN_ROLE_ARN"]);
+  // HCP Terraform's dynamic provider credentials: its role variables count only when enabled.
+  if (env.TFC_AWS_PROVIDER_AUTH === "true") {
+    const phase = runPhase(claims) ?? env.TFC_RUN_PHASE;
+    if (phase === "plan") candidates.push([env.TFC_AWS_PLAN_ROLE_ARN, "TFC_AWS_PLAN_ROLE_ARN (plan phase)"]);
+    if (phase === "apply")
+      candidates.push([env.TFC_AWS_APPLY_ROLE_ARN, "TFC_AWS_APPLY_ROLE_ARN (apply phase)"]);
+    candidates.push([env.TFC_AWS_RUN_ROLE_ARN, "TFC_AWS_RUN_ROLE_ARN"]);
+  }
   for (const [value, from] of candidates) {
     if (!value) continue;
     if (!ROLE_ARN.test(value))
@@ -84,11 +88,7 @@ export function sessionName(
     (env.ENV0_DEPLOYMENT_LOG_ID ? `env0-${env.ENV0_DEPLOYMENT_LOG_ID}` : undefined) ??
     (env.SPACELIFT_RUN_ID ? `spacelift-${env.SPACELIFT_RUN_ID}` : undefined) ??
     str(claims.jti);
-  const base = run
-    ? run.startsWith("keyless") || run.includes("-")
-      ? run
-      : `keyless-${run}`
-    : `keyless-${Date.now()}`;
+  const base = run ?? `keyless-${Date.now()}`;
   const cleaned = base.replace(/[^\w+=,.@-]/g, "-").slice(0, 64);
   return cleaned.length >= 2 ? cleaned : `keyless-${cleaned}`;
 }
