@@ -125,7 +125,9 @@ export class StsModel {
     }
 
     // 5–6: decode, required claims.
-    const token = p.webIdentityToken!;
+    // Surrounding whitespace is dropped: clients send token files as read, and the common
+    // `jq -r '.value' > token_file` step (seed 003's workflow) leaves a newline that AWS accepts.
+    const token = p.webIdentityToken!.trim();
     const decoded = decodeToken(token);
     const { claims } = decoded;
     for (const name of ["iss", "sub", "aud", "iat", "exp"]) {
