@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { decodeToken } from "../core/token/decode.js";
 import { AccountNotAllowedError, type AssumePlan, type ChainStep } from "../runner/assume.js";
-import { diagnose } from "../runner/diagnose.js";
 import { RoleSelectionError, validateRoleArn } from "../runner/role.js";
 import { StsError } from "../runner/sts.js";
 import {
@@ -186,6 +185,8 @@ export async function explainFailure(error: unknown, plan: AssumePlan): Promise<
       try {
         claims = decodeToken(error.exchange.token).claims as Record<string, unknown>;
       } catch {}
+      // Loaded on a refusal only: it brings the policy engine and the explain report with it.
+      const { diagnose } = await import("../runner/diagnose.js");
       const diagnosis = await diagnose(error, {
         claims,
         roleArn: error.exchange.roleArn,

@@ -1,0 +1,39 @@
+// Bundles the compiled CLI (dist/src/cli/main.js) into dist/bundle/ with esbuild, one chunk per lazily
+// loaded command. Why: `keyless assume` runs once per job, and loading the AWS SDK's hundred-odd small
+// modules one by one cost more than Node's own start-up (bench/assume-vs-aws-cli.ts measures it).
+// Native and server-side packages stay external: they are loaded only by the commands that need them.
+import { build } from "esbuild";
+
+const external = [
+  "better-sqlite3",
+  "pg",
+  "fastify",
+  "pino",
+  "kysely",
+  "yaml",
+  "ajv",
+  "ajv-draft-04",
+  "@peculiar/x509",
+  "reflect-metadata",
+  "zod",
+];
+
+await build({
+  entryPoints: ["dist/src/cli/main.js"],
+  outdir: "dist/bundle",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  external,
+  sourcemap: true,
+  // The SDK's ES module builds let esbuild drop the commands keyless never sends.
+  mainFields: ["module", "main"],
+  minify: true,
+  logLevel: "warning",
+  // Bundled CommonJS calls require(); ESM has none, so give it Node's.
+  banner: {
+    js: 'import { createRequire as __keylessRequire } from "node:module"; const require = __keylessRequire(import.meta.url);',
+  },
+});
