@@ -21,7 +21,13 @@ const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.to
 
 /** `keyless init aws`: the AWS side of OIDC federation for a platform, least privilege by default. */
 export function register(program: Command): void {
-  const init = program.command("init").description("write the cloud side of keyless federation");
+  const init = program
+    .command("init")
+    .description("write the cloud side of keyless federation")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keyless init aws --platform github --account 111122223333 --organization acme --repository infra > main.tf\n  keyless init aws --platform tfc --format cloudformation --tooling-account 111122223333 --organization acme --project core --workspace prod --out stacks/\n",
+    );
   const aws = init
     .command("aws")
     .description(

@@ -36,8 +36,10 @@ const iso = (ms: number | null) => (ms === null ? "-" : new Date(ms).toISOString
 export function register(program: Command): void {
   const keys = program
     .command("keys")
-    .description(
-      "list, rotate and retire the issuer's signing keys (works on the data directory / database)",
+    .description("list, rotate and retire the issuer's signing keys (works on the data directory / database)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keyless keys list --data-dir /var/lib/keyless\n  keyless keys rotate            (the new key signs after the overlap)\n  keyless keys retire <kid>\n",
     );
 
   addStoreOptions(
