@@ -18,7 +18,7 @@ import {
   validateAttributes,
   validateSettings,
 } from "./claims/build.js";
-import { type ClaimContext, PROFILE } from "./claims/profiles.js";
+import { type ClaimContext, KEYLESS_CLAIMS, PROFILE } from "./claims/profiles.js";
 import { problem } from "./errors.js";
 import type { KeyEncryptionKey } from "./kek.js";
 import {
@@ -844,26 +844,7 @@ export class IssuerService {
       subject_types_supported: ["public"],
       id_token_signing_alg_values_supported: algs,
       scopes_supported: ["openid"],
-      claims_supported: [
-        "iss",
-        "sub",
-        "aud",
-        "iat",
-        "nbf",
-        "exp",
-        "jti",
-        "organization",
-        "organization_id",
-        "project",
-        "project_id",
-        "environment",
-        "environment_id",
-        "run_id",
-        "phase",
-        "deployer",
-        "ref",
-        "commit",
-      ],
+      claims_supported: ["iss", "sub", "aud", "iat", "nbf", "exp", "jti", ...KEYLESS_CLAIMS, "ref", "commit"],
     };
   }
 

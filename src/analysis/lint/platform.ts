@@ -3,6 +3,8 @@
  * `Federated` principal, and what the linter knows about that platform's tokens (ci-platforms.md §14).
  */
 
+import { providerSpecificClaims } from "../../core/federation/web-identity.js";
+
 export const PLATFORM_IDS = [
   "github",
   "gitlab",
@@ -50,18 +52,7 @@ export const PROFILES: Readonly<Record<PlatformId, PlatformProfile>> = {
     writeTimeControl: true,
     sessionTags: "never",
     audiences: ["sts.amazonaws.com", "sts.amazonaws.com.cn"],
-    providerKeys: [
-      "actor",
-      "actor_id",
-      "job_workflow_ref",
-      "repository",
-      "repository_id",
-      "repository_owner_id",
-      "workflow",
-      "ref",
-      "environment",
-      "enterprise_id",
-    ],
+    providerKeys: providerSpecificClaims("token.actions.githubusercontent.com"),
   },
   gitlab: {
     id: "gitlab",
@@ -71,14 +62,7 @@ export const PROFILES: Readonly<Record<PlatformId, PlatformProfile>> = {
     writeTimeControl: true,
     sessionTags: "never",
     audiences: [],
-    providerKeys: [
-      "namespace_id",
-      "project_id",
-      "ref_protected",
-      "pipeline_source",
-      "namespace_path",
-      "project_path",
-    ],
+    providerKeys: providerSpecificClaims("gitlab.com"),
   },
   tfc: {
     id: "tfc",
@@ -119,7 +103,7 @@ export const PROFILES: Readonly<Record<PlatformId, PlatformProfile>> = {
     writeTimeControl: true,
     sessionTags: "opt-in",
     audiences: [],
-    providerKeys: ["organization_id", "organization_slug", "pipeline_slug", "pipeline_id", "build_branch"],
+    providerKeys: providerSpecificClaims("agent.buildkite.com"),
   },
   circleci: {
     id: "circleci",
@@ -129,7 +113,7 @@ export const PROFILES: Readonly<Record<PlatformId, PlatformProfile>> = {
     writeTimeControl: false,
     sessionTags: "never",
     audiences: [],
-    providerKeys: ["project-id"],
+    providerKeys: providerSpecificClaims("oidc.circleci.com"),
   },
   bitbucket: {
     id: "bitbucket",

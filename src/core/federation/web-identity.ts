@@ -19,9 +19,10 @@ export const SOURCE_IDENTITY_CLAIM = "https://aws.amazon.com/source_identity";
 export const ROLES_CLAIM = "https://aws.amazon.com/roles";
 
 /**
- * Provider-specific claim keys that STS adds for some issuers since 2026-01 (trust policy only).
- * The key spellings come from third-party summaries of AWS's announcement; GitHub's and Google's are
- * the best attested. Other issuers get the default keys only.
+ * Provider-specific claim keys that STS adds for some issuers since 2026-01 (trust policy only), by
+ * issuer host. The spellings come from third-party summaries of AWS's announcement and AWS's per-IdP
+ * tabs as read by others (aws-identity-plane.md §6.3): GitHub's and Google's are the best attested.
+ * One list for the whole project: the emulator builds request contexts from it, lint judges with it.
  */
 export const PROVIDER_SPECIFIC_CLAIMS: Readonly<Record<string, readonly string[]>> = {
   "token.actions.githubusercontent.com": [
@@ -37,8 +38,31 @@ export const PROVIDER_SPECIFIC_CLAIMS: Readonly<Record<string, readonly string[]
     "enterprise_id",
   ],
   "accounts.google.com": ["organization_number"],
-  "gitlab.com": ["namespace_id", "project_id", "ref_protected", "pipeline_source"],
+  "gitlab.com": [
+    "namespace_id",
+    "project_id",
+    "ref_protected",
+    "pipeline_source",
+    "namespace_path",
+    "project_path",
+  ],
+  "agent.buildkite.com": [
+    "organization_id",
+    "organization_slug",
+    "pipeline_slug",
+    "pipeline_id",
+    "build_branch",
+  ],
+  "oidc.circleci.com": ["project-id"],
 };
+
+/** The provider-specific keys for a provider key (`host[/path]`): GitHub Enterprise's
+ * `token.actions.githubusercontent.com/<slug>` and CircleCI's `oidc.circleci.com/org/<id>` count
+ * as their host. */
+export function providerSpecificClaims(providerKey: string): readonly string[] {
+  const trimmed = providerKey.replace(/\/+$/, "");
+  return PROVIDER_SPECIFIC_CLAIMS[trimmed] ?? PROVIDER_SPECIFIC_CLAIMS[trimmed.split("/")[0]!] ?? [];
+}
 
 export interface WebIdentityInput {
   /** The token's payload (decoded JSON). */
@@ -123,8 +147,7 @@ export function webIdentityRequest(input: WebIdentityInput): WebIdentityResult {
   set(`${key}:sub`, asString(claims.sub));
   set(`${key}:amr`, asStrings(claims.amr));
   set(`${key}:email`, asString(claims.email));
-  const host = key.replace(/\/+$/, "");
-  for (const claim of PROVIDER_SPECIFIC_CLAIMS[host] ?? []) set(`${key}:${claim}`, asString(claims[claim]));
+  for (const claim of providerSpecificClaims(key)) set(`${key}:${claim}`, asString(claims[claim]));
 
   set("sts:RoleSessionName", input.roleSessionName);
   set("sts:SourceIdentity", sourceIdentity);
