@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type RunResult, runCommand, runKeyless } from "../support/cli.js";
-import { isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
+import { type RunResult, runKeyless } from "../support/cli.js";
+import { awsAdmin, type RunningEmulator, startEmulator } from "../support/emulator.js";
 import { tempDir } from "../support/tmp.js";
 
 describe("keyless lint --emulator: the roles of a running emulator", () => {
@@ -11,14 +11,7 @@ describe("keyless lint --emulator: the roles of a running emulator", () => {
   const ACCOUNT = "123456789012";
   const OTHER = "210987654321";
   const HOST = "ci.example.com";
-  const admin = (account: string, args: string[]) =>
-    runCommand("aws", ["--endpoint-url", emulator.endpoint, ...args], {
-      env: isolatedEnv(join(dir.path, `admin-${account}`), {
-        AWS_ACCESS_KEY_ID: account,
-        AWS_SECRET_ACCESS_KEY: "test",
-        AWS_DEFAULT_REGION: "us-east-1",
-      }),
-    });
+  const admin = (account: string, args: string[]) => awsAdmin(emulator.endpoint, dir.path)(account, args);
   const ok = (r: RunResult) => assert.equal(r.code, 0, r.stderr);
   const trust = (account: string, condition: Record<string, unknown>) =>
     JSON.stringify({

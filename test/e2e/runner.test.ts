@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { KEYLESS_BIN, type RunResult, runCommand, runKeyless } from "../support/cli.js";
-import { isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
+import { awsAdmin, isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
 import { startTestIssuer, type TestIssuer } from "../support/oidc-issuer.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -27,14 +27,7 @@ describe("keyless assume and keyless exec against the emulator", () => {
   let badTokenFile: string;
   let jobEnv: NodeJS.ProcessEnv;
 
-  const admin = (account: string, args: string[]) =>
-    runCommand("aws", ["--endpoint-url", emulator.endpoint, ...args], {
-      env: isolatedEnv(join(dir.path, `admin-${account}`), {
-        AWS_ACCESS_KEY_ID: account,
-        AWS_SECRET_ACCESS_KEY: "test",
-        AWS_DEFAULT_REGION: "us-east-1",
-      }),
-    });
+  const admin = (account: string, args: string[]) => awsAdmin(emulator.endpoint, dir.path)(account, args);
   const ok = (r: RunResult) => assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
   const keyless = (args: string[], env: NodeJS.ProcessEnv = jobEnv) => runKeyless(args, { env });
   const assumeArgs = (...extra: string[]) => [

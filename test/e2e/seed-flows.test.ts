@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { KEYLESS_BIN, type RunResult, runCommand } from "../support/cli.js";
-import { isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
+import { awsAdmin, isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
 import { freePort } from "../support/ports.js";
 import { httpsJson, type ServeProcess, startServe } from "../support/serve.js";
 import { makeTestTls, type TestTls } from "../support/tls.js";
@@ -50,13 +50,7 @@ describe("the seeds' flows, end to end", () => {
     return r.json;
   };
   const iam = (account: string, args: string[]) =>
-    runCommand("aws", ["--endpoint-url", emulator.endpoint, "iam", ...args], {
-      env: isolatedEnv(join(dir.path, `admin-${account}`), {
-        AWS_ACCESS_KEY_ID: account,
-        AWS_SECRET_ACCESS_KEY: "test",
-        AWS_DEFAULT_REGION: "us-east-1",
-      }),
-    });
+    awsAdmin(emulator.endpoint, dir.path)(account, ["iam", ...args]);
   const createRole = async (account: string, name: string, policy: unknown) => {
     const file = join(dir.path, `${account}-${name}.json`);
     writeFileSync(file, JSON.stringify(policy, null, 4));

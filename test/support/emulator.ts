@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { KEYLESS_BIN } from "./cli.js";
+import { KEYLESS_BIN, runCommand } from "./cli.js";
 import { freePort } from "./ports.js";
 
 /** A real `keyless emulator` process on its own port and data dir. */
@@ -74,4 +74,19 @@ export function isolatedEnv(dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.
     AWS_MAX_ATTEMPTS: "1",
     ...extra,
   };
+}
+
+/**
+ * The AWS CLI as the administrator of one emulated account (the static test credentials: access key id
+ * = the account id, secret `test`), each account with its own isolated HOME under `dir`.
+ */
+export function awsAdmin(endpoint: string, dir: string) {
+  return (account: string, args: string[]) =>
+    runCommand("aws", ["--endpoint-url", endpoint, ...args], {
+      env: isolatedEnv(join(dir, `admin-${account}`), {
+        AWS_ACCESS_KEY_ID: account,
+        AWS_SECRET_ACCESS_KEY: "test",
+        AWS_DEFAULT_REGION: "us-east-1",
+      }),
+    });
 }
