@@ -1,3 +1,4 @@
+import { EmulatorRoleError, trustPolicyFromEmulator } from "../analysis/explain/emulator-role.js";
 import { renderExplanation } from "../analysis/explain/render.js";
 import { ExplainInputError, explainAssumeRoleWithWebIdentity } from "../analysis/explain/report.js";
 import { parsePolicy } from "../core/policy/index.js";
@@ -70,22 +71,11 @@ async function explainFromEmulator(input: {
   endpoint: string | undefined;
   region: string;
 }): Promise<string | undefined> {
-  const match = /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(input.roleArn);
-  if (!match) return undefined;
-  // Loaded here, on a refusal only: the IAM client costs a quarter of a second to import.
-  const { GetRoleCommand, IAMClient } = await import("@aws-sdk/client-iam");
-  const iam = new IAMClient({
-    region: input.region,
-    endpoint: input.endpoint,
-    maxAttempts: 1,
-    // The emulator's documented test convention: access key id = account id, secret "test".
-    credentials: { accessKeyId: match[1]!, secretAccessKey: process.env.KEYLESS_EMULATOR_SECRET ?? "test" },
-  });
+  if (!input.endpoint) return undefined;
   try {
-    const out = await iam.send(new GetRoleCommand({ RoleName: match[2] }));
-    const document = out.Role?.AssumeRolePolicyDocument;
-    if (!document) return undefined;
-    const policy = parsePolicy(decodeURIComponent(document), { kind: "trust" });
+    const policy = parsePolicy(await trustPolicyFromEmulator(input.endpoint, input.roleArn, input.region), {
+      kind: "trust",
+    });
     const report = explainAssumeRoleWithWebIdentity({
       policy,
       claims: input.claims,
@@ -94,9 +84,8 @@ async function explainFromEmulator(input: {
     });
     return `the emulator's trust policy for ${input.roleArn}, evaluated with this token:\n${renderExplanation(report)}`;
   } catch (error) {
-    if (error instanceof ExplainInputError) return undefined;
+    // Not the emulator, or nothing to read: fall back to the claims and the likely causes.
+    if (error instanceof ExplainInputError || error instanceof EmulatorRoleError) return undefined;
     throw error;
-  } finally {
-    iam.destroy();
   }
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { EmulatorRoleError, trustPolicyFromEmulator } from "../../analysis/explain/emulator-role.js";
 import { renderExplanation } from "../../analysis/explain/render.js";
 import {
   ExplainInputError,
@@ -23,14 +24,21 @@ export function register(program: Command): void {
         "With --caller instead of a token, explain sts:AssumeRole by a role session (role chaining).\n" +
         "Exit status: 0 allow, 1 deny, 2 bad input.",
     )
-    .requiredOption("--policy <file>", "the role's trust policy (JSON; - for standard input)")
+    .option("--policy <file>", "the role's trust policy (JSON; - for standard input)")
+    .option(
+      "--emulator <url>",
+      "instead of --policy: read the trust policy of --role-arn from a running keyless emulator",
+    )
     .option("--token <file>", "a JWT (decoded without verifying its signature; - for standard input)")
     .option("--claims <file>", "the token's claims as a JSON object, instead of --token")
     .option(
       "--caller <arn>",
       "explain sts:AssumeRole by this principal (e.g. arn:aws:sts::111111111111:assumed-role/Tooling/ci)",
     )
-    .option("--role-arn <arn>", "with --caller: the role being assumed (tells a cross-account call)")
+    .option(
+      "--role-arn <arn>",
+      "the role: with --emulator, whose trust policy to read; with --caller, the role being assumed",
+    )
     .option("--context <key=value>", "with --caller: an extra request-context key (repeatable)", collect, [])
     .option("--provider-url <url>", "the IAM OIDC provider's URL (default: the token's iss)")
     .option(
@@ -46,10 +54,11 @@ Examples:
   keyless explain --policy trust.json --token web-identity-token.txt
   keyless explain --policy trust.json --claims claims.json --provider-url https://login.app.env0.com/
   keyless explain --policy trust.json --token token.jwt --json | jq .decision
-  keyless explain --policy workload-trust.json --caller arn:aws:sts::111111111111:assumed-role/Tooling/ci`,
+  keyless explain --policy workload-trust.json --caller arn:aws:sts::111111111111:assumed-role/Tooling/ci
+  keyless explain --emulator http://127.0.0.1:4566 --role-arn arn:aws:iam::111111111111:role/deploy --token token.jwt`,
     )
-    .action((options: ExplainOptions) => {
-      const report = explain(options);
+    .action(async (options: ExplainOptions) => {
+      const report = await explain(options);
       process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderExplanation(report));
       process.exitCode = report.decision === "allow" ? EXIT.ok : EXIT.negative;
     });
@@ -60,7 +69,8 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 interface ExplainOptions {
-  policy: string;
+  policy?: string;
+  emulator?: string;
   caller?: string;
   roleArn?: string;
   context: string[];
@@ -72,7 +82,7 @@ interface ExplainOptions {
   json?: boolean;
 }
 
-function explain(options: ExplainOptions) {
+async function explain(options: ExplainOptions) {
   const sources = [options.token, options.claims, options.caller].filter((s) => s !== undefined).length;
   if (sources !== 1) throw new CliError("give exactly one of --token FILE, --claims FILE or --caller ARN");
   if (!SESSION_NAME.test(options.sessionName)) {
@@ -82,12 +92,26 @@ function explain(options: ExplainOptions) {
   }
   if (options.account !== undefined && !/^\d{12}$/.test(options.account))
     throw new CliError(`--account must be 12 digits, not "${options.account}"`);
+  if ((options.policy === undefined) === (options.emulator === undefined)) {
+    throw new CliError("give the trust policy with --policy FILE, or with --emulator URL --role-arn ARN");
+  }
+  if (options.emulator !== undefined && options.roleArn === undefined)
+    throw new CliError("--emulator needs --role-arn: the role whose trust policy to read");
+  let text: string;
+  if (options.emulator !== undefined) {
+    try {
+      text = await trustPolicyFromEmulator(options.emulator, options.roleArn!);
+    } catch (error) {
+      if (error instanceof EmulatorRoleError) throw new CliError(error.message);
+      throw error;
+    }
+  } else text = readInput(options.policy!, "policy");
+  const source = options.policy ?? options.roleArn!;
   let policy: ReturnType<typeof parsePolicy>;
   try {
-    policy = parsePolicy(readInput(options.policy, "policy"), { kind: "trust" });
+    policy = parsePolicy(text, { kind: "trust" });
   } catch (error) {
-    if (error instanceof PolicyError)
-      throw new CliError(`policy ${options.policy} is malformed: ${error.message}`);
+    if (error instanceof PolicyError) throw new CliError(`policy ${source} is malformed: ${error.message}`);
     throw error;
   }
   if (options.caller !== undefined) return explainCaller(options, policy);

@@ -1,0 +1,40 @@
+/**
+ * A role's trust policy as stored in a running keyless emulator: IAM GetRole with the emulator's
+ * documented test credentials for the role's account (access key id = the account id, secret `test`
+ * or KEYLESS_EMULATOR_SECRET). Used by `keyless explain --emulator` and by the runner's explanation
+ * of a refusal. Returns the policy's JSON text.
+ */
+export class EmulatorRoleError extends Error {}
+
+const ROLE_ARN = /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
+
+export async function trustPolicyFromEmulator(
+  endpoint: string,
+  roleArn: string,
+  region = "us-east-1",
+): Promise<string> {
+  const match = ROLE_ARN.exec(roleArn);
+  if (!match) throw new EmulatorRoleError(`${roleArn} is not a role ARN`);
+  // Imported here: the IAM client costs a quarter of a second to load, and only this path needs it.
+  const { GetRoleCommand, IAMClient } = await import("@aws-sdk/client-iam");
+  const iam = new IAMClient({
+    region,
+    endpoint,
+    maxAttempts: 1,
+    credentials: { accessKeyId: match[1]!, secretAccessKey: process.env.KEYLESS_EMULATOR_SECRET ?? "test" },
+  });
+  try {
+    const out = await iam.send(new GetRoleCommand({ RoleName: match[2] }));
+    const document = out.Role?.AssumeRolePolicyDocument;
+    if (!document) throw new EmulatorRoleError(`the emulator returned no trust policy for ${roleArn}`);
+    return decodeURIComponent(document);
+  } catch (error) {
+    if (error instanceof EmulatorRoleError) throw error;
+    const e = error as { name?: string; message?: string };
+    throw new EmulatorRoleError(
+      `cannot read ${roleArn} from the emulator at ${endpoint}: ${e.name ?? "Error"}: ${e.message ?? String(error)}`,
+    );
+  } finally {
+    iam.destroy();
+  }
+}
