@@ -230,15 +230,43 @@ describe("keyless assume and keyless exec against the emulator", () => {
   });
 
   test("keyless explain reads the role's trust policy from the emulator", async () => {
-    const allowed = await keyless(["explain", "--emulator", emulator.endpoint, "--role-arn", ROLE, "--token", tokenFile]);
+    const allowed = await keyless([
+      "explain",
+      "--emulator",
+      emulator.endpoint,
+      "--role-arn",
+      ROLE,
+      "--token",
+      tokenFile,
+    ]);
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.match(allowed.stdout, /^ALLOW/);
-    const denied = await keyless(["explain", "--emulator", emulator.endpoint, "--role-arn", ROLE, "--token", badTokenFile, "--json"]);
+    const denied = await keyless([
+      "explain",
+      "--emulator",
+      emulator.endpoint,
+      "--role-arn",
+      ROLE,
+      "--token",
+      badTokenFile,
+      "--json",
+    ]);
     assert.equal(denied.code, 1);
     assert.equal(JSON.parse(denied.stdout).decision, "deny");
-    const missing = await keyless(["explain", "--emulator", emulator.endpoint, "--role-arn", `arn:aws:iam::${TOOLING}:role/nope`, "--token", tokenFile]);
+    const missing = await keyless([
+      "explain",
+      "--emulator",
+      emulator.endpoint,
+      "--role-arn",
+      `arn:aws:iam::${TOOLING}:role/nope`,
+      "--token",
+      tokenFile,
+    ]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /^keyless: cannot read arn:aws:iam::111111111111:role\/nope from the emulator at .*NoSuchEntity/);
+    assert.match(
+      missing.stderr,
+      /^keyless: cannot read arn:aws:iam::111111111111:role\/nope from the emulator at .*NoSuchEntity/,
+    );
   });
 
   test("--allowed-account-id refuses credentials of another account", async () => {
