@@ -42,6 +42,19 @@ describe("keyless assume and keyless exec against the emulator", () => {
     "ci-run",
     ...extra,
   ];
+  /** `keyless exec` with the job's token file, the tooling role and the emulator, then `-- command`. */
+  const execArgs = (options: string[], command: string[]) => [
+    "exec",
+    "--from-file",
+    tokenFile,
+    "--role-arn",
+    ROLE,
+    "--endpoint-url",
+    emulator.endpoint,
+    ...options,
+    "--",
+    ...command,
+  ];
 
   before(async () => {
     mkdirSync(join(dir.path, "ca"));
@@ -323,21 +336,7 @@ while time.time() < end:
     time.sleep(0.4)
 print(json.dumps({"calls": calls, "keys": len(keys), "errors": errors, "arn": arn}))
 `;
-    const r = await keyless([
-      "exec",
-      "--from-file",
-      tokenFile,
-      "--role-arn",
-      ROLE,
-      "--chain-role-arn",
-      CHAIN,
-      "--endpoint-url",
-      emulator.endpoint,
-      "--",
-      "python3",
-      "-c",
-      script,
-    ]);
+    const r = await keyless(execArgs(["--chain-role-arn", CHAIN], ["python3", "-c", script]));
     ok(r);
     const report = JSON.parse(r.stdout.trim().split("\n").pop()!);
     assert.deepEqual(report.errors, [], "no call failed, in particular no ExpiredToken");
@@ -347,20 +346,7 @@ print(json.dumps({"calls": calls, "keys": len(keys), "errors": errors, "arn": ar
 
   test("exec: the AWS CLI in a shell loop across expiries; the child's exit status passes through", async () => {
     const loop = `for i in 1 2 3 4 5 6 7; do aws sts get-caller-identity --query Arn --output text || exit 90; sleep 1.5; done; exit 7`;
-    const r = await keyless([
-      "exec",
-      "--quiet",
-      "--from-file",
-      tokenFile,
-      "--role-arn",
-      ROLE,
-      "--endpoint-url",
-      emulator.endpoint,
-      "--",
-      "sh",
-      "-c",
-      loop,
-    ]);
+    const r = await keyless(execArgs(["--quiet"], ["sh", "-c", loop]));
     assert.equal(r.code, 7, r.stderr);
     assert.equal(r.stdout.trim().split("\n").length, 7);
     assert.equal(r.stderr, "");
@@ -373,40 +359,15 @@ print(json.dumps({"calls": calls, "keys": len(keys), "errors": errors, "arn": ar
       AWS_SECRET_ACCESS_KEY: "x",
       AWS_PROFILE: "other",
     };
-    const r = await keyless(
-      [
-        "exec",
-        "--quiet",
-        "--from-file",
-        tokenFile,
-        "--role-arn",
-        ROLE,
-        "--endpoint-url",
-        emulator.endpoint,
-        "--",
-        "sh",
-        "-c",
-        'echo "${AWS_ACCESS_KEY_ID:-unset} ${AWS_PROFILE:-unset} ${AWS_CONTAINER_CREDENTIALS_FULL_URI%%/credentials*}"',
-      ],
-      env,
-    );
+    const show =
+      'echo "${AWS_ACCESS_KEY_ID:-unset} ${AWS_PROFILE:-unset} ${AWS_CONTAINER_CREDENTIALS_FULL_URI%%/credentials*}"';
+    const r = await keyless(execArgs(["--quiet"], ["sh", "-c", show]), env);
     ok(r);
     assert.match(r.stdout.trim(), /^unset unset http:\/\/127\.0\.0\.1:\d+$/);
   });
 
   test("exec: a missing command is one line and exit 127", async () => {
-    const r = await keyless([
-      "exec",
-      "--quiet",
-      "--from-file",
-      tokenFile,
-      "--role-arn",
-      ROLE,
-      "--endpoint-url",
-      emulator.endpoint,
-      "--",
-      "no-such-command-keyless",
-    ]);
+    const r = await keyless(execArgs(["--quiet"], ["no-such-command-keyless"]));
     assert.equal(r.code, 127);
     assert.equal(r.stderr, "keyless: cannot run no-such-command-keyless: command not found\n");
   });
