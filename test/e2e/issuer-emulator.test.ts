@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { OPERATOR } from "../../src/issuer/authz.js";
 import { kekFromBytes } from "../../src/issuer/kek.js";
-import { KyselyIssuerRepository } from "../../src/issuer/kysely-repository.js";
+import { kyselyIssuerRepository } from "../../src/issuer/kysely-repository.js";
 import { IssuerService } from "../../src/issuer/service.js";
 import { manualClock } from "../../src/lib/clock.js";
 import { cryptoIds } from "../../src/lib/ids.js";
@@ -266,7 +266,7 @@ describe("issuer → job (curl) → AWS CLI → emulator", () => {
     const clock = manualClock(Date.now() - 24 * H - 10 * 60_000);
     rotDb = await openDatabase(":memory:");
     const service = new IssuerService(
-      new KyselyIssuerRepository(rotDb.db),
+      kyselyIssuerRepository(rotDb.db),
       kekFromBytes(Buffer.alloc(32, 9)),
       clock,
       cryptoIds,
