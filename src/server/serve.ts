@@ -58,8 +58,8 @@ export async function bootstrap(
   config: ServeConfig,
   announce: (line: string) => void,
 ): Promise<void> {
-  await issuer.service.maintainKeys();
-  const created = await issuer.service.bootstrapAdminKey();
+  await issuer.service.signingKeys.maintainKeys();
+  const created = await issuer.service.apiKeys.bootstrapAdminKey();
   if (!created) return;
   const file = join(config.dataDir, ADMIN_KEY_FILE);
   writeFileSync(file, `${created.secret}\n`, { mode: 0o600 });
@@ -102,7 +102,7 @@ export async function startIssuerServer(
     options.maintainKeys === false
       ? undefined
       : setInterval(() => {
-          issuer.service
+          issuer.service.signingKeys
             .maintainKeys()
             .catch((err) => options.logger?.error({ err }, "key maintenance failed"));
         }, 60_000);

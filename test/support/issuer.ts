@@ -48,8 +48,8 @@ export async function testIssuer(
       keyCacheMs: 0,
     },
   );
-  await service.maintainKeys();
-  const admin = await service.bootstrapAdminKey();
+  await service.signingKeys.maintainKeys();
+  const admin = await service.apiKeys.bootstrapAdminKey();
   const app = await buildIssuerApp({ service });
   const call: TestIssuer["call"] = async (method, url, key, body) => {
     const res = await app.inject({
