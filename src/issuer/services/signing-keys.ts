@@ -15,7 +15,7 @@ import type { SigningAlgorithm, SigningKeyRecord } from "../model.js";
 import { generateSigningKey, publicJwk, type SignedToken, Signer } from "../signing-keys.js";
 import { IssuerResource, type ServiceContext } from "./context.js";
 
-export const MAX_JWKS_KEYS_PER_TYPE = 100;
+const MAX_JWKS_KEYS_PER_TYPE = 100;
 
 /**
  * Signing keys and what verifiers read of them: rotation (scheduled and manual), retirement, the key
@@ -97,7 +97,8 @@ export class SigningKeyService extends IssuerResource {
         "a new key is already waiting out its overlap; retire it first or use --immediate",
       );
     }
-    // AWS reads at most 100 RSA and 100 EC keys from a JWKS; beyond that its tokens fail (§4.5).
+    // AWS reads at most 100 RSA and 100 EC keys from a JWKS; beyond that its tokens fail
+    // (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html).
     const alg = options.algorithm ?? this.config.signingAlgorithm;
     const published = publishedKeys(await this.statuses(existing)).filter((k) => k.alg === alg).length;
     if (published >= MAX_JWKS_KEYS_PER_TYPE) {
