@@ -238,6 +238,34 @@ describe("admin API: the key is checked before the body is read", () => {
     }
     assert.equal(await t.snapshot(), before, "no refused request stored anything");
   });
+
+  test("over a real socket too: a key-less 1 MiB POST gets its 401, and the server keeps answering", async () => {
+    const server = await testIssuer();
+    try {
+      await server.app.listen({ host: "127.0.0.1", port: 0 });
+      const { port } = server.app.server.address() as { port: number };
+      const url = `http://127.0.0.1:${port}/api/v1/organizations`;
+      const headers = { "content-type": "application/json" };
+      const refused = await fetch(url, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ name: "x".repeat(1024 * 1024) }),
+      });
+      assert.equal(refused.status, 401);
+      assert.equal(
+        ((await refused.json()) as { type: string }).type,
+        "https://keyless.dev/problems/unauthorized",
+      );
+      const created = await fetch(url, {
+        method: "POST",
+        headers: { ...headers, authorization: `Bearer ${server.adminKey}` },
+        body: JSON.stringify({ name: "after" }),
+      });
+      assert.equal(created.status, 201);
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 describe("runs, request tokens and the token endpoint", () => {
