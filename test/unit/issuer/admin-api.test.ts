@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { registeredAdminRoutes } from "../../../src/server/issuer-app.js";
+import { buildIssuerApp, registeredAdminRoutes } from "../../../src/server/issuer-app.js";
 import { type TestIssuer, testIssuer } from "../../support/issuer.js";
 
 /** The world every test below starts from: two organizations, a project each, keys of every scope. */
@@ -128,65 +128,7 @@ describe("admin API authorization", () => {
     assert.equal(await t.snapshot(), before, "refused requests stored nothing");
   });
 
-  test("a runner key works for its own project only", async () => {
-    const other = (
-      await t.call(
-        "POST",
-        `/api/v1/organizations/${w.a.id}/projects/${w.otherProject.id}/environments`,
-        t.adminKey,
-        { name: "dev" },
-      )
-    ).json;
-    const refused = await t.call("POST", `/api/v1/organizations/${w.a.id}/runs`, w.runner.secret, {
-      environmentId: other.id,
-      phase: "apply",
-      deployer: "x",
-    });
-    assert.equal(refused.status, 403);
-    assert.match(refused.json.detail, /another project/);
-    const listed = await t.call("GET", `/api/v1/organizations/${w.a.id}/runs`, w.runner.secret);
-    assert.equal(listed.status, 200);
-    assert.ok(listed.json.runs.every((r: { projectId: string }) => r.projectId === w.project.id));
-  });
-
-  test("an organization admin manages its organization and cannot mint admin keys", async () => {
-    const ok = await t.call("POST", `/api/v1/organizations/${w.a.id}/projects`, w.orgAdmin.secret, {
-      name: "data",
-    });
-    assert.equal(ok.status, 201);
-    const admin = await t.call("POST", "/api/v1/api-keys", w.orgAdmin.secret, { name: "escalate" });
-    assert.equal(admin.status, 403);
-    const revoked = await t.call(
-      "DELETE",
-      `/api/v1/organizations/${w.a.id}/api-keys/${w.orgAdmin.apiKey.id}`,
-      t.adminKey,
-    );
-    assert.equal(revoked.status, 204);
-    assert.equal(
-      (await t.call("GET", `/api/v1/organizations/${w.a.id}`, w.orgAdmin.secret)).status,
-      401,
-      "revoked keys stop at once",
-    );
-  });
-});
-
-describe("admin API: the key is checked before the body is read", () => {
-  let t: TestIssuer;
-  let w: Awaited<ReturnType<typeof world>>;
-  before(async () => {
-    t = await testIssuer();
-    w = await world(t);
-  });
-  after(() => t.close());
-
-  const fill = (url: string) =>
-    url
-      .replace(":org", w.a.id)
-      .replace(":project", w.project.id)
-      .replace(":env", w.env.id)
-      .replace(":run", w.run.id)
-      .replace(":key", w.orgAdmin.apiKey.id)
-      .replace(":kid", w.kid);
+  // The key is checked before the body is read: the same refusals whatever the body.
 
   /** A valid key that lacks the route's scope; none exists for listing organizations (any key may). */
   const wrongScopeKey = (scope: string, url: string): string | undefined => {
@@ -239,6 +181,17 @@ describe("admin API: the key is checked before the body is read", () => {
     assert.equal(await t.snapshot(), before, "no refused request stored anything");
   });
 
+  test("an admin route that declares no scope cannot be registered (it would skip the key check)", async () => {
+    const app = await buildIssuerApp({ service: t.service });
+    try {
+      assert.throws(() => app.get("/api/v1/unguarded", async () => ({})), /declares no scope/);
+      app.get("/api/v1/guarded", { config: { scope: "admin" } }, async () => ({}));
+      assert.ok(registeredAdminRoutes(app).some((r) => r.url === "/api/v1/guarded" && r.scope === "admin"));
+    } finally {
+      await app.close();
+    }
+  });
+
   test("over a real socket too: a key-less 1 MiB POST gets its 401, and the server keeps answering", async () => {
     const server = await testIssuer();
     try {
@@ -265,6 +218,47 @@ describe("admin API: the key is checked before the body is read", () => {
     } finally {
       await server.close();
     }
+  });
+
+  test("a runner key works for its own project only", async () => {
+    const other = (
+      await t.call(
+        "POST",
+        `/api/v1/organizations/${w.a.id}/projects/${w.otherProject.id}/environments`,
+        t.adminKey,
+        { name: "dev" },
+      )
+    ).json;
+    const refused = await t.call("POST", `/api/v1/organizations/${w.a.id}/runs`, w.runner.secret, {
+      environmentId: other.id,
+      phase: "apply",
+      deployer: "x",
+    });
+    assert.equal(refused.status, 403);
+    assert.match(refused.json.detail, /another project/);
+    const listed = await t.call("GET", `/api/v1/organizations/${w.a.id}/runs`, w.runner.secret);
+    assert.equal(listed.status, 200);
+    assert.ok(listed.json.runs.every((r: { projectId: string }) => r.projectId === w.project.id));
+  });
+
+  test("an organization admin manages its organization and cannot mint admin keys", async () => {
+    const ok = await t.call("POST", `/api/v1/organizations/${w.a.id}/projects`, w.orgAdmin.secret, {
+      name: "data",
+    });
+    assert.equal(ok.status, 201);
+    const admin = await t.call("POST", "/api/v1/api-keys", w.orgAdmin.secret, { name: "escalate" });
+    assert.equal(admin.status, 403);
+    const revoked = await t.call(
+      "DELETE",
+      `/api/v1/organizations/${w.a.id}/api-keys/${w.orgAdmin.apiKey.id}`,
+      t.adminKey,
+    );
+    assert.equal(revoked.status, 204);
+    assert.equal(
+      (await t.call("GET", `/api/v1/organizations/${w.a.id}`, w.orgAdmin.secret)).status,
+      401,
+      "revoked keys stop at once",
+    );
   });
 });
 
