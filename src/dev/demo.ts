@@ -40,28 +40,28 @@ export interface DemoRun {
 }
 
 export async function seedIssuer(service: IssuerService, actor: Actor): Promise<DemoRun> {
-  const organizations = await service.listOrganizations(actor);
+  const organizations = await service.tenancy.listOrganizations(actor);
   const org =
     organizations.find((o) => o.name === DEMO.organization) ??
-    (await service.createOrganization(actor, {
+    (await service.tenancy.createOrganization(actor, {
       name: DEMO.organization,
       allowedAudiences: [DEMO.audience],
       defaultAudience: DEMO.audience,
       maxLifetimeSeconds: 3600,
     }));
-  const projects = await service.listProjects(actor, org.id);
+  const projects = await service.tenancy.listProjects(actor, org.id);
   const project =
     projects.find((p) => p.name === DEMO.project) ??
-    (await service.createProject(actor, org.id, { name: DEMO.project }));
-  const environments = await service.listEnvironments(actor, org.id, project.id);
+    (await service.tenancy.createProject(actor, org.id, { name: DEMO.project }));
+  const environments = await service.tenancy.listEnvironments(actor, org.id, project.id);
   const ids: Record<string, string> = {};
   for (const name of DEMO.environments) {
     ids[name] = (
       environments.find((e) => e.name === name) ??
-      (await service.createEnvironment(actor, org.id, project.id, { name }))
+      (await service.tenancy.createEnvironment(actor, org.id, project.id, { name }))
     ).id;
   }
-  const created = await service.createRun(actor, org.id, {
+  const created = await service.runs.createRun(actor, org.id, {
     environmentId: ids.staging!,
     phase: "apply",
     deployer: "dev@keyless.local",

@@ -147,7 +147,7 @@ async function prepareIssuer(config: ServeConfig): Promise<{ adminKey: string; r
     if (!adminKey) {
       // The saved key was removed: make another rather than leave dev.json without one.
       adminKey = (
-        await opened.service.createApiKey(OPERATOR, { name: "keyless dev", scope: { kind: "admin" } })
+        await opened.service.apiKeys.createApiKey(OPERATOR, { name: "keyless dev", scope: { kind: "admin" } })
       ).secret;
       writeSecretFile(file, `${adminKey}\n`);
     }

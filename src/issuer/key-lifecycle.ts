@@ -11,7 +11,8 @@ import type { SigningKeyRecord } from "./model.js";
  *
  * The overlap exists because AWS caches JWKS for an undocumented time: a key first seen in a token must
  * already be in the copy AWS holds. The retention exists because a token stays acceptable until its exp
- * plus AWS's five-minute skew window (aws-identity-plane §4.3).
+ * plus AWS's five-minute skew window ("IAM provides a five-minute window beyond the expiration time
+ * specified in the JWT", https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html).
  */
 export interface KeyPolicy {
   /** Time from publication to first use. Must exceed AWS's JWKS cache. */

@@ -62,7 +62,6 @@ export interface Environment {
 export type Phase = string;
 
 export type RunStatus = "running" | "succeeded" | "failed" | "cancelled";
-export const FINAL_STATUSES = ["succeeded", "failed", "cancelled"] as const;
 
 export interface Run {
   readonly id: string;
@@ -99,7 +98,6 @@ export interface ApiKey {
 }
 
 export type SigningAlgorithm = "RS256" | "ES256";
-export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ["RS256", "ES256"];
 
 export interface SigningKeyRecord {
   readonly kid: string;

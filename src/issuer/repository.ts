@@ -20,18 +20,13 @@ export interface AuditFilter {
   readonly before?: number;
 }
 
-/**
- * The issuer's storage, small on purpose: the service holds every rule; this only reads and writes. One
- * Kysely implementation serves SQLite and PostgreSQL and the same test suite runs on both.
- */
-export interface IssuerRepository {
-  /** Runs `fn` atomically (an admin change and its audit entry commit together, or neither does). */
-  transaction<T>(fn: (repo: IssuerRepository) => Promise<T>): Promise<T>;
-
+/** Organizations, their projects and the projects' environments. */
+export interface TenancyRepository {
   createOrganization(org: Organization): Promise<void>;
   getOrganization(id: string): Promise<Organization | undefined>;
   listOrganizations(): Promise<Organization[]>;
   updateOrganization(org: Organization): Promise<void>;
+  /** Deletes the organization with its projects, environments, runs and API keys. */
   deleteOrganization(id: string): Promise<boolean>;
 
   createProject(project: Project): Promise<void>;
@@ -45,20 +40,28 @@ export interface IssuerRepository {
   listEnvironments(projectId: string): Promise<Environment[]>;
   updateEnvironment(env: Environment): Promise<void>;
   deleteEnvironment(id: string): Promise<boolean>;
+}
 
+/** What a run's token is minted from: the run with its organization, project and environment. */
+export interface MintContext {
+  readonly run: Run;
+  readonly organization: Organization;
+  readonly project: Project;
+  readonly environment: Environment;
+}
+
+export interface RunRepository {
   createRun(run: Run, requestTokenHash: string): Promise<void>;
   getRun(id: string): Promise<Run | undefined>;
   getRunByRequestTokenHash(hash: string): Promise<Run | undefined>;
   /** The run of a request token with its organization, project and environment, in one query (the hot path). */
-  getMintContext(
-    hash: string,
-  ): Promise<
-    { run: Run; organization: Organization; project: Project; environment: Environment } | undefined
-  >;
+  getMintContext(hash: string): Promise<MintContext | undefined>;
   listRuns(filter: { organizationId: string; projectId?: string; limit: number }): Promise<Run[]>;
   /** Moves a running run to a final status; false when it was not running. */
   completeRun(id: string, status: RunStatus, at: number): Promise<boolean>;
+}
 
+export interface ApiKeyRepository {
   createApiKey(key: ApiKey, secretHash: string): Promise<void>;
   getApiKeyBySecretHash(hash: string): Promise<ApiKey | undefined>;
   getApiKey(id: string): Promise<ApiKey | undefined>;
@@ -66,15 +69,34 @@ export interface IssuerRepository {
   listApiKeys(organizationId: string | null): Promise<ApiKey[]>;
   revokeApiKey(id: string, at: number): Promise<boolean>;
   countActiveAdminKeys(): Promise<number>;
+}
 
+export interface SigningKeyRepository {
   insertSigningKey(key: SigningKeyRecord): Promise<void>;
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   retireSigningKey(kid: string, at: number): Promise<boolean>;
+}
 
+export interface AuditRepository {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Several entries in one statement (group commit of mint records). */
   appendAudits(entries: readonly AuditEntry[]): Promise<void>;
   listAudit(filter: AuditFilter): Promise<AuditEntry[]>;
   /** The latest `exp` (epoch s) of any token signed with `kid`, from the audit log; null if none. */
   maxTokenExpiry(kid: string): Promise<number | null>;
+}
+
+/**
+ * The issuer's storage, small on purpose: the services hold every rule; this only reads and writes. One
+ * slice per resource; one Kysely implementation of each serves SQLite and PostgreSQL and the same test
+ * suite runs on both.
+ */
+export interface IssuerRepository
+  extends TenancyRepository,
+    RunRepository,
+    ApiKeyRepository,
+    SigningKeyRepository,
+    AuditRepository {
+  /** Runs `fn` atomically (an admin change and its audit entry commit together, or neither does). */
+  transaction<T>(fn: (repo: IssuerRepository) => Promise<T>): Promise<T>;
 }

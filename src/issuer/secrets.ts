@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { IdGenerator } from "../lib/ids.js";
 
 /**
@@ -20,16 +20,4 @@ export function newSecret(ids: IdGenerator, kind: SecretKind): string {
 
 export function hashSecret(secret: string): string {
   return createHash("sha256").update(secret, "utf8").digest("hex");
-}
-
-/** Constant-time comparison of two hex hashes (for the rare place a hash is compared, not looked up). */
-export function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a, "hex");
-  const y = Buffer.from(b, "hex");
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/** Whether a string looks like one of our secrets (used by log redaction and input checks). */
-export function looksLikeSecret(value: string): boolean {
-  return /^kl[kr]_[A-Za-z0-9_-]{43}$/.test(value);
 }

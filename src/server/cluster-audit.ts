@@ -2,7 +2,6 @@ import cluster, { type Worker } from "node:cluster";
 import type { AuditSink } from "../issuer/audit-batcher.js";
 import { AuditBatcher } from "../issuer/audit-batcher.js";
 import type { AuditEntry } from "../issuer/model.js";
-import type { IssuerRepository } from "../issuer/repository.js";
 
 /**
  * With `--workers N` on SQLite, every worker writing its own mint records makes the workers take turns
@@ -45,8 +44,8 @@ export function primaryAuditSink(): AuditSink {
 }
 
 /** In the primary: writes the workers' batches (group-committed across workers too). */
-export function serveWorkerAudits(repo: IssuerRepository): void {
-  const batcher = new AuditBatcher(repo);
+export function serveWorkerAudits(store: AuditSink): void {
+  const batcher = new AuditBatcher(store);
   cluster.on("message", (worker: Worker, message: AuditMessage) => {
     if (message?.type !== "keyless-audit") return;
     Promise.all(message.entries.map((e) => batcher.append(e))).then(

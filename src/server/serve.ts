@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { AuditSink } from "../issuer/audit-batcher.js";
 import { loadKek } from "../issuer/kek.js";
-import { KyselyIssuerRepository } from "../issuer/kysely-repository.js";
+import { kyselyIssuerRepository } from "../issuer/kysely-repository.js";
 import { IssuerService } from "../issuer/service.js";
 import { type Clock, systemClock } from "../lib/clock.js";
 import { cryptoIds, type IdGenerator } from "../lib/ids.js";
@@ -29,7 +29,7 @@ export async function openIssuer(
   const kek = loadKek({ env: config.kek, dataDir: config.dataDir });
   const database = await openDatabase(config.database);
   const service = new IssuerService(
-    new KyselyIssuerRepository(database.db),
+    kyselyIssuerRepository(database.db),
     kek,
     deps.clock ?? systemClock,
     deps.ids ?? cryptoIds,
@@ -58,8 +58,8 @@ export async function bootstrap(
   config: ServeConfig,
   announce: (line: string) => void,
 ): Promise<void> {
-  await issuer.service.maintainKeys();
-  const created = await issuer.service.bootstrapAdminKey();
+  await issuer.service.signingKeys.maintainKeys();
+  const created = await issuer.service.apiKeys.bootstrapAdminKey();
   if (!created) return;
   const file = join(config.dataDir, ADMIN_KEY_FILE);
   writeFileSync(file, `${created.secret}\n`, { mode: 0o600 });
@@ -102,7 +102,7 @@ export async function startIssuerServer(
     options.maintainKeys === false
       ? undefined
       : setInterval(() => {
-          issuer.service
+          issuer.service.signingKeys
             .maintainKeys()
             .catch((err) => options.logger?.error({ err }, "key maintenance failed"));
         }, 60_000);

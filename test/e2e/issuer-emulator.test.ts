@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { OPERATOR } from "../../src/issuer/authz.js";
 import { kekFromBytes } from "../../src/issuer/kek.js";
-import { KyselyIssuerRepository } from "../../src/issuer/kysely-repository.js";
+import { kyselyIssuerRepository } from "../../src/issuer/kysely-repository.js";
 import { IssuerService } from "../../src/issuer/service.js";
 import { manualClock } from "../../src/lib/clock.js";
 import { cryptoIds } from "../../src/lib/ids.js";
@@ -266,7 +266,7 @@ describe("issuer → job (curl) → AWS CLI → emulator", () => {
     const clock = manualClock(Date.now() - 24 * H - 10 * 60_000);
     rotDb = await openDatabase(":memory:");
     const service = new IssuerService(
-      new KyselyIssuerRepository(rotDb.db),
+      kyselyIssuerRepository(rotDb.db),
       kekFromBytes(Buffer.alloc(32, 9)),
       clock,
       cryptoIds,
@@ -279,21 +279,21 @@ describe("issuer → job (curl) → AWS CLI → emulator", () => {
         keyCacheMs: 0,
       },
     );
-    await service.maintainKeys();
+    await service.signingKeys.maintainKeys();
     rotApp = await buildIssuerApp({
       service,
       https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) },
     });
     await rotApp.listen({ host: "127.0.0.1", port: rotPort });
 
-    const org = await service.createOrganization(OPERATOR, {
+    const org = await service.tenancy.createOrganization(OPERATOR, {
       name: "rot",
       allowedAudiences: ["sts.amazonaws.com"],
       maxLifetimeSeconds: 30 * 3600,
     });
-    const project = await service.createProject(OPERATOR, org.id, { name: "infra" });
-    const env = await service.createEnvironment(OPERATOR, org.id, project.id, { name: "prod" });
-    const run = await service.createRun(OPERATOR, org.id, {
+    const project = await service.tenancy.createProject(OPERATOR, org.id, { name: "infra" });
+    const env = await service.tenancy.createEnvironment(OPERATOR, org.id, project.id, { name: "prod" });
+    const run = await service.runs.createRun(OPERATOR, org.id, {
       environmentId: env.id,
       phase: "apply",
       deployer: "alice",
@@ -313,7 +313,7 @@ describe("issuer → job (curl) → AWS CLI → emulator", () => {
 
     const before = await mint(30 * 3600);
     clock.advance(60_000);
-    const next = await service.rotate(OPERATOR);
+    const next = await service.signingKeys.rotate(OPERATOR);
     clock.advance(60_000);
     const during = await mint(30 * 3600);
     assert.equal(during.kid, before.kid, "the old key signs during the overlap");

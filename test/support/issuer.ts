@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import { kekFromBytes } from "../../src/issuer/kek.js";
-import { KyselyIssuerRepository } from "../../src/issuer/kysely-repository.js";
+import { kyselyIssuerRepository } from "../../src/issuer/kysely-repository.js";
 import { IssuerService } from "../../src/issuer/service.js";
 import { type Clock, manualClock } from "../../src/lib/clock.js";
 import { cryptoIds, type IdGenerator } from "../../src/lib/ids.js";
@@ -35,7 +35,7 @@ export async function testIssuer(
   const clock = manualClock(Date.UTC(2026, 10, 22, 12));
   const database = await openDatabase(options.database ?? ":memory:");
   const service = new IssuerService(
-    new KyselyIssuerRepository(database.db),
+    kyselyIssuerRepository(database.db),
     kekFromBytes(Buffer.alloc(32, 7)),
     clock,
     options.ids ?? cryptoIds,
@@ -48,8 +48,8 @@ export async function testIssuer(
       keyCacheMs: 0,
     },
   );
-  await service.maintainKeys();
-  const admin = await service.bootstrapAdminKey();
+  await service.signingKeys.maintainKeys();
+  const admin = await service.apiKeys.bootstrapAdminKey();
   const app = await buildIssuerApp({ service });
   const call: TestIssuer["call"] = async (method, url, key, body) => {
     const res = await app.inject({

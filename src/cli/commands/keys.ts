@@ -15,14 +15,14 @@ interface StoreFlags {
 
 async function withIssuer<T>(
   flags: StoreFlags,
-  fn: (svc: Awaited<ReturnType<typeof openIssuer>>["service"]) => Promise<T>,
+  fn: (svc: Awaited<ReturnType<typeof openIssuer>>["service"]["signingKeys"]) => Promise<T>,
 ) {
   const config = configFrom(flags, process.env);
   const issuer = await openIssuer(config).catch((e: Error) => {
     throw new CliError(e.message, EXIT.failure);
   });
   try {
-    return await fn(issuer.service);
+    return await fn(issuer.service.signingKeys);
   } catch (e) {
     if (e instanceof IssuerProblem) throw new CliError(e.detail, EXIT.usage);
     throw e;

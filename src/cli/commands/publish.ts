@@ -36,10 +36,10 @@ export function register(program: Command): void {
           throw new CliError(e.message, EXIT.failure);
         });
         try {
-          const issuers = await issuer.service.issuers();
+          const issuers = await issuer.service.signingKeys.issuers();
           const chosen = issuers.find((i) => i.issuer === config.issuerUrl) ?? issuers[0]!;
-          const discovery = issuer.service.discovery(chosen.issuer, chosen.jwksPath);
-          const jwks = await issuer.service.jwks();
+          const discovery = issuer.service.signingKeys.discovery(chosen.issuer, chosen.jwksPath);
+          const jwks = await issuer.service.signingKeys.jwks();
           const base = new URL(chosen.issuer).pathname.replace(/\/$/, "");
           const write = (rel: string, doc: unknown) => {
             const file = join(flags.out, ...`${base}${rel}`.split("/").filter(Boolean));

@@ -114,7 +114,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     // The emulator's sealing key is created once here, before workers could race to create it.
     if (flags.awsEmulator) loadOrCreateKey(config.dataDir, cryptoIds);
     // With workers, the primary keeps the store open to write their mint records (server/cluster-audit.ts).
-    if (workers > 1) serveWorkerAudits(issuer.service.repo);
+    if (workers > 1) serveWorkerAudits(issuer.service.audit.sink);
     else await issuer.close();
   }
 

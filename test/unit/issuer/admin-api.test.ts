@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { adminRoutes } from "../../../src/server/issuer-app.js";
+import { buildIssuerApp, registeredAdminRoutes } from "../../../src/server/issuer-app.js";
 import { type TestIssuer, testIssuer } from "../../support/issuer.js";
 
 /** The world every test below starts from: two organizations, a project each, keys of every scope. */
@@ -90,7 +90,7 @@ describe("admin API authorization", () => {
   ]);
 
   test("every admin endpoint: no key and a wrong key → 401; another organization's key and a runner key → 403; nothing changes", async () => {
-    const routes = adminRoutes(t.service);
+    const routes = registeredAdminRoutes(t.app);
     assert.ok(routes.length >= 30, `${routes.length} routes`);
     const before = await t.snapshot();
     const bodies: Record<string, unknown> = {
@@ -126,6 +126,98 @@ describe("admin API authorization", () => {
     }
     // Only refusals were tried (a runner's allowed requests were skipped), so nothing may have changed.
     assert.equal(await t.snapshot(), before, "refused requests stored nothing");
+  });
+
+  // The key is checked before the body is read: the same refusals whatever the body.
+
+  /** A valid key that lacks the route's scope; none exists for listing organizations (any key may). */
+  const wrongScopeKey = (scope: string, url: string): string | undefined => {
+    if (scope === "admin") return w.orgAdmin.secret;
+    if (scope === "org_admin") return w.runner.secret;
+    return url.includes(":org") ? w.otherAdmin.secret : undefined;
+  };
+
+  const send = async (method: string, url: string, key: string | undefined, payload: string) => {
+    const res = await t.app.inject({
+      method: method as "POST",
+      url,
+      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), "content-type": "application/json" },
+      payload,
+    });
+    return { status: res.statusCode, type: String(res.headers["content-type"] ?? ""), body: res.body };
+  };
+
+  test("every registered admin route: 401 without a key and 403 with the wrong scope, whatever the body; 400 only with a valid key", async () => {
+    const routes = registeredAdminRoutes(t.app);
+    assert.ok(routes.length >= 30, `${routes.length} routes`);
+    const before = await t.snapshot();
+    const malformed = '{"name": ';
+    const tooLarge = JSON.stringify({ name: "x".repeat(70 * 1024) });
+    for (const r of routes) {
+      const name = `${r.method} ${r.url}`;
+      const url = fill(r.url);
+      const none = await send(r.method, url, undefined, malformed);
+      assert.equal(none.status, 401, `${name}, no key, malformed JSON: ${none.body}`);
+      assert.match(none.type, /^application\/problem\+json/, name);
+      const big = await send(r.method, url, undefined, tooLarge);
+      assert.equal(big.status, 401, `${name}, no key, a body over the limit: ${big.body}`);
+      const wrong = wrongScopeKey(r.scope, r.url);
+      if (wrong) {
+        const res = await send(r.method, url, wrong, malformed);
+        assert.equal(res.status, 403, `${name}, a key without scope ${r.scope}, malformed JSON: ${res.body}`);
+        const large = await send(r.method, url, wrong, tooLarge);
+        assert.equal(large.status, 403, `${name}, a key without scope ${r.scope}, a body over the limit`);
+      } else {
+        assert.equal(name, "GET /api/v1/organizations", "only listing organizations is open to every key");
+      }
+      // GET bodies are never read (RFC 9110 §9.3.1 gives them no meaning); every other method parses
+      // its body once the key is accepted.
+      if (r.method !== "GET") {
+        const ok = await send(r.method, url, t.adminKey, malformed);
+        assert.equal(ok.status, 400, `${name}, the admin key, malformed JSON: ${ok.body}`);
+        assert.match(ok.type, /^application\/problem\+json/, name);
+      }
+    }
+    assert.equal(await t.snapshot(), before, "no refused request stored anything");
+  });
+
+  test("an admin route that declares no scope cannot be registered (it would skip the key check)", async () => {
+    const app = await buildIssuerApp({ service: t.service });
+    try {
+      assert.throws(() => app.get("/api/v1/unguarded", async () => ({})), /declares no scope/);
+      app.get("/api/v1/guarded", { config: { scope: "admin" } }, async () => ({}));
+      assert.ok(registeredAdminRoutes(app).some((r) => r.url === "/api/v1/guarded" && r.scope === "admin"));
+    } finally {
+      await app.close();
+    }
+  });
+
+  test("over a real socket too: a key-less 1 MiB POST gets its 401, and the server keeps answering", async () => {
+    const server = await testIssuer();
+    try {
+      await server.app.listen({ host: "127.0.0.1", port: 0 });
+      const { port } = server.app.server.address() as { port: number };
+      const url = `http://127.0.0.1:${port}/api/v1/organizations`;
+      const headers = { "content-type": "application/json" };
+      const refused = await fetch(url, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ name: "x".repeat(1024 * 1024) }),
+      });
+      assert.equal(refused.status, 401);
+      assert.equal(
+        ((await refused.json()) as { type: string }).type,
+        "https://keyless.dev/problems/unauthorized",
+      );
+      const created = await fetch(url, {
+        method: "POST",
+        headers: { ...headers, authorization: `Bearer ${server.adminKey}` },
+        body: JSON.stringify({ name: "after" }),
+      });
+      assert.equal(created.status, 201);
+    } finally {
+      await server.close();
+    }
   });
 
   test("a runner key works for its own project only", async () => {

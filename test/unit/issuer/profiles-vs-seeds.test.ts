@@ -52,26 +52,26 @@ describe("compatibility profiles against the seeds' trust policies", () => {
     audience?: string,
   ): Promise<Record<string, unknown>> {
     const s = t.service;
-    let o = (await s.listOrganizations(OPERATOR)).find((x) => x.name === org.name);
+    let o = (await s.tenancy.listOrganizations(OPERATOR)).find((x) => x.name === org.name);
     if (!o) {
       if (org.id) ids.queue.push(org.id);
       const { id: _id, ...input } = org;
-      o = await s.createOrganization(OPERATOR, input);
+      o = await s.tenancy.createOrganization(OPERATOR, input);
     }
-    let p = (await s.listProjects(OPERATOR, o.id)).find((x) => x.name === project.name);
+    let p = (await s.tenancy.listProjects(OPERATOR, o.id)).find((x) => x.name === project.name);
     if (!p) {
       if (project.id) ids.queue.push(project.id);
-      p = await s.createProject(OPERATOR, o.id, { name: project.name });
+      p = await s.tenancy.createProject(OPERATOR, o.id, { name: project.name });
     }
-    let e = (await s.listEnvironments(OPERATOR, o.id, p.id)).find((x) => x.name === env);
-    if (!e) e = await s.createEnvironment(OPERATOR, o.id, p.id, { name: env });
-    const created = await s.createRun(OPERATOR, o.id, {
+    let e = (await s.tenancy.listEnvironments(OPERATOR, o.id, p.id)).find((x) => x.name === env);
+    if (!e) e = await s.tenancy.createEnvironment(OPERATOR, o.id, p.id, { name: env });
+    const created = await s.runs.createRun(OPERATOR, o.id, {
       environmentId: e.id,
       phase: run.phase,
       deployer: "alice@example.com",
       ...(run.attributes ? { attributes: run.attributes } : {}),
     });
-    const minted = await s.mint(created.requestToken, created.run.id, audience ? { audience } : {});
+    const minted = await s.runs.mint(created.requestToken, created.run.id, audience ? { audience } : {});
     return decodeJwt(minted.value) as Record<string, unknown>;
   }
 

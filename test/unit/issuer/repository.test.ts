@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { KyselyIssuerRepository } from "../../../src/issuer/kysely-repository.js";
+import { kyselyIssuerRepository } from "../../../src/issuer/kysely-repository.js";
 import type { Organization, OrganizationSettings, Run } from "../../../src/issuer/model.js";
 import { DuplicateError, type IssuerRepository } from "../../../src/issuer/repository.js";
 import { type Database, openDatabase } from "../../../src/store/database.js";
@@ -28,7 +28,7 @@ function repositorySuite(name: string, open: () => Promise<Database | undefined>
     let repo: IssuerRepository;
     before(async () => {
       database = await open();
-      if (database) repo = new KyselyIssuerRepository(database.db);
+      if (database) repo = kyselyIssuerRepository(database.db);
     });
     after(async () => database?.close());
 

@@ -19,13 +19,13 @@ describe("key rotation with no failed verification", () => {
   before(async () => {
     t = await testIssuer();
     const s = t.service;
-    const org = await s.createOrganization(OPERATOR, {
+    const org = await s.tenancy.createOrganization(OPERATOR, {
       name: "acme",
       allowedAudiences: ["sts.amazonaws.com"],
     });
-    const project = await s.createProject(OPERATOR, org.id, { name: "infra" });
-    const env = await s.createEnvironment(OPERATOR, org.id, project.id, { name: "prod" });
-    const run = await s.createRun(OPERATOR, org.id, {
+    const project = await s.tenancy.createProject(OPERATOR, org.id, { name: "infra" });
+    const env = await s.tenancy.createEnvironment(OPERATOR, org.id, project.id, { name: "prod" });
+    const run = await s.runs.createRun(OPERATOR, org.id, {
       environmentId: env.id,
       phase: "apply",
       deployer: "alice",
@@ -40,13 +40,13 @@ describe("key rotation with no failed verification", () => {
     const s = t.service;
     const snapshots: { at: number; jwks: JSONWebKeySet }[] = [];
     const snap = async () => {
-      const jwks = structuredClone(await s.jwks()) as unknown as JSONWebKeySet;
+      const jwks = structuredClone(await s.signingKeys.jwks()) as unknown as JSONWebKeySet;
       snapshots.push({ at: t.clock(), jwks });
       return jwks;
     };
     const tokens: { jwt: string; at: number; exp: number; kid: string }[] = [];
     const mint = async (lifetimeSeconds = 900) => {
-      const m = await s.mint(requestToken, runId, { audience: "sts.amazonaws.com", lifetimeSeconds });
+      const m = await s.runs.mint(requestToken, runId, { audience: "sts.amazonaws.com", lifetimeSeconds });
       tokens.push({ jwt: m.value, at: t.clock(), exp: m.token.expiresAt * 1000, kid: m.kid });
       return m;
     };
@@ -67,7 +67,7 @@ describe("key rotation with no failed verification", () => {
     const before = await mint();
     const kidA = before.kid;
     t.clock.advance(MIN);
-    const next = await s.rotate(OPERATOR, { algorithm: "ES256" });
+    const next = await s.signingKeys.rotate(OPERATOR, { algorithm: "ES256" });
     assert.equal(next.activateAt, t.clock() + 24 * H, "signs only after the overlap");
     const during = await snap();
     assert.deepEqual(during.keys.map((k) => k.kid).sort(), [kidA, next.kid].sort(), "published at once");
@@ -117,38 +117,42 @@ describe("key rotation with no failed verification", () => {
     // And the old key is gone once its last token (exp + skew) can no longer be accepted.
     const lastExp = tokens.find((x) => x.jwt === last.value)!.exp;
     t.clock.set(lastExp + 5 * MIN - 1);
-    assert.ok((await s.jwks()).keys.some((k) => k.kid === kidA));
+    assert.ok((await s.signingKeys.jwks()).keys.some((k) => k.kid === kidA));
     t.clock.set(lastExp + 5 * MIN);
     assert.deepEqual(
-      (await s.jwks()).keys.map((k) => k.kid),
+      (await s.signingKeys.jwks()).keys.map((k) => k.kid),
       [next.kid],
     );
-    const states = Object.fromEntries((await s.keyStatuses(OPERATOR)).map((x) => [x.key.kid, x.state]));
+    const states = Object.fromEntries(
+      (await s.signingKeys.keyStatuses(OPERATOR)).map((x) => [x.key.kid, x.state]),
+    );
     assert.deepEqual(states, { [kidA]: "expired", [next.kid]: "active" });
   });
 
   test("the schedule rotates by itself, with the same overlap", async () => {
     const s = t.service;
-    assert.equal(await s.maintainKeys(), undefined, "nothing due yet");
+    assert.equal(await s.signingKeys.maintainKeys(), undefined, "nothing due yet");
     t.clock.advance(30 * 24 * H);
-    const k = await s.maintainKeys();
+    const k = await s.signingKeys.maintainKeys();
     assert.ok(k, "a key is created when the newest is 30 days old");
     assert.equal(k.activateAt, t.clock() + 24 * H);
-    assert.equal(await s.maintainKeys(), undefined, "not twice");
-    const audit = await s.listAudit(OPERATOR, null, { action: "signing-key.rotate" });
+    assert.equal(await s.signingKeys.maintainKeys(), undefined, "not twice");
+    const audit = await s.audit.listAudit(OPERATOR, null, { action: "signing-key.rotate" });
     assert.equal(audit[0]?.actor, "system");
   });
 
   test("rotation stops before the JWKS would hold more than AWS's 100 keys of a type", async () => {
     const s = t.service;
-    const es = (await s.keyStatuses(OPERATOR)).filter(
+    const es = (await s.signingKeys.keyStatuses(OPERATOR)).filter(
       (x) => x.key.alg === "ES256" && x.state !== "expired",
     ).length;
-    for (let i = es; i < 100; i++) await s.rotate(OPERATOR, { immediate: true, algorithm: "ES256" });
-    await assert.rejects(s.rotate(OPERATOR, { immediate: true, algorithm: "ES256" }), (e: Error) =>
-      /at most 100/.test(e.message),
+    for (let i = es; i < 100; i++)
+      await s.signingKeys.rotate(OPERATOR, { immediate: true, algorithm: "ES256" });
+    await assert.rejects(
+      s.signingKeys.rotate(OPERATOR, { immediate: true, algorithm: "ES256" }),
+      (e: Error) => /at most 100/.test(e.message),
     );
-    const jwks = await s.jwks();
+    const jwks = await s.signingKeys.jwks();
     assert.equal(jwks.keys.filter((k) => k.kty === "EC").length, 100);
   });
 });

@@ -21,29 +21,32 @@ describe("issuer on PostgreSQL", () => {
   test("create a run, mint for two audiences, audit, complete, refuse", async (c) => {
     if (!t) return c.skip("PostgreSQL binaries are not installed");
     const s = t.service;
-    const org = await s.createOrganization(OPERATOR, {
+    const org = await s.tenancy.createOrganization(OPERATOR, {
       name: "acme",
       allowedAudiences: ["sts.amazonaws.com", "vault"],
     });
-    const project = await s.createProject(OPERATOR, org.id, { name: "infra" });
-    const env = await s.createEnvironment(OPERATOR, org.id, project.id, { name: "prod" });
-    const run = await s.createRun(OPERATOR, org.id, {
+    const project = await s.tenancy.createProject(OPERATOR, org.id, { name: "infra" });
+    const env = await s.tenancy.createEnvironment(OPERATOR, org.id, project.id, { name: "prod" });
+    const run = await s.runs.createRun(OPERATOR, org.id, {
       environmentId: env.id,
       phase: "apply",
       deployer: "alice",
     });
-    const a = await s.mint(run.requestToken, run.run.id, { audience: "sts.amazonaws.com" });
-    const b = await s.mint(run.requestToken, run.run.id, { audience: "vault" });
+    const a = await s.runs.mint(run.requestToken, run.run.id, { audience: "sts.amazonaws.com" });
+    const b = await s.runs.mint(run.requestToken, run.run.id, { audience: "vault" });
     assert.equal(decodeJwt(a.value).sub, "org:acme:project:infra:env:prod:phase:apply");
     assert.equal(decodeJwt(b.value).aud, "vault");
-    const audit = await s.listAudit(OPERATOR, org.id, { action: "token.mint" });
+    const audit = await s.audit.listAudit(OPERATOR, org.id, { action: "token.mint" });
     assert.equal(audit.length, 2);
     assert.equal(audit[0]?.kid, a.kid);
     assert.equal(typeof audit[0]?.tokenExp, "number");
-    await s.completeRun(OPERATOR, org.id, run.run.id, "succeeded");
-    await assert.rejects(s.mint(run.requestToken, run.run.id, {}), /succeeded; its request token is dead/);
+    await s.runs.completeRun(OPERATOR, org.id, run.run.id, "succeeded");
+    await assert.rejects(
+      s.runs.mint(run.requestToken, run.run.id, {}),
+      /succeeded; its request token is dead/,
+    );
     assert.deepEqual(
-      (await s.jwks()).keys.map((k) => k.kid),
+      (await s.signingKeys.jwks()).keys.map((k) => k.kid),
       [a.kid],
     );
   });

@@ -1,0 +1,46 @@
+import type { AuditEntry } from "../model.js";
+import type { AuditFilter, AuditRepository } from "../repository.js";
+import { type IssuerDb, toAudit } from "./rows.js";
+
+/** The audit log on Kysely. */
+export function auditRows(db: IssuerDb): AuditRepository {
+  const appendAudits = async (entries: readonly AuditEntry[]): Promise<void> => {
+    if (entries.length === 0) return;
+    await db
+      .insertInto("issuer_audit")
+      .values(
+        entries.map((e) => ({
+          id: e.id,
+          at: e.at,
+          actor: e.actor,
+          action: e.action,
+          organization_id: e.organizationId,
+          target: e.target,
+          kid: e.kid,
+          token_exp: e.tokenExp,
+          details: JSON.stringify(e.details),
+        })),
+      )
+      .execute();
+  };
+  return {
+    appendAudit: (e: AuditEntry) => appendAudits([e]),
+    appendAudits,
+    async listAudit(filter: AuditFilter): Promise<AuditEntry[]> {
+      let q = db.selectFrom("issuer_audit").selectAll();
+      if (filter.organizationId) q = q.where("organization_id", "=", filter.organizationId);
+      if (filter.action) q = q.where("action", "=", filter.action);
+      if (filter.before !== undefined) q = q.where("at", "<", filter.before);
+      const rows = await q.orderBy("at", "desc").orderBy("id", "desc").limit(filter.limit).execute();
+      return rows.map(toAudit);
+    },
+    async maxTokenExpiry(kid: string): Promise<number | null> {
+      const r = await db
+        .selectFrom("issuer_audit")
+        .select((eb) => eb.fn.max("token_exp").as("m"))
+        .where("kid", "=", kid)
+        .executeTakeFirst();
+      return r?.m === null || r?.m === undefined ? null : Number(r.m);
+    },
+  };
+}

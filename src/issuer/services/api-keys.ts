@@ -1,0 +1,81 @@
+import { type Actor, requireAdmin, requireOrgAdmin } from "../authz.js";
+import { problem } from "../errors.js";
+import type { ApiKey, ApiKeyScope } from "../model.js";
+import { hashSecret, newSecret } from "../secrets.js";
+import { checkName, IssuerResource, type ServiceContext } from "./context.js";
+import type { TenancyService } from "./tenancy.js";
+
+export interface CreatedApiKey {
+  readonly key: ApiKey;
+  /** Shown once. */
+  readonly secret: string;
+}
+
+/**
+ * API keys of the admin API (admin, organization admin, runner of one project): authentication of a
+ * bearer secret, creation (the secret shown once, stored as a hash), listing and revocation.
+ */
+export class ApiKeyService extends IssuerResource {
+  constructor(
+    ctx: ServiceContext,
+    private readonly tenancy: TenancyService,
+  ) {
+    super(ctx);
+  }
+
+  /** The actor of a bearer secret; 401 `unauthorized` when it is missing, unknown or revoked. */
+  async authenticate(secret: string | undefined): Promise<Actor> {
+    if (!secret) throw problem("unauthorized", "an API key is required: Authorization: Bearer <key>");
+    const key = await this.repo.getApiKeyBySecretHash(hashSecret(secret));
+    if (!key || key.revokedAt !== null) throw problem("unauthorized", "the API key is not valid");
+    return { kind: "key", key };
+  }
+
+  async createApiKey(actor: Actor, input: { name: string; scope: ApiKeyScope }): Promise<CreatedApiKey> {
+    const s = input.scope;
+    if (s.kind === "admin") requireAdmin(actor);
+    else requireOrgAdmin(actor, s.organizationId);
+    if (s.kind !== "admin") await this.tenancy.getOrganization(actor, s.organizationId);
+    if (s.kind === "runner") await this.tenancy.getProject(actor, s.organizationId, s.projectId);
+    checkName("API key", input.name);
+    const secret = newSecret(this.ids, "api");
+    const key: ApiKey = {
+      id: this.ids.uuid(),
+      name: input.name,
+      scope: s,
+      createdAt: this.clock(),
+      revokedAt: null,
+    };
+    const org = s.kind === "admin" ? null : s.organizationId;
+    await this.repo.transaction(async (tx) => {
+      await tx.createApiKey(key, hashSecret(secret));
+      await this.audit(actor, "api-key.create", org, key.id, { name: key.name, scope: s }, tx);
+    });
+    return { key, secret };
+  }
+
+  async listApiKeys(actor: Actor, orgId: string | null): Promise<ApiKey[]> {
+    if (orgId === null) requireAdmin(actor);
+    else requireOrgAdmin(actor, orgId);
+    return this.repo.listApiKeys(orgId);
+  }
+
+  async revokeApiKey(actor: Actor, orgId: string | null, keyId: string): Promise<void> {
+    if (orgId === null) requireAdmin(actor);
+    else requireOrgAdmin(actor, orgId);
+    const key = await this.repo.getApiKey(keyId);
+    const keyOrg = key && key.scope.kind !== "admin" ? key.scope.organizationId : null;
+    if (!key || keyOrg !== orgId) throw problem("not-found", `no API key ${keyId} here`);
+    if (key.revokedAt !== null) throw problem("conflict", `API key ${keyId} is already revoked`);
+    await this.repo.transaction(async (tx) => {
+      await tx.revokeApiKey(keyId, this.clock());
+      await this.audit(actor, "api-key.revoke", orgId, keyId, { name: key.name }, tx);
+    });
+  }
+
+  /** The first admin key, when none exists (first start). Returns undefined when one already exists. */
+  async bootstrapAdminKey(): Promise<CreatedApiKey | undefined> {
+    if ((await this.repo.countActiveAdminKeys()) > 0) return undefined;
+    return this.createApiKey({ kind: "operator" }, { name: "bootstrap", scope: { kind: "admin" } });
+  }
+}

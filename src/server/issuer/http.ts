@@ -1,0 +1,127 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { z } from "zod";
+import { type Actor, requireAdmin, requireMember, requireOrgAdmin } from "../../issuer/authz.js";
+import { type IssuerProblem, problem } from "../../issuer/errors.js";
+import type { ApiKeyService } from "../../issuer/services/api-keys.js";
+
+/**
+ * What a route of the admin API needs of the caller's API key, checked by `authorizeAdminRequest` in the
+ * `onRequest` hook, before the body is read: `admin`, `org_admin` (of the organization in the path),
+ * `member` (any key of that organization; runners are further limited to their project by the service).
+ */
+export type AdminScope = "admin" | "org_admin" | "member";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Declared by every admin route (`/api/…`); a route there without one is refused at start-up. */
+    scope?: AdminScope;
+  }
+  interface FastifyRequest {
+    /** The authenticated caller of an admin route, set by the `onRequest` hook. */
+    actor: Actor | null;
+  }
+}
+
+export type Params = Record<string, string>;
+
+/** An admin endpoint: what the route declares, and its handler on already-authorized input. */
+export interface AdminRoute {
+  readonly method: "GET" | "POST" | "PATCH" | "DELETE";
+  readonly url: string;
+  readonly scope: AdminScope;
+  /** 201 for creations, 204 for deletions. */
+  readonly status?: number;
+  readonly handler: (ctx: {
+    actor: Actor;
+    params: Params;
+    body: unknown;
+    query: unknown;
+  }) => Promise<unknown>;
+}
+
+/** `application/problem+json` (RFC 9457, https://www.rfc-editor.org/rfc/rfc9457). */
+export function sendProblem(
+  reply: FastifyReply,
+  p: IssuerProblem,
+  instance?: string,
+  status = p.status,
+): FastifyReply {
+  return reply
+    .code(status)
+    .header("content-type", "application/problem+json")
+    .header("cache-control", "no-store")
+    .send({
+      type: `https://keyless.dev/problems/${p.type}`,
+      title: p.title,
+      status,
+      detail: p.detail,
+      ...(instance ? { instance } : {}),
+      ...p.extra,
+    });
+}
+
+/** The value as `schema` reads it; a 400 `bad-request` problem listing every issue otherwise. */
+export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw problem(
+    "bad-request",
+    r.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "),
+    {
+      errors: r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    },
+  );
+}
+
+/** The secret of `Authorization: Bearer <secret>` (RFC 6750 §2.1), or undefined. */
+export function bearer(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  const m = h ? /^bearer\s+(\S+)\s*$/i.exec(h) : null;
+  return m?.[1];
+}
+
+/** Epoch milliseconds as an ISO 8601 string (null stays null). */
+export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * The `onRequest` hook of the admin API: authenticates the bearer key (401) and checks the route's
+ * declared scope (403). It runs before Fastify reads or parses the body, so a caller without the right key
+ * learns nothing from the body's fate (no 400 for malformed JSON, no 413 for a large body). Checks that
+ * depend on the resource (a runner asking for another project's run) stay in the services.
+ */
+export function authorizeAdminRequest(apiKeys: ApiKeyService) {
+  return async (req: FastifyRequest): Promise<void> => {
+    const scope = req.routeOptions.config.scope;
+    if (scope === undefined) return;
+    const actor = await apiKeys.authenticate(bearer(req));
+    const org = (req.params as Params).org;
+    if (scope === "admin") requireAdmin(actor);
+    else if (scope === "org_admin" && org) requireOrgAdmin(actor, org);
+    else if (org) requireMember(actor, org);
+    req.actor = actor;
+  };
+}
+
+/** Registers admin routes on `app`, each declaring its scope for the hook; answers `no-store`. */
+export function addAdminRoutes(app: FastifyInstance, routes: readonly AdminRoute[]): void {
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      config: { scope: route.scope },
+      handler: async (req, reply) => {
+        // Set by the onRequest hook for every route with a scope; refuse rather than trust a missing one.
+        if (!req.actor) throw problem("unauthorized", "an API key is required: Authorization: Bearer <key>");
+        const result = await route.handler({
+          actor: req.actor,
+          params: req.params as Params,
+          body: req.body,
+          query: req.query,
+        });
+        reply.header("cache-control", "no-store");
+        if (route.status === 204) return reply.code(204).send();
+        return reply.code(route.status ?? 200).send(result);
+      },
+    });
+  }
+}

@@ -1,0 +1,94 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { Run } from "../../issuer/model.js";
+import type { IssuerService } from "../../issuer/service.js";
+import type { RunService } from "../../issuer/services/runs.js";
+import { ListQuery, PreviewBody, RunCompleteBody, RunCreateBody, TokenQuery } from "../admin-schemas.js";
+import { type AdminRoute, addAdminRoutes, bearer, iso, parse } from "./http.js";
+
+const runJson = (r: Run) => ({
+  ...r,
+  createdAt: iso(r.createdAt),
+  expiresAt: iso(r.expiresAt),
+  completedAt: iso(r.completedAt),
+});
+
+/** Runs of an organization and claim previews (the token endpoint is in `runsApi` below). */
+export function runsRoutes(svc: RunService): AdminRoute[] {
+  const O = "/api/v1/organizations/:org";
+  const query = (q: unknown) => parse(ListQuery, q);
+  return [
+    {
+      method: "GET",
+      url: `${O}/runs`,
+      scope: "member",
+      handler: async ({ actor, params, query: q }) => {
+        const { projectId, limit } = query(q);
+        return {
+          runs: (
+            await svc.listRuns(actor, params.org!, {
+              ...(projectId ? { projectId } : {}),
+              ...(limit ? { limit } : {}),
+            })
+          ).map(runJson),
+        };
+      },
+    },
+    {
+      method: "POST",
+      url: `${O}/runs`,
+      scope: "member",
+      status: 201,
+      handler: async ({ actor, params, body }) => {
+        const created = await svc.createRun(actor, params.org!, parse(RunCreateBody, body));
+        return {
+          run: runJson(created.run),
+          requestUrl: created.requestUrl,
+          requestToken: created.requestToken,
+        };
+      },
+    },
+    {
+      method: "GET",
+      url: `${O}/runs/:run`,
+      scope: "member",
+      handler: async ({ actor, params }) => runJson(await svc.getRun(actor, params.org!, params.run!)),
+    },
+    {
+      method: "POST",
+      url: `${O}/runs/:run/complete`,
+      scope: "member",
+      handler: async ({ actor, params, body }) =>
+        runJson(
+          await svc.completeRun(
+            actor,
+            params.org!,
+            params.run!,
+            parse(RunCompleteBody, body ?? undefined).status,
+          ),
+        ),
+    },
+    {
+      method: "POST",
+      url: `${O}/claims/preview`,
+      scope: "member",
+      handler: async ({ actor, params, body }) =>
+        svc.previewClaims(actor, params.org!, parse(PreviewBody, body)),
+    },
+  ];
+}
+
+/** The runs routes as an encapsulated Fastify plugin. */
+export const runsApi: FastifyPluginAsync<{ service: IssuerService }> = async (app, { service }) => {
+  addAdminRoutes(app, runsRoutes(service.runs));
+  // The token endpoint (GitHub Actions' protocol): authenticated by the run's request token, not an API
+  // key, so it declares no admin scope.
+  app.get<{ Params: { run: string } }>("/runs/:run/token", async (req, reply) => {
+    const q = parse(TokenQuery, req.query);
+    const minted = await service.runs.mint(bearer(req), req.params.run, {
+      audience: q.audience,
+      lifetimeSeconds: q.lifetime,
+    });
+    reply.header("cache-control", "no-store");
+    return { value: minted.value };
+  });
+};
