@@ -10,6 +10,7 @@ import {
   SqliteDialect,
 } from "kysely";
 import pg from "pg";
+import { errorKind } from "../lib/errors.js";
 import { migrations } from "./migrations/index.js";
 import type { Schema } from "./schema.js";
 
@@ -27,7 +28,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export class DatabaseUrlError extends Error {}
+export class DatabaseUrlError extends errorKind("ERR_DATABASE_URL", "input") {}
 
 /**
  * Where the data lives, from a URL: `postgres://…` / `postgresql://…` for PostgreSQL (several processes

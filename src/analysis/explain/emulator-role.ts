@@ -1,10 +1,12 @@
+import { errorKind } from "../../lib/errors.js";
+
 /**
  * A role's trust policy as stored in a running keyless emulator: IAM GetRole with the emulator's
  * documented test credentials for the role's account (access key id = the account id, secret `test`
  * or KEYLESS_EMULATOR_SECRET). Used by `keyless explain --emulator` and by the runner's explanation
  * of a refusal. Returns the policy's JSON text.
  */
-export class EmulatorRoleError extends Error {}
+export class EmulatorRoleError extends errorKind("ERR_EMULATOR_ROLE", "input") {}
 
 const ROLE_ARN = /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
 

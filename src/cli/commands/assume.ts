@@ -1,5 +1,6 @@
 import { appendFileSync } from "node:fs";
 import type { Command } from "commander";
+import { inputError } from "../../lib/errors.js";
 import { type AssumeOutcome, runAssume } from "../../runner/assume.js";
 import {
   formatCredentialProcess,
@@ -10,13 +11,8 @@ import {
   type OutputFormat,
   shellQuote,
 } from "../../runner/outputs.js";
-import {
-  defaultProfileTarget,
-  ProfileWriteError,
-  writeProfile,
-  writeSecretFile,
-} from "../../runner/profile.js";
-import { CliError } from "../errors.js";
+import { defaultProfileTarget, writeProfile } from "../../runner/profile.js";
+import { checkOutputPath, writeSecretOutput } from "../output-file.js";
 import { type AssumeFlags, addAssumeOptions, buildPlan, explainFailure } from "../runner-options.js";
 
 interface Flags extends AssumeFlags {
@@ -58,10 +54,12 @@ Examples:
   );
   command.action(async (flags: Flags) => {
     if (!(OUTPUT_FORMATS as readonly string[]).includes(flags.format)) {
-      throw new CliError(`--format ${flags.format}: expected ${OUTPUT_FORMATS.join(", ")}`);
+      throw inputError(`--format ${flags.format}: expected ${OUTPUT_FORMATS.join(", ")}`);
     }
     const format = flags.format as OutputFormat;
     const plan = buildPlan(flags);
+    // A wrong --out fails before a token is fetched or credentials exist, so nothing secret is left behind.
+    if (flags.out !== undefined && format !== "dotenv") checkOutputPath(flags.out, "--out");
     const log = (line: string) => {
       if (!flags.quiet && format !== "credential-process") process.stderr.write(`keyless: ${line}\n`);
     };
@@ -118,12 +116,7 @@ function deliver(format: OutputFormat, flags: Flags, outcome: AssumeOutcome, reg
       emit(formatCredentialProcess(credentials), flags.out, []);
       return;
     case "profile":
-      try {
-        writeProfile(defaultProfileTarget(), flags.profile ?? "default", credentials, region);
-      } catch (error) {
-        if (error instanceof ProfileWriteError) throw new CliError(error.message);
-        throw error;
-      }
+      writeProfile(defaultProfileTarget(), flags.profile ?? "default", credentials, region);
       for (const m of masks) process.stdout.write(`${m}\n`);
       process.stderr.write(
         `keyless: wrote profile "${flags.profile ?? "default"}" (use --profile ${flags.profile ?? "default"} or AWS_PROFILE)\n`,
@@ -136,11 +129,6 @@ function emit(text: string, out: string | undefined, masks: string[]): void {
     process.stdout.write(text);
     return;
   }
-  try {
-    writeSecretFile(out, text);
-  } catch (error) {
-    if (error instanceof ProfileWriteError) throw new CliError(error.message);
-    throw error;
-  }
+  writeSecretOutput(out, text, "--out");
   for (const m of masks) process.stdout.write(`${m}\n`);
 }
