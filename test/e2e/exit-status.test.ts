@@ -260,6 +260,23 @@ describe("exit statuses, end to end", () => {
       oneLine(r, new RegExp(`cannot get credentials from STS at ${url}: ECONNREFUSED`));
     });
 
+    test("an emulator to read policies from unreachable (explain --emulator, lint --emulator)", async () => {
+      const url = `http://127.0.0.1:${await freePort()}`;
+      const claims = join(dir.path, "claims.json");
+      writeFileSync(claims, JSON.stringify({ iss: `https://${HOST}`, sub: SUB, aud: "sts.amazonaws.com" }));
+      const explain = await runKeyless(
+        ["explain", "--emulator", url, "--role-arn", ROLE, "--claims", claims],
+        {
+          env,
+        },
+      );
+      assert.equal(explain.code, 3, explain.stderr);
+      oneLine(explain, new RegExp(`cannot read ${ROLE} from the emulator at ${url}`));
+      const lint = await runKeyless(["lint", "--emulator", url, "--emulator-account", ACCOUNT], { env });
+      assert.equal(lint.code, 3, lint.stderr);
+      oneLine(lint, new RegExp(`--emulator ${url}: cannot list the roles of account ${ACCOUNT}`));
+    });
+
     test("the issuer unreachable", async () => {
       const url = `http://127.0.0.1:${await freePort()}`;
       const r = await runKeyless(["token", "--quiet"], {
