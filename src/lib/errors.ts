@@ -104,7 +104,7 @@ const REASONS: Readonly<Record<string, string>> = {
   EACCES: "permission denied",
   EPERM: "operation not permitted",
   EROFS: "read-only file system",
-  EEXIST: "already exists",
+  EEXIST: "something is already there (a file where a directory is needed?)",
   ENOSPC: "no space left on the device",
 };
 

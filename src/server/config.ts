@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { DEFAULT_OVERLAP_MS, DEFAULT_ROTATION_INTERVAL_MS, MIN_OVERLAP_MS } from "../issuer/key-lifecycle.js";
-import { errorKind } from "../lib/errors.js";
+import { errorKind, fileErrorFrom } from "../lib/errors.js";
 import { parseDatabaseUrl } from "../store/database.js";
 
 /**
@@ -135,6 +135,16 @@ export function loadServeConfig(options: {
   const tlsKey = str("tlsKey");
   if ((tlsCert === undefined) !== (tlsKey === undefined))
     throw new ConfigError("--tls-cert and --tls-key go together");
+  for (const [flag, file] of [
+    ["--tls-cert", tlsCert],
+    ["--tls-key", tlsKey],
+  ] as const) {
+    try {
+      if (file !== undefined) accessSync(file, constants.R_OK);
+    } catch (error) {
+      throw fileErrorFrom(error, flag, file!, "give a readable PEM file");
+    }
+  }
   const host = str("host") ?? "127.0.0.1";
   const port = int("port", tlsCert ? 8443 : 8080);
   const scheme = tlsCert ? "https" : "http";

@@ -9,7 +9,7 @@ import { IssuerService } from "../issuer/service.js";
 import { type Clock, systemClock } from "../lib/clock.js";
 import { ensureDataDir } from "../lib/data-dir.js";
 import { cryptoIds, type IdGenerator } from "../lib/ids.js";
-import { type Database, openDatabase } from "../store/database.js";
+import { type Database, databaseFailure, openDatabase } from "../store/database.js";
 import type { ServeConfig } from "./config.js";
 import { buildIssuerApp } from "./issuer-app.js";
 
@@ -28,7 +28,9 @@ export async function openIssuer(
 ): Promise<OpenIssuer> {
   ensureDataDir(config.dataDir);
   const kek = loadKek({ env: config.kek, dataDir: config.dataDir });
-  const database = await openDatabase(config.database);
+  const database = await openDatabase(config.database).catch((error: unknown) => {
+    throw databaseFailure(error, config.database);
+  });
   const service = new IssuerService(
     new KyselyIssuerRepository(database.db),
     kek,

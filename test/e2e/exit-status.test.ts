@@ -242,6 +242,28 @@ describe("exit statuses, end to end", () => {
       }
     });
 
+    test("serve: a TLS file that cannot be read, an SQLite database that cannot be created", async () => {
+      const serveDir = join(dir.path, "serve-files");
+      const missing = join(dir.path, "no-such-cert.pem");
+      const tls = await runKeyless([
+        "serve",
+        "--data-dir",
+        serveDir,
+        "--tls-cert",
+        missing,
+        "--tls-key",
+        missing,
+      ]);
+      assert.equal(tls.code, 2);
+      oneLine(tls, new RegExp(`--tls-cert ${missing}: no such file or directory; give a readable PEM file`));
+      const file = join(dir.path, "in-the-way");
+      writeFileSync(file, "");
+      const database = join(file, "keyless.db");
+      const sqlite = await runKeyless(["keys", "list", "--data-dir", serveDir, "--database", database]);
+      assert.equal(sqlite.code, 2);
+      oneLine(sqlite, new RegExp(`database ${database}: .*give --database a file in a writable directory`));
+    });
+
     test("commander's own errors are one keyless: line", async () => {
       const unknown = await runKeyless(["lint", "--no-such-option"]);
       assert.equal(unknown.code, 2);
@@ -275,6 +297,26 @@ describe("exit statuses, end to end", () => {
       const lint = await runKeyless(["lint", "--emulator", url, "--emulator-account", ACCOUNT], { env });
       assert.equal(lint.code, 3, lint.stderr);
       oneLine(lint, new RegExp(`--emulator ${url}: cannot list the roles of account ${ACCOUNT}`));
+    });
+
+    test("the PostgreSQL database unreachable, named without its password", async () => {
+      const port = await freePort();
+      const r = await runKeyless([
+        "keys",
+        "list",
+        "--data-dir",
+        join(dir.path, "serve-pg"),
+        "--database",
+        `postgres://keyless:hunter2@127.0.0.1:${port}/keyless`,
+      ]);
+      assert.equal(r.code, 3);
+      oneLine(
+        r,
+        new RegExp(
+          `cannot reach the database at postgres://keyless:\\*\\*\\*@127\\.0\\.0\\.1:${port}/keyless`,
+        ),
+      );
+      assert.doesNotMatch(r.stderr, /hunter2/);
     });
 
     test("the issuer unreachable", async () => {
