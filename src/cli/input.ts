@@ -1,14 +1,12 @@
 import { readFileSync } from "node:fs";
-import { CliError } from "./errors.js";
+import { fileErrorFrom, inputError } from "../lib/errors.js";
 
 /** Reads a file named on the command line (`-` is standard input), failing with one clear line. */
 export function readInput(path: string, what: string): string {
   try {
     return readFileSync(path === "-" ? 0 : path, "utf8");
   } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-    throw new CliError(`cannot read ${what} ${path}: ${reason}`);
+    throw fileErrorFrom(error, `cannot read ${what}`, path, `name a readable ${what} file, or - for stdin`);
   }
 }
 
@@ -19,9 +17,9 @@ export function readJsonObject(path: string, what: string): Record<string, unkno
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new CliError(`${what} ${path} is not valid JSON: ${(error as Error).message}`);
+    throw inputError(`${what} ${path} is not valid JSON: ${(error as Error).message}`);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw new CliError(`${what} ${path} must hold a JSON object`);
+    throw inputError(`${what} ${path} must hold a JSON object`);
   return value as Record<string, unknown>;
 }

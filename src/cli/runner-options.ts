@@ -1,18 +1,15 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { decodeToken } from "../core/token/decode.js";
-import { AccountNotAllowedError, type AssumePlan, type ChainStep } from "../runner/assume.js";
-import { RoleSelectionError, validateRoleArn } from "../runner/role.js";
+import { fileErrorFrom, inputError } from "../lib/errors.js";
+import type { AssumePlan, ChainStep } from "../runner/assume.js";
+import { validateRoleArn } from "../runner/role.js";
 import { StsError } from "../runner/sts.js";
 import {
   chooseTokenSource,
   DETECTION_ORDER,
   type SourceName,
   systemSourceEnvironment,
-  type TokenSource,
-  TokenSourceError,
 } from "../runner/token-sources.js";
-import { CliError, EXIT } from "./errors.js";
 
 /** The options `keyless assume` and `keyless exec` share: where the token comes from, which role, how. */
 export interface AssumeFlags {
@@ -81,48 +78,36 @@ export function addAssumeOptions(command: Command): Command {
 
 export function buildPlan(flags: AssumeFlags, env: NodeJS.ProcessEnv = process.env): AssumePlan {
   if (flags.source !== undefined && !(DETECTION_ORDER as readonly string[]).includes(flags.source)) {
-    throw new CliError(`--source ${flags.source}: expected one of ${DETECTION_ORDER.join(", ")}`);
+    throw inputError(`--source ${flags.source}: expected one of ${DETECTION_ORDER.join(", ")}`);
   }
-  let source: TokenSource;
-  try {
-    source = chooseTokenSource(
-      { source: flags.source as SourceName | undefined, fromFile: flags.fromFile, fromEnv: flags.fromEnv },
-      systemSourceEnvironment(flags.ca === undefined ? {} : { ca: readCa(flags.ca) }),
-    );
-  } catch (error) {
-    if (error instanceof TokenSourceError) throw new CliError(error.message);
-    throw error;
-  }
+  const source = chooseTokenSource(
+    { source: flags.source as SourceName | undefined, fromFile: flags.fromFile, fromEnv: flags.fromEnv },
+    systemSourceEnvironment(flags.ca === undefined ? {} : { ca: readCa(flags.ca) }),
+  );
   let duration: number | undefined;
   if (flags.duration !== undefined) {
     duration = Number(flags.duration);
     if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {
-      throw new CliError(`--duration ${flags.duration}: AWS accepts 900 to 43200 seconds`);
+      throw inputError(`--duration ${flags.duration}: AWS accepts 900 to 43200 seconds`);
     }
   }
-  let chain: ChainStep[];
-  try {
-    if (flags.externalId.length > 1 && flags.externalId.length !== flags.chainRoleArn.length) {
-      throw new CliError(
-        `--external-id: give one for all hops or one per --chain-role-arn (${flags.chainRoleArn.length})`,
-      );
-    }
-    chain = flags.chainRoleArn.map((arn, i) => ({
-      roleArn: validateRoleArn(arn, "--chain-role-arn"),
-      externalId: flags.externalId.length === 1 ? flags.externalId[0] : flags.externalId[i],
-    }));
-  } catch (error) {
-    if (error instanceof RoleSelectionError) throw new CliError(error.message);
-    throw error;
+  if (flags.externalId.length > 1 && flags.externalId.length !== flags.chainRoleArn.length) {
+    throw inputError(
+      `--external-id: give one for all hops or one per --chain-role-arn (${flags.chainRoleArn.length})`,
+    );
   }
+  const chain: ChainStep[] = flags.chainRoleArn.map((arn, i) => ({
+    roleArn: validateRoleArn(arn, "--chain-role-arn"),
+    externalId: flags.externalId.length === 1 ? flags.externalId[0] : flags.externalId[i],
+  }));
   for (const id of flags.allowedAccountId)
-    if (!/^\d{12}$/.test(id)) throw new CliError(`--allowed-account-id ${id}: expected 12 digits`);
+    if (!/^\d{12}$/.test(id)) throw inputError(`--allowed-account-id ${id}: expected 12 digits`);
   const endpoint = flags.endpointUrl ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL;
   if (endpoint !== undefined) {
     try {
       new URL(endpoint);
     } catch {
-      throw new CliError(`--endpoint-url ${endpoint} is not a URL`);
+      throw inputError(`--endpoint-url ${endpoint} is not a URL`);
     }
   }
   return {
@@ -144,9 +129,7 @@ export function readCa(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new CliError(
-      `cannot read --ca ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
+    throw fileErrorFrom(error, "--ca", path, "give a readable PEM certificate file");
   }
 }
 
@@ -155,7 +138,7 @@ function readPolicy(value: string): string {
   try {
     JSON.parse(text);
   } catch {
-    throw new CliError(`--policy ${value.length > 40 ? `${value.slice(0, 40)}…` : value}: not valid JSON`);
+    throw inputError(`--policy ${value.length > 40 ? `${value.slice(0, 40)}…` : value}: not valid JSON`);
   }
   return text;
 }
@@ -163,44 +146,27 @@ function readPolicy(value: string): string {
 function readFile(path: string): string {
   try {
     return readFileSync(path, "utf8");
-  } catch {
-    throw new CliError(`--policy: cannot read ${path}`);
+  } catch (error) {
+    throw fileErrorFrom(error, "--policy", path, "give the session policy as JSON text or a readable file");
   }
 }
 
-/** Turns a runner failure into the CLI's one-line error, with the diagnosis for refusals. */
+/**
+ * On a refused web-identity exchange, writes the analyst's explanation of it to stderr (loaded on a
+ * refusal only: it brings the policy engine and the explain report with it), then rethrows the
+ * failure for main.ts to report; anything else is rethrown as it is.
+ */
 export async function explainFailure(error: unknown, plan: AssumePlan): Promise<never> {
-  if (error instanceof TokenSourceError || error instanceof RoleSelectionError)
-    throw new CliError(error.message);
-  if (error instanceof AccountNotAllowedError) throw new CliError(error.message, EXIT.negative);
-  if (error instanceof StsError) {
-    const refused = [
-      "AccessDenied",
-      "InvalidIdentityToken",
-      "ExpiredTokenException",
-      "IDPRejectedClaim",
-    ].includes(error.code);
-    if (refused && error.exchange !== undefined) {
-      let claims: Record<string, unknown> = {};
-      try {
-        claims = decodeToken(error.exchange.token).claims as Record<string, unknown>;
-      } catch {}
-      // Loaded on a refusal only: it brings the policy engine and the explain report with it.
-      const { diagnose } = await import("../runner/diagnose.js");
-      const diagnosis = await diagnose(error, {
-        claims,
-        roleArn: error.exchange.roleArn,
-        sessionName: error.exchange.sessionName,
-        endpoint: plan.target.endpoint,
-        region: plan.target.region,
-      }).catch(() => undefined);
-      if (diagnosis) process.stderr.write(diagnosis.text);
-    }
-    const attempts = error.attempts > 1 ? ` (after ${error.attempts} attempts)` : "";
-    throw new CliError(
-      `STS refused: ${error.code}: ${error.message}${attempts}`,
-      refused ? EXIT.negative : EXIT.failure,
-    );
+  if (error instanceof StsError && error.code === "ERR_STS_REFUSED" && error.exchange !== undefined) {
+    const { explainRefusal } = await import("../analysis/explain/refusal.js");
+    const diagnosis = await explainRefusal({
+      awsCode: error.awsCode,
+      message: (error.cause as Error | undefined)?.message ?? error.message,
+      ...error.exchange,
+      endpoint: plan.target.endpoint,
+      region: plan.target.region,
+    }).catch(() => undefined);
+    if (diagnosis) process.stderr.write(diagnosis.text);
   }
   throw error;
 }

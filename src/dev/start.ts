@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { createEmulator, type Emulator } from "../aws/emulator.js";
 import { OPERATOR } from "../issuer/authz.js";
 import { systemClock } from "../lib/clock.js";
+import { errorKind } from "../lib/errors.js";
 import { cryptoIds } from "../lib/ids.js";
 import { writeSecretFile } from "../runner/profile.js";
 import type { ServeConfig } from "../server/config.js";
@@ -53,7 +54,7 @@ export interface RunningDev {
   close(): Promise<void>;
 }
 
-export class DevStartError extends Error {}
+export class DevStartError extends errorKind("ERR_DEV_START", "input") {}
 
 export async function startDev(options: DevOptions): Promise<RunningDev> {
   const dataDir = resolve(options.dataDir);

@@ -1,3 +1,5 @@
+import { type ExitClass, KeylessError } from "../lib/errors.js";
+
 /**
  * A refusal with everything the admin API and token endpoint need to answer in RFC 9457
  * `application/problem+json`: the HTTP status, a stable type slug, a title, and a detail for humans.
@@ -53,7 +55,7 @@ const TITLE: Record<ProblemType, string> = {
   internal: "Internal error",
 };
 
-export class IssuerProblem extends Error {
+export class IssuerProblem extends KeylessError<ProblemType> {
   readonly status: number;
   readonly title: string;
   constructor(
@@ -62,9 +64,18 @@ export class IssuerProblem extends Error {
     readonly extra: Readonly<Record<string, unknown>> = {},
   ) {
     super(detail);
-    this.name = "IssuerProblem";
     this.status = STATUS[type];
     this.title = TITLE[type];
+  }
+
+  /** The problem type is the code callers switch on. */
+  get code(): ProblemType {
+    return this.type;
+  }
+
+  /** On the CLI (keys, publish) a refusal is the operator's input; a 5xx is the store failing. */
+  get exitClass(): ExitClass {
+    return this.status >= 500 ? "outside" : "input";
   }
 }
 

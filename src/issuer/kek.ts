@@ -1,13 +1,14 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { errorKind } from "../lib/errors.js";
 
 /**
  * Signing keys are encrypted at rest with AES-256-GCM under a key-encryption key (KEK). The KEK comes from
  * `KEYLESS_KEK` (base64 of 32 bytes; required when several hosts share one PostgreSQL) or from a 0600
  * file `kek` in the data directory, created on first start.
  */
-export class KekError extends Error {}
+export class KekError extends errorKind("ERR_KEK", "input") {}
 
 export const KEK_FILE = "kek";
 

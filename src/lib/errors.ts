@@ -84,3 +84,38 @@ export const peerFailure = (message: string, options?: ErrorOptions) =>
   new GeneralError("ERR_PEER", message, options);
 
 export const isKeylessError = (error: unknown): error is KeylessError => error instanceof KeylessError;
+
+/**
+ * A base class for a layer's failures that all share one code and one class (a token source that
+ * cannot give a token, a malformed configuration): `class ConfigError extends errorKind("ERR_CONFIG",
+ * "input") {}`. The subclass keeps its own name, so tests and logs still say which layer failed.
+ */
+export function errorKind<const Code extends string>(code: Code, exitClass: ExitClass) {
+  return class extends KeylessError<Code> {
+    readonly code: Code = code;
+    readonly exitClass: ExitClass = exitClass;
+  };
+}
+
+const REASONS: Readonly<Record<string, string>> = {
+  ENOENT: "no such file or directory",
+  EISDIR: "is a directory, not a file",
+  ENOTDIR: "a part of the path is a file, not a directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  EEXIST: "something is already there (a file where a directory is needed?)",
+  ENOSPC: "no space left on the device",
+};
+
+/**
+ * The one-line `fileError` for a failed file-system call on `path` (Node's `ErrnoException` codes, see
+ * https://nodejs.org/api/errors.html#common-system-errors): "<what> <path>: <reason>; <todo>".
+ * Anything that is not a file-system error is returned unchanged, to be reported as the bug it is.
+ */
+export function fileErrorFrom(error: unknown, what: string, path: string, todo: string): Error {
+  if (error instanceof KeylessError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== "string" || !/^E[A-Z]+$/.test(code)) return error as Error;
+  return fileError(`${what} ${path}: ${REASONS[code] ?? code}; ${todo}`, { cause: error });
+}

@@ -1,4 +1,5 @@
 import { decodeToken } from "../core/token/decode.js";
+import { errorKind } from "../lib/errors.js";
 import type { AssumedIdentity, AwsCredentials } from "./credentials.js";
 import { sessionName as chooseSessionName, selectRole } from "./role.js";
 import { assumeRole, assumeRoleWithWebIdentity, StsError, type StsTarget } from "./sts.js";
@@ -40,7 +41,7 @@ export interface AssumeOutcome {
   readonly hops: readonly AssumedIdentity[];
 }
 
-export class AccountNotAllowedError extends Error {}
+export class AccountNotAllowedError extends errorKind("ERR_ACCOUNT_NOT_ALLOWED", "negative") {}
 
 /** Chained sessions are capped at one hour by AWS; asking for more fails, so the cap is applied. */
 export const CHAIN_MAX_SECONDS = 3600;

@@ -1,3 +1,4 @@
+import { inputError, peerFailure } from "../lib/errors.js";
 import type { AwsCredentials } from "./credentials.js";
 
 /**
@@ -42,7 +43,11 @@ export function formatEnv(credentials: AwsCredentials, region?: string): string 
 export function formatDotenv(credentials: AwsCredentials, region?: string): string {
   return variables(credentials, region)
     .map(([k, v]) => {
-      if (/[\r\n]/.test(v)) throw new Error(`${k} contains a line break and cannot be written as dotenv`);
+      if (/[\r\n]/.test(v)) {
+        // The region is the user's (--region); the rest is what STS answered.
+        const text = `${k} contains a line break and cannot be written as dotenv`;
+        throw k === "AWS_REGION" ? inputError(text) : peerFailure(text);
+      }
       return `${k}=${v}\n`;
     })
     .join("");

@@ -13,6 +13,7 @@ import {
 } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import { errorKind } from "../lib/errors.js";
 import type { AwsCredentials } from "./credentials.js";
 
 /**
@@ -34,7 +35,7 @@ export function defaultProfileTarget(env: NodeJS.ProcessEnv = process.env): Prof
   };
 }
 
-export class ProfileWriteError extends Error {}
+export class ProfileWriteError extends errorKind("ERR_PROFILE_WRITE", "input") {}
 
 const PROFILE_NAME = /^[A-Za-z0-9_.+@-]+$/;
 
@@ -107,11 +108,14 @@ export function writeSecretFile(path: string, content: string): void {
       throw new ProfileWriteError(`${temporary} was not created owner-only`);
     writeSync(fd, content);
     fsyncSync(fd);
-  } catch (error) {
     closeSync(fd);
+    // Renaming over a directory (EISDIR) or across devices fails: the temporary copy must not stay behind.
+    renameSync(temporary, path);
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {}
     unlinkSync(temporary);
     throw error;
   }
-  closeSync(fd);
-  renameSync(temporary, path);
 }

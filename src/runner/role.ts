@@ -1,3 +1,5 @@
+import { errorKind } from "../lib/errors.js";
+
 /**
  * Which role to assume, and under what session name, from flags, the platforms' own variables and the
  * token's claims. Precedence: --role-arn, then KEYLESS_ROLE_ARN, then env0's ENV0_AWS_ROLE_ARN, then
@@ -5,7 +7,7 @@
  * TFC_AWS_RUN_ROLE_ARN, when TFC_AWS_PROVIDER_AUTH is "true" (the same rules HCP Terraform's own
  * provider auth applies; the phase comes from the token's terraform_run_phase claim).
  */
-export class RoleSelectionError extends Error {}
+export class RoleSelectionError extends errorKind("ERR_ROLE", "input") {}
 
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 

@@ -2,19 +2,26 @@ import {
   AssumeRoleCommand,
   AssumeRoleWithWebIdentityCommand,
   type Credentials,
-  GetCallerIdentityCommand,
+  ExpiredTokenException,
+  IDPCommunicationErrorException,
+  IDPRejectedClaimException,
+  InvalidIdentityTokenException,
+  MalformedPolicyDocumentException,
+  PackedPolicyTooLargeException,
+  RegionDisabledException,
   STSClient,
   STSServiceException,
 } from "@aws-sdk/client-sts";
+import { type ExitClass, KeylessError } from "../lib/errors.js";
 import type { AssumedIdentity, AwsCredentials } from "./credentials.js";
 
 /**
  * The runner's STS calls, through the AWS SDK for JavaScript v3, so they speak to real AWS and to the
- * emulator alike. The SDK's own retries are switched off: AWS SDKs retry IDPCommunicationError and
- * throttling, but also keep re-sending requests that can never succeed. Here only what can succeed on a
- * second try is retried (throttling, IDPCommunicationError, 5xx, network errors), with jittered
- * exponential backoff; AccessDenied, InvalidIdentityToken, ExpiredTokenException and ValidationError
- * fail at once, so the caller can explain them.
+ * emulator alike. Retries are the SDK's own "standard" strategy
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html): it retries throttling,
+ * 5xx, network errors and the errors STS's model marks retryable (IDPCommunicationError), with jittered
+ * exponential backoff, and never AccessDenied, InvalidIdentityToken or ExpiredToken, which fail at once
+ * so the caller can explain them. `AWS_MAX_ATTEMPTS`, when set, is the SDK's to honour.
  */
 export interface StsTarget {
   readonly region: string;
@@ -45,79 +52,84 @@ export interface StsResult {
   readonly identity: AssumedIdentity;
 }
 
-/** An STS refusal, with the AWS error code (AccessDenied, InvalidIdentityToken, …) and message. */
-export class StsError extends Error {
+/** The runner's failures to get credentials from STS: refused (exit 1), or STS unusable (exit 3). */
+export type StsErrorCode = "ERR_STS_REFUSED" | "ERR_STS_INPUT" | "ERR_STS_FAILED";
+
+/**
+ * STS said no, or could not be asked. `awsCode` is STS's own error code (AccessDenied,
+ * InvalidIdentityToken, …, see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html#API_AssumeRoleWithWebIdentity_Errors),
+ * `attempts` how many requests the SDK sent. A refused web-identity exchange carries what was sent,
+ * so the CLI can ask the analyst to explain it.
+ */
+export class StsError extends KeylessError<StsErrorCode> {
   /** For a refused web-identity exchange: what was sent, so the refusal can be explained. */
   exchange: { token: string; roleArn: string; sessionName: string } | undefined;
+  readonly exitClass: ExitClass;
   constructor(
-    readonly code: string,
+    readonly code: StsErrorCode,
+    readonly awsCode: string,
     message: string,
-    readonly retryable: boolean,
     readonly attempts: number,
+    options?: ErrorOptions,
   ) {
-    super(message);
-    this.name = "StsError";
+    super(message, options);
+    this.exitClass = code === "ERR_STS_REFUSED" ? "negative" : code === "ERR_STS_INPUT" ? "input" : "outside";
   }
 }
 
-const RETRYABLE_CODES = new Set([
-  "IDPCommunicationError",
-  "IDPCommunicationErrorException",
-  "Throttling",
-  "ThrottlingException",
-  "RequestLimitExceeded",
-  "TooManyRequestsException",
-  "InternalFailure",
-  "ServiceUnavailable",
-  "RequestTimeout",
-]);
-const RETRYABLE_NETWORK = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EAI_AGAIN",
-  "TimeoutError",
-]);
+/**
+ * STS's refusals by the SDK's exception classes (the wire code is the class name without
+ * "Exception", except ExpiredTokenException and RegionDisabledException, which keep it). AccessDenied
+ * has no class in STS's model: the SDK reports it as an STSServiceException named after the code.
+ */
+const REFUSALS: ReadonlyArray<
+  readonly [new (...args: never[]) => STSServiceException, string, StsErrorCode]
+> = [
+  [InvalidIdentityTokenException, "InvalidIdentityToken", "ERR_STS_REFUSED"],
+  [ExpiredTokenException, "ExpiredTokenException", "ERR_STS_REFUSED"],
+  [IDPRejectedClaimException, "IDPRejectedClaim", "ERR_STS_REFUSED"],
+  [RegionDisabledException, "RegionDisabledException", "ERR_STS_REFUSED"],
+  [MalformedPolicyDocumentException, "MalformedPolicyDocument", "ERR_STS_INPUT"],
+  [PackedPolicyTooLargeException, "PackedPolicyTooLarge", "ERR_STS_INPUT"],
+  [IDPCommunicationErrorException, "IDPCommunicationError", "ERR_STS_FAILED"],
+];
 
-export function classify(error: unknown): { code: string; message: string; retryable: boolean } {
+/**
+ * The runner's view of what the SDK threw, once its retries are spent: "STS refused: <code>: <message>"
+ * for an answer, "cannot get credentials from STS at <endpoint>: …" when STS could not be asked.
+ */
+export function stsError(error: unknown, target: StsTarget): StsError {
+  if (error instanceof StsError) return error;
+  const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+  const make = (code: StsErrorCode, awsCode: string) => {
+    const text = error instanceof Error ? error.message : String(error);
+    const after = attempts > 1 ? ` (after ${attempts} attempts)` : "";
+    const message =
+      code === "ERR_STS_FAILED"
+        ? `cannot get credentials from STS at ${target.endpoint ?? `the AWS endpoint of ${target.region}`}: ${awsCode}: ${text}${after}`
+        : `STS refused: ${awsCode}: ${text}${after}`;
+    return new StsError(code, awsCode, message, attempts, { cause: error });
+  };
+  for (const [type, awsCode, code] of REFUSALS) if (error instanceof type) return make(code, awsCode);
   if (error instanceof STSServiceException) {
     const status = error.$metadata.httpStatusCode ?? 0;
-    return {
-      code: error.name,
-      message: error.message,
-      retryable: RETRYABLE_CODES.has(error.name) || status >= 500,
-    };
+    // AccessDenied (403) and the query protocol's own 4xx (ValidationError, …) are answers, not failures.
+    const code =
+      error.name === "AccessDenied" ? "ERR_STS_REFUSED" : status >= 500 ? "ERR_STS_FAILED" : "ERR_STS_INPUT";
+    return make(code, error.name);
   }
-  const e = error as { code?: string; name?: string; message?: string };
-  const code = e.code ?? e.name ?? "Error";
-  return { code, message: e.message ?? String(error), retryable: RETRYABLE_NETWORK.has(code) };
+  // No answer at all: the network, a wrong --endpoint-url, a proxy.
+  return make("ERR_STS_FAILED", (error as { code?: string }).code ?? (error as Error).name ?? "Error");
 }
 
-export interface RetryPolicy {
-  readonly attempts: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-  readonly sleep: (ms: number) => Promise<void>;
-}
+/** Attempts per call, the SDK's standard retry mode's default being 3: a job may wait out a short outage. */
+const MAX_ATTEMPTS = 6;
 
-export const defaultRetry: RetryPolicy = {
-  attempts: 6,
-  baseDelayMs: 250,
-  maxDelayMs: 8_000,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-
-async function withRetries<T>(retry: RetryPolicy, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      const { code, message, retryable } = classify(error);
-      if (!retryable || attempt >= retry.attempts) throw new StsError(code, message, retryable, attempt);
-      const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-      await retry.sleep(ceiling / 2 + Math.random() * (ceiling / 2));
-    }
+async function send<T>(target: StsTarget, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw stsError(error, target);
   }
 }
 
@@ -125,7 +137,8 @@ function client(target: StsTarget, credentials?: AwsCredentials): STSClient {
   return new STSClient({
     region: target.region,
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),
-    maxAttempts: 1,
+    retryMode: "standard",
+    ...(process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: MAX_ATTEMPTS }),
     ...(credentials
       ? {
           credentials: {
@@ -140,7 +153,12 @@ function client(target: StsTarget, credentials?: AwsCredentials): STSClient {
 
 function toCredentials(c: Credentials | undefined): AwsCredentials {
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
-    throw new StsError("IncompleteResponse", "STS answered without complete credentials", false, 1);
+    throw new StsError(
+      "ERR_STS_FAILED",
+      "IncompleteResponse",
+      "STS answered without complete credentials",
+      1,
+    );
   }
   return {
     accessKeyId: c.AccessKeyId,
@@ -153,11 +171,10 @@ function toCredentials(c: Credentials | undefined): AwsCredentials {
 export async function assumeRoleWithWebIdentity(
   target: StsTarget,
   exchange: WebIdentityExchange,
-  retry = defaultRetry,
 ): Promise<StsResult> {
   const sts = client(target);
   try {
-    const out = await withRetries(retry, () =>
+    const out = await send(target, () =>
       sts.send(
         new AssumeRoleWithWebIdentityCommand({
           RoleArn: exchange.roleArn,
@@ -178,15 +195,10 @@ export async function assumeRoleWithWebIdentity(
   }
 }
 
-export async function assumeRole(
-  target: StsTarget,
-  from: AwsCredentials,
-  hop: ChainHop,
-  retry = defaultRetry,
-): Promise<StsResult> {
+export async function assumeRole(target: StsTarget, from: AwsCredentials, hop: ChainHop): Promise<StsResult> {
   const sts = client(target, from);
   try {
-    const out = await withRetries(retry, () =>
+    const out = await send(target, () =>
       sts.send(
         new AssumeRoleCommand({
           RoleArn: hop.roleArn,
@@ -202,20 +214,6 @@ export async function assumeRole(
       credentials: toCredentials(out.Credentials),
       identity: { arn: out.AssumedRoleUser?.Arn ?? "", assumedRoleId: out.AssumedRoleUser?.AssumedRoleId },
     };
-  } finally {
-    sts.destroy();
-  }
-}
-
-export async function getCallerIdentity(
-  target: StsTarget,
-  credentials: AwsCredentials,
-  retry = defaultRetry,
-): Promise<{ account: string; arn: string }> {
-  const sts = client(target, credentials);
-  try {
-    const out = await withRetries(retry, () => sts.send(new GetCallerIdentityCommand({})));
-    return { account: out.Account ?? "", arn: out.Arn ?? "" };
   } finally {
     sts.destroy();
   }

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { errorKind, unreachable } from "../lib/errors.js";
 import { httpGet } from "../lib/http-get.js";
 
 /**
@@ -36,7 +37,7 @@ export interface TokenSource {
   fetch(audience: string | undefined, options?: { lifetimeSeconds?: number }): Promise<string>;
 }
 
-export class TokenSourceError extends Error {}
+export class TokenSourceError extends errorKind("ERR_TOKEN_SOURCE", "input") {}
 
 export interface SourceEnvironment {
   readonly env: NodeJS.ProcessEnv;
@@ -104,7 +105,9 @@ export async function requestToken(
       accept: "application/json",
     });
   } catch (error) {
-    throw new TokenSourceError(`${what}: cannot reach ${target.origin}: ${(error as Error).message}`);
+    throw unreachable(`${what}: cannot reach ${target.origin}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const body = response.body;
   if (response.status < 200 || response.status >= 300) {

@@ -1,14 +1,18 @@
-import { readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { DEFAULT_OVERLAP_MS, DEFAULT_ROTATION_INTERVAL_MS, MIN_OVERLAP_MS } from "../issuer/key-lifecycle.js";
+import { errorKind, fileErrorFrom } from "../lib/errors.js";
+import { parseDatabaseUrl } from "../store/database.js";
 
 /**
  * `keyless serve` configuration: flags over `KEYLESS_*` environment variables over a JSON file
  * (`--config FILE`) over defaults. Every variable is documented in docs/issuer.md.
  */
-export class ConfigError extends Error {}
+export class ConfigError extends errorKind("ERR_CONFIG", "input") {}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 export interface ServeConfig {
   readonly host: string;
@@ -131,6 +135,16 @@ export function loadServeConfig(options: {
   const tlsKey = str("tlsKey");
   if ((tlsCert === undefined) !== (tlsKey === undefined))
     throw new ConfigError("--tls-cert and --tls-key go together");
+  for (const [flag, file] of [
+    ["--tls-cert", tlsCert],
+    ["--tls-key", tlsKey],
+  ] as const) {
+    try {
+      if (file !== undefined) accessSync(file, constants.R_OK);
+    } catch (error) {
+      throw fileErrorFrom(error, flag, file!, "give a readable PEM file");
+    }
+  }
   const host = str("host") ?? "127.0.0.1";
   const port = int("port", tlsCert ? 8443 : 8080);
   const scheme = tlsCert ? "https" : "http";
@@ -156,13 +170,25 @@ export function loadServeConfig(options: {
   if (wellKnownMaxAgeSeconds >= keyOverlapSeconds) {
     throw new ConfigError("the discovery/JWKS max-age must be shorter than the key overlap");
   }
+  const database = str("database") ?? join(dataDir, "keyless.db");
+  try {
+    parseDatabaseUrl(database);
+  } catch (error) {
+    throw new ConfigError(
+      `--database: ${(error as Error).message}; give a file path, sqlite:PATH or postgres://…`,
+    );
+  }
+  const logLevel = str("logLevel") ?? "info";
+  // pino's levels (https://getpino.io/#/docs/api?id=level-string), and "silent".
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`--log-level ${logLevel}: expected one of ${LOG_LEVELS.join(", ")}`);
   return {
     host,
     port,
     issuerUrl,
     publicUrl: str("publicUrl") ?? own,
     dataDir,
-    database: str("database") ?? join(dataDir, "keyless.db"),
+    database,
     tlsCert,
     tlsKey,
     kek: options.env[ENV.kek] || undefined,
@@ -171,7 +197,7 @@ export function loadServeConfig(options: {
     keyRotationIntervalSeconds: duration("keyRotationInterval", DEFAULT_ROTATION_INTERVAL_MS / 1000),
     maxTokenLifetimeSeconds: duration("maxTokenLifetime", 86400),
     wellKnownMaxAgeSeconds,
-    logLevel: str("logLevel") ?? "info",
+    logLevel,
     workers: int("workers", 1),
   };
 }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -7,8 +7,9 @@ import { loadKek } from "../issuer/kek.js";
 import { kyselyIssuerRepository } from "../issuer/kysely-repository.js";
 import { IssuerService } from "../issuer/service.js";
 import { type Clock, systemClock } from "../lib/clock.js";
+import { ensureDataDir } from "../lib/data-dir.js";
 import { cryptoIds, type IdGenerator } from "../lib/ids.js";
-import { type Database, openDatabase } from "../store/database.js";
+import { type Database, databaseFailure, openDatabase } from "../store/database.js";
 import type { ServeConfig } from "./config.js";
 import { buildIssuerApp } from "./issuer-app.js";
 
@@ -25,9 +26,11 @@ export async function openIssuer(
   config: ServeConfig,
   deps: { clock?: Clock; ids?: IdGenerator; auditSink?: AuditSink } = {},
 ): Promise<OpenIssuer> {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  ensureDataDir(config.dataDir);
   const kek = loadKek({ env: config.kek, dataDir: config.dataDir });
-  const database = await openDatabase(config.database);
+  const database = await openDatabase(config.database).catch((error: unknown) => {
+    throw databaseFailure(error, config.database);
+  });
   const service = new IssuerService(
     kyselyIssuerRepository(database.db),
     kek,

@@ -10,6 +10,7 @@ import {
   SqliteDialect,
 } from "kysely";
 import pg from "pg";
+import { errorKind, fileErrorFrom, isKeylessError, unreachable } from "../lib/errors.js";
 import { migrations } from "./migrations/index.js";
 import type { Schema } from "./schema.js";
 
@@ -27,7 +28,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export class DatabaseUrlError extends Error {}
+export class DatabaseUrlError extends errorKind("ERR_DATABASE_URL", "input") {}
 
 /**
  * Where the data lives, from a URL: `postgres://…` / `postgresql://…` for PostgreSQL (several processes
@@ -99,4 +100,19 @@ async function migrate(db: KyselyType<Schema>): Promise<void> {
   };
   const { error } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * A failure to open `url` as the one line the CLI prints: a PostgreSQL server that does not answer is
+ * a failure outside keyless (exit 3), named without its password; an SQLite path that cannot be created
+ * is bad input (exit 2). Anything else is returned as it is.
+ */
+export function databaseFailure(error: unknown, url: string): Error {
+  if (isKeylessError(error)) return error;
+  const target = parseDatabaseUrl(url);
+  if (target.dialect === "sqlite")
+    return fileErrorFrom(error, "database", target.path, "give --database a file in a writable directory");
+  const shown = new URL(target.url);
+  if (shown.password) shown.password = "***";
+  return unreachable(`cannot reach the database at ${shown}: ${(error as Error).message}`, { cause: error });
 }

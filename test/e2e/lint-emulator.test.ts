@@ -95,9 +95,9 @@ describe("keyless lint --emulator: the roles of a running emulator", () => {
     );
   });
 
-  test("an unreachable emulator is one line and exit 2", async () => {
+  test("an unreachable emulator is one line and exit 3 (a failure outside keyless)", async () => {
     const r = await runKeyless(["lint", "--emulator", "http://127.0.0.1:9"]);
-    assert.equal(r.code, 2);
+    assert.equal(r.code, 3);
     assert.match(
       r.stderr,
       /^keyless: --emulator http:\/\/127\.0\.0\.1:9: cannot list the roles of account 123456789012: /,

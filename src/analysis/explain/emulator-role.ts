@@ -1,10 +1,12 @@
+import { errorKind, unreachable } from "../../lib/errors.js";
+
 /**
  * A role's trust policy as stored in a running keyless emulator: IAM GetRole with the emulator's
  * documented test credentials for the role's account (access key id = the account id, secret `test`
  * or KEYLESS_EMULATOR_SECRET). Used by `keyless explain --emulator` and by the runner's explanation
  * of a refusal. Returns the policy's JSON text.
  */
-export class EmulatorRoleError extends Error {}
+export class EmulatorRoleError extends errorKind("ERR_EMULATOR_ROLE", "input") {}
 
 const ROLE_ARN = /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
 
@@ -30,10 +32,12 @@ export async function trustPolicyFromEmulator(
     return decodeURIComponent(document);
   } catch (error) {
     if (error instanceof EmulatorRoleError) throw error;
-    const e = error as { name?: string; message?: string };
-    throw new EmulatorRoleError(
-      `cannot read ${roleArn} from the emulator at ${endpoint}: ${e.name ?? "Error"}: ${e.message ?? String(error)}`,
-    );
+    const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    const text = `cannot read ${roleArn} from the emulator at ${endpoint}: ${e.name ?? "Error"}: ${e.message ?? String(error)}`;
+    // No HTTP answer at all: the emulator is not there (exit 3); an IAM error is the input's (exit 2).
+    throw e.$metadata?.httpStatusCode === undefined
+      ? unreachable(text, { cause: error })
+      : new EmulatorRoleError(text);
   } finally {
     iam.destroy();
   }

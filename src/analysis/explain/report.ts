@@ -12,6 +12,7 @@ import {
   type RequestPrincipal,
   requestContext,
 } from "../../core/policy/index.js";
+import { errorKind } from "../../lib/errors.js";
 
 /**
  * What `keyless explain` reports: whether a token may assume a role under a trust policy, and why,
@@ -59,7 +60,7 @@ export interface StatementReport {
   readonly conditions: readonly ConditionTrace[];
 }
 
-export class ExplainInputError extends Error {}
+export class ExplainInputError extends errorKind("ERR_EXPLAIN_INPUT", "input") {}
 
 export interface ExplainInput {
   readonly policy: Policy;

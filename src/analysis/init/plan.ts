@@ -1,3 +1,4 @@
+import { errorKind } from "../../lib/errors.js";
 import {
   type InitPlatform,
   type Phase,
@@ -72,12 +73,7 @@ export interface InitOptions {
 }
 
 /** Bad options: the CLI turns this into one line and exit 2. */
-export class InitError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "InitError";
-  }
-}
+export class InitError extends errorKind("ERR_INIT_INPUT", "input") {}
 
 const ACCOUNT = /^\d{12}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;

@@ -4,8 +4,10 @@
  * Anything else that escapes a handler is a bug and is rendered as InternalFailure (never a stack trace).
  */
 
+import { type ExitClass, KeylessError } from "../../lib/errors.js";
+
 /** HTTP status per AWS error code (IAM and STS service models, `error.httpStatusCode`). */
-const STATUS: Readonly<Record<string, number>> = {
+const STATUS = {
   // STS
   InvalidIdentityToken: 400,
   ExpiredTokenException: 400,
@@ -40,18 +42,26 @@ const STATUS: Readonly<Record<string, number>> = {
   // request-level (emulator choices: the envelope AWS uses for these)
   RequestEntityTooLarge: 413,
   MalformedQueryString: 400,
-};
+  MissingAction: 400,
+} as const satisfies Record<string, number>;
 
-export class AwsError extends Error {
+/** Every error code the emulator can answer with. */
+export type AwsErrorCode = keyof typeof STATUS;
+
+export class AwsError extends KeylessError<AwsErrorCode> {
   readonly status: number;
   constructor(
-    readonly code: string,
+    readonly code: AwsErrorCode,
     message: string,
     status?: number,
   ) {
     super(message);
-    this.name = "AwsError";
-    this.status = status ?? STATUS[code] ?? 400;
+    this.status = status ?? STATUS[code];
+  }
+
+  /** A refusal (4xx) is a negative answer; the service failing (5xx) is a failure outside the caller. */
+  get exitClass(): ExitClass {
+    return this.status >= 500 ? "outside" : "negative";
   }
 
   /** `Sender` for 4xx, `Receiver` for 5xx, as AWS's query services say (botocore exposes it as Error.Type). */
@@ -59,9 +69,6 @@ export class AwsError extends Error {
     return this.status >= 500 ? "Receiver" : "Sender";
   }
 }
-
-export const awsError = (code: string, message: string, status?: number) =>
-  new AwsError(code, message, status);
 
 /** Common messages shared by several handlers. */
 export const MESSAGES = {

@@ -1,5 +1,6 @@
 import { appendFileSync } from "node:fs";
 import type { Command } from "commander";
+import { fileErrorFrom, inputError } from "../../lib/errors.js";
 import { type AssumeOutcome, runAssume } from "../../runner/assume.js";
 import {
   formatCredentialProcess,
@@ -10,13 +11,8 @@ import {
   type OutputFormat,
   shellQuote,
 } from "../../runner/outputs.js";
-import {
-  defaultProfileTarget,
-  ProfileWriteError,
-  writeProfile,
-  writeSecretFile,
-} from "../../runner/profile.js";
-import { CliError } from "../errors.js";
+import { defaultProfileTarget, writeProfile } from "../../runner/profile.js";
+import { checkOutputPath, writeSecretOutput } from "../output-file.js";
 import { type AssumeFlags, addAssumeOptions, buildPlan, explainFailure } from "../runner-options.js";
 
 interface Flags extends AssumeFlags {
@@ -58,10 +54,12 @@ Examples:
   );
   command.action(async (flags: Flags) => {
     if (!(OUTPUT_FORMATS as readonly string[]).includes(flags.format)) {
-      throw new CliError(`--format ${flags.format}: expected ${OUTPUT_FORMATS.join(", ")}`);
+      throw inputError(`--format ${flags.format}: expected ${OUTPUT_FORMATS.join(", ")}`);
     }
     const format = flags.format as OutputFormat;
     const plan = buildPlan(flags);
+    // A wrong --out fails before a token is fetched or credentials exist, so nothing secret is left behind.
+    if (flags.out !== undefined) checkOutputPath(flags.out, "--out");
     const log = (line: string) => {
       if (!flags.quiet && format !== "credential-process") process.stderr.write(`keyless: ${line}\n`);
     };
@@ -104,7 +102,11 @@ function deliver(format: OutputFormat, flags: Flags, outcome: AssumeOutcome, reg
       const text = formatDotenv(credentials, region);
       if (flags.out) {
         // Appending is what $GITHUB_ENV and $ENV0_ENV expect; the file keeps its owner's mode.
-        appendFileSync(flags.out, text, { mode: 0o600 });
+        try {
+          appendFileSync(flags.out, text, { mode: 0o600 });
+        } catch (error) {
+          throw fileErrorFrom(error, "--out", flags.out, "name a file keyless can append to");
+        }
         for (const m of masks) process.stdout.write(`${m}\n`);
         return;
       }
@@ -118,16 +120,25 @@ function deliver(format: OutputFormat, flags: Flags, outcome: AssumeOutcome, reg
       emit(formatCredentialProcess(credentials), flags.out, []);
       return;
     case "profile":
-      try {
-        writeProfile(defaultProfileTarget(), flags.profile ?? "default", credentials, region);
-      } catch (error) {
-        if (error instanceof ProfileWriteError) throw new CliError(error.message);
-        throw error;
-      }
+      writeProfileOrSay(flags.profile ?? "default", credentials, region);
       for (const m of masks) process.stdout.write(`${m}\n`);
       process.stderr.write(
         `keyless: wrote profile "${flags.profile ?? "default"}" (use --profile ${flags.profile ?? "default"} or AWS_PROFILE)\n`,
       );
+  }
+}
+
+function writeProfileOrSay(profile: string, credentials: AssumeOutcome["credentials"], region: string): void {
+  const target = defaultProfileTarget();
+  try {
+    writeProfile(target, profile, credentials, region);
+  } catch (error) {
+    throw fileErrorFrom(
+      error,
+      "AWS shared files",
+      `${target.credentialsFile}, ${target.configFile}`,
+      "make them writable, or set AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE",
+    );
   }
 }
 
@@ -136,11 +147,6 @@ function emit(text: string, out: string | undefined, masks: string[]): void {
     process.stdout.write(text);
     return;
   }
-  try {
-    writeSecretFile(out, text);
-  } catch (error) {
-    if (error instanceof ProfileWriteError) throw new CliError(error.message);
-    throw error;
-  }
+  writeSecretOutput(out, text, "--out");
   for (const m of masks) process.stdout.write(`${m}\n`);
 }

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { decodeJwt, decodeProtectedHeader } from "jose";
+import { fileErrorFrom, inputError } from "../../lib/errors.js";
 import { relativeTime } from "../../lib/words.js";
-import { CliError } from "../errors.js";
 
 /** Shows a token's header and claims, with its times in words. It does not verify the signature. */
 export function register(program: Command): void {
@@ -15,16 +15,26 @@ export function register(program: Command): void {
       '\nExamples:\n  keyless decode "$TOKEN"\n  keyless decode /tmp/web-identity-token\n',
     )
     .action((input: string, flags: { json?: boolean }) => {
-      const raw = (
-        input === "-" ? readFileSync(0, "utf8") : existsSync(input) ? readFileSync(input, "utf8") : input
-      ).trim();
+      let raw: string;
+      try {
+        raw = (
+          input === "-" ? readFileSync(0, "utf8") : existsSync(input) ? readFileSync(input, "utf8") : input
+        ).trim();
+      } catch (error) {
+        throw fileErrorFrom(
+          error,
+          "cannot read token file",
+          input,
+          "name a file holding a JWT, or give the JWT",
+        );
+      }
       let header: Record<string, unknown>;
       let claims: Record<string, unknown>;
       try {
         header = decodeProtectedHeader(raw) as Record<string, unknown>;
         claims = decodeJwt(raw) as Record<string, unknown>;
       } catch {
-        throw new CliError(
+        throw inputError(
           `not a JWT (and not a readable file): ${input.length > 40 ? `${input.slice(0, 40)}…` : input}`,
         );
       }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { DevStartError, startDev } from "../../dev/start.js";
+import { startDev } from "../../dev/start.js";
 import { walkthrough } from "../../dev/walkthrough.js";
-import { CliError } from "../errors.js";
+import { inputError } from "../../lib/errors.js";
 
 interface Flags {
   dataDir: string;
@@ -14,7 +14,7 @@ interface Flags {
 const port = (value: string, flag: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 65535)
-    throw new CliError(`${flag} ${value}: expected a port from 1 to 65535`);
+    throw inputError(`${flag} ${value}: expected a port from 1 to 65535`);
   return n;
 };
 
@@ -42,24 +42,18 @@ export function register(program: Command): void {
       if (flags.testMaxSessionSeconds !== undefined) {
         testMaxSessionSeconds = Number(flags.testMaxSessionSeconds);
         if (!Number.isInteger(testMaxSessionSeconds) || testMaxSessionSeconds < 1) {
-          throw new CliError(
+          throw inputError(
             `--test-max-session-seconds ${flags.testMaxSessionSeconds}: expected a positive integer`,
           );
         }
       }
-      let dev: Awaited<ReturnType<typeof startDev>>;
-      try {
-        dev = await startDev({
-          dataDir: flags.dataDir,
-          host: flags.host,
-          issuerPort: port(flags.issuerPort, "--issuer-port"),
-          awsPort: port(flags.awsPort, "--aws-port"),
-          ...(testMaxSessionSeconds !== undefined ? { testMaxSessionSeconds } : {}),
-        });
-      } catch (error) {
-        if (error instanceof DevStartError) throw new CliError(error.message);
-        throw error;
-      }
+      const dev = await startDev({
+        dataDir: flags.dataDir,
+        host: flags.host,
+        issuerPort: port(flags.issuerPort, "--issuer-port"),
+        awsPort: port(flags.awsPort, "--aws-port"),
+        ...(testMaxSessionSeconds !== undefined ? { testMaxSessionSeconds } : {}),
+      });
       process.stdout.write(walkthrough(dev.info));
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

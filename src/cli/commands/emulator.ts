@@ -7,9 +7,10 @@ import { DEFAULT_ACCOUNT, DEFAULT_STATIC_SECRET } from "../../aws/credentials/cr
 import { loadOrCreateKey } from "../../aws/credentials/key-file.js";
 import { createEmulator } from "../../aws/emulator.js";
 import { systemClock } from "../../lib/clock.js";
+import { ensureDataDir } from "../../lib/data-dir.js";
+import { EXIT_STATUS, inputError, unreachable } from "../../lib/errors.js";
 import { cryptoIds } from "../../lib/ids.js";
 import { openDatabase } from "../../store/database.js";
-import { CliError, EXIT } from "../errors.js";
 
 interface Options {
   port: string;
@@ -38,7 +39,7 @@ function parseAliases(values: readonly string[]): Map<string, string> {
       url = undefined;
     }
     if (eq <= 0 || !url || url.protocol !== "https:") {
-      throw new CliError(`--issuer-alias ${value}: expected HOST=https://ADDRESS:PORT`, EXIT.usage);
+      throw inputError(`--issuer-alias ${value}: expected HOST=https://ADDRESS:PORT`);
     }
     aliases.set(host, target);
   }
@@ -96,24 +97,25 @@ Examples:
     .action(async (options: Options) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new CliError(`--port ${options.port}: expected 0-65535`);
+        throw inputError(`--port ${options.port}: expected 0-65535`);
       if (!/^\d{12}$/.test(options.account))
-        throw new CliError(`--account ${options.account}: expected a 12-digit account id`);
+        throw inputError(`--account ${options.account}: expected a 12-digit account id`);
       const workers = Number(options.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 64)
-        throw new CliError(`--workers ${options.workers}: expected 1-64`);
+        throw inputError(`--workers ${options.workers}: expected 1-64`);
       for (const file of options.trustCa)
-        if (!existsSync(file)) throw new CliError(`--trust-ca ${file}: no such file`);
+        if (!existsSync(file)) throw inputError(`--trust-ca ${file}: no such file`);
       const aliases = parseAliases(options.issuerAlias);
       let testMaxSessionSeconds: number | undefined;
       if (options.testMaxSessionSeconds !== undefined) {
         testMaxSessionSeconds = Number(options.testMaxSessionSeconds);
         if (!Number.isInteger(testMaxSessionSeconds) || testMaxSessionSeconds < 1)
-          throw new CliError(
+          throw inputError(
             `--test-max-session-seconds ${options.testMaxSessionSeconds}: expected a positive integer`,
           );
       }
       const dataDir = resolve(options.dataDir);
+      ensureDataDir(dataDir);
 
       if (workers > 1 && cluster.isPrimary) {
         // Create the key and migrate once, before the workers race to do it.
@@ -129,7 +131,7 @@ Examples:
           }
         });
         cluster.on("exit", (_w, code) => {
-          if (!shuttingDown && code !== 0) process.exitCode = EXIT.failure;
+          if (!shuttingDown && code !== 0) process.exitCode = EXIT_STATUS.outside;
         });
         let shuttingDown = false;
         const stop = () => {
@@ -157,9 +159,7 @@ Examples:
       const server = createServer({ keepAliveTimeout: 5000 }, emulator.listener);
       await new Promise<void>((ok, fail) => {
         server.once("error", (e: NodeJS.ErrnoException) =>
-          fail(
-            new CliError(`cannot listen on ${options.host}:${port}: ${e.code ?? e.message}`, EXIT.failure),
-          ),
+          fail(unreachable(`cannot listen on ${options.host}:${port}: ${e.code ?? e.message}`)),
         );
         server.listen(port, options.host, () => ok());
       });

@@ -4,10 +4,10 @@ import { constants, homedir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { systemClock } from "../../lib/clock.js";
+import { EXIT_STATUS, GeneralError } from "../../lib/errors.js";
 import { type AssumeOutcome, runAssume } from "../../runner/assume.js";
 import { startCredentialEndpoint } from "../../runner/credential-endpoint.js";
 import { CredentialRefresher } from "../../runner/refresher.js";
-import { CliError, EXIT } from "../errors.js";
 import { type AssumeFlags, addAssumeOptions, buildPlan, explainFailure } from "../runner-options.js";
 import { withUserSdkSetting } from "../sdk-quiet.js";
 
@@ -108,7 +108,7 @@ Examples:
     if (exit.error) {
       const reason =
         (exit.error as NodeJS.ErrnoException).code === "ENOENT" ? "command not found" : exit.error.message;
-      throw new CliError(`cannot run ${cmd}: ${reason}`, 127);
+      throw new GeneralError("ERR_CHILD_NOT_FOUND", `cannot run ${cmd}: ${reason}`);
     }
     if (exit.signal) {
       // Die the way the child died, so a caller sees the same signal.
@@ -116,7 +116,7 @@ Examples:
       process.exitCode = 128 + (constants.signals[exit.signal] ?? 0);
       return;
     }
-    process.exitCode = exit.code ?? EXIT.failure;
+    process.exitCode = exit.code ?? EXIT_STATUS.outside;
   });
 }
 

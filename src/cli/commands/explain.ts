@@ -1,14 +1,10 @@
 import type { Command } from "commander";
-import { EmulatorRoleError, trustPolicyFromEmulator } from "../../analysis/explain/emulator-role.js";
+import { trustPolicyFromEmulator } from "../../analysis/explain/emulator-role.js";
 import { renderExplanation } from "../../analysis/explain/render.js";
-import {
-  ExplainInputError,
-  explainAssumeRole,
-  explainAssumeRoleWithWebIdentity,
-} from "../../analysis/explain/report.js";
+import { explainAssumeRole, explainAssumeRoleWithWebIdentity } from "../../analysis/explain/report.js";
 import { PolicyError, parsePolicy } from "../../core/policy/index.js";
 import { decodeToken, TokenDecodeError } from "../../core/token/decode.js";
-import { CliError, EXIT } from "../errors.js";
+import { inputError, negativeAnswer } from "../../lib/errors.js";
 import { readInput, readJsonObject } from "../input.js";
 
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
@@ -60,7 +56,7 @@ Examples:
     .action(async (options: ExplainOptions) => {
       const report = await explain(options);
       process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderExplanation(report));
-      process.exitCode = report.decision === "allow" ? EXIT.ok : EXIT.negative;
+      if (report.decision !== "allow") throw negativeAnswer(`explain: ${report.decision}`);
     });
 }
 
@@ -84,34 +80,30 @@ interface ExplainOptions {
 
 async function explain(options: ExplainOptions) {
   const sources = [options.token, options.claims, options.caller].filter((s) => s !== undefined).length;
-  if (sources !== 1) throw new CliError("give exactly one of --token FILE, --claims FILE or --caller ARN");
+  if (sources !== 1) throw inputError("give exactly one of --token FILE, --claims FILE or --caller ARN");
   if (!SESSION_NAME.test(options.sessionName)) {
-    throw new CliError(
+    throw inputError(
       `--session-name "${options.sessionName}" is not valid: 2 to 64 characters of letters, digits and +=,.@_-`,
     );
   }
   if (options.account !== undefined && !/^\d{12}$/.test(options.account))
-    throw new CliError(`--account must be 12 digits, not "${options.account}"`);
+    throw inputError(`--account must be 12 digits, not "${options.account}"`);
   if ((options.policy === undefined) === (options.emulator === undefined)) {
-    throw new CliError("give the trust policy with --policy FILE, or with --emulator URL --role-arn ARN");
+    throw inputError("give the trust policy with --policy FILE, or with --emulator URL --role-arn ARN");
   }
   if (options.emulator !== undefined && options.roleArn === undefined)
-    throw new CliError("--emulator needs --role-arn: the role whose trust policy to read");
+    throw inputError("--emulator needs --role-arn: the role whose trust policy to read");
   let text: string;
   if (options.emulator !== undefined) {
-    try {
-      text = await trustPolicyFromEmulator(options.emulator, options.roleArn!);
-    } catch (error) {
-      if (error instanceof EmulatorRoleError) throw new CliError(error.message);
-      throw error;
-    }
+    text = await trustPolicyFromEmulator(options.emulator, options.roleArn!);
   } else text = readInput(options.policy!, "policy");
   const source = options.policy ?? options.roleArn!;
   let policy: ReturnType<typeof parsePolicy>;
   try {
     policy = parsePolicy(text, { kind: "trust" });
   } catch (error) {
-    if (error instanceof PolicyError) throw new CliError(`policy ${source} is malformed: ${error.message}`);
+    if (error instanceof PolicyError)
+      throw inputError(`policy ${source} is malformed: ${error.message}`, { cause: error });
     throw error;
   }
   if (options.caller !== undefined) return explainCaller(options, policy);
@@ -120,43 +112,34 @@ async function explain(options: ExplainOptions) {
     try {
       claims = decodeToken(readInput(options.token, "token")).claims;
     } catch (error) {
-      if (error instanceof TokenDecodeError) throw new CliError(`token ${options.token} is ${error.message}`);
+      if (error instanceof TokenDecodeError)
+        throw inputError(`token ${options.token} is ${error.message}`, { cause: error });
       throw error;
     }
   } else claims = readJsonObject(options.claims!, "claims");
-  try {
-    return explainAssumeRoleWithWebIdentity({
-      policy,
-      claims,
-      providerUrl: options.providerUrl,
-      account: options.account,
-      sessionName: options.sessionName,
-      now: Date.now(),
-    });
-  } catch (error) {
-    if (error instanceof ExplainInputError) throw new CliError(error.message);
-    throw error;
-  }
+  return explainAssumeRoleWithWebIdentity({
+    policy,
+    claims,
+    providerUrl: options.providerUrl,
+    account: options.account,
+    sessionName: options.sessionName,
+    now: Date.now(),
+  });
 }
 
 function explainCaller(options: ExplainOptions, policy: ReturnType<typeof parsePolicy>) {
   const context: Record<string, string> = {};
   for (const pair of options.context) {
     const at = pair.indexOf("=");
-    if (at <= 0) throw new CliError(`--context "${pair}" must be KEY=VALUE, e.g. aws:PrincipalTag/team=red`);
+    if (at <= 0) throw inputError(`--context "${pair}" must be KEY=VALUE, e.g. aws:PrincipalTag/team=red`);
     context[pair.slice(0, at)] = pair.slice(at + 1);
   }
-  try {
-    return explainAssumeRole({
-      policy,
-      callerArn: options.caller!,
-      targetRoleArn: options.roleArn,
-      sessionName: options.sessionName,
-      context,
-      now: Date.now(),
-    });
-  } catch (error) {
-    if (error instanceof ExplainInputError) throw new CliError(error.message);
-    throw error;
-  }
+  return explainAssumeRole({
+    policy,
+    callerArn: options.caller!,
+    targetRoleArn: options.roleArn,
+    sessionName: options.sessionName,
+    context,
+    now: Date.now(),
+  });
 }

@@ -5,14 +5,13 @@ import {
   generate,
   INIT_FORMATS,
   INIT_PLATFORMS,
-  InitError,
   isInitFormat,
   isInitPlatform,
   SCOPE_FLAGS,
   type ScopeFlag,
 } from "../../analysis/init/index.js";
 import type { Phase } from "../../analysis/init/platforms.js";
-import { CliError, EXIT } from "../errors.js";
+import { fileErrorFrom, inputError } from "../../lib/errors.js";
 
 type Flags = Record<string, string | string[] | boolean | undefined>;
 
@@ -81,28 +80,21 @@ function run(flags: Flags): void {
   const platform = String(flags.platform);
   const format = String(flags.format);
   if (!isInitPlatform(platform))
-    throw new CliError(
-      `--platform must be one of ${INIT_PLATFORMS.join(", ")}, not "${platform}"`,
-      EXIT.usage,
-    );
+    throw inputError(`--platform must be one of ${INIT_PLATFORMS.join(", ")}, not "${platform}"`);
   if (!isInitFormat(format))
-    throw new CliError(`--format must be one of ${INIT_FORMATS.join(", ")}, not "${format}"`, EXIT.usage);
+    throw inputError(`--format must be one of ${INIT_FORMATS.join(", ")}, not "${format}"`);
   const tooling = (flags.toolingAccount ?? flags.account) as string | undefined;
   if (
     flags.toolingAccount !== undefined &&
     flags.account !== undefined &&
     flags.toolingAccount !== flags.account
   )
-    throw new CliError("--account and --tooling-account name the same account: give one", EXIT.usage);
+    throw inputError("--account and --tooling-account name the same account: give one");
   if (tooling === undefined)
-    throw new CliError(
-      "give the account of the identity provider: --tooling-account (or --account)",
-      EXIT.usage,
-    );
+    throw inputError("give the account of the identity provider: --tooling-account (or --account)");
   const phases = flags.phase as string[];
   for (const p of phases)
-    if (p !== "plan" && p !== "apply")
-      throw new CliError(`--phase must be plan or apply, not "${p}"`, EXIT.usage);
+    if (p !== "plan" && p !== "apply") throw inputError(`--phase must be plan or apply, not "${p}"`);
   const scope: Partial<Record<ScopeFlag, string>> = {};
   for (const flag of Object.keys(SCOPE_FLAGS) as ScopeFlag[]) {
     const value = flags[camel(flag)];
@@ -119,31 +111,24 @@ function run(flags: Flags): void {
     phases: phases as Phase[],
   };
   const command = commandLine(platform, format, tooling, options.workloadAccounts, scope, flags);
-  let output: ReturnType<typeof generate>;
-  try {
-    output = generate(options, format, command);
-  } catch (error) {
-    if (error instanceof InitError) throw new CliError(error.message, EXIT.usage);
-    throw error;
-  }
+  const output = generate(options, format, command);
   const out = flags.out as string | undefined;
   if (out === undefined) {
     if (output.stdout === "")
-      throw new CliError(
+      throw inputError(
         "--format cloudformation-json with workload accounts writes one template per account: give --out DIR",
-        EXIT.usage,
       );
     process.stdout.write(output.stdout);
   } else {
     try {
       mkdirSync(out, { recursive: true });
     } catch (error) {
-      throw new CliError(`--out ${out}: cannot create: ${(error as NodeJS.ErrnoException).code}`, EXIT.usage);
+      throw fileErrorFrom(error, "--out", out, "name a directory keyless can create or write in");
     }
     for (const f of output.files) {
       const path = join(out, f.path);
       if (existsSync(path) && flags.force !== true)
-        throw new CliError(`${path} exists; pass --force to overwrite`, EXIT.usage);
+        throw inputError(`${path} exists; pass --force to overwrite`);
     }
     for (const f of output.files) {
       const path = join(out, f.path);

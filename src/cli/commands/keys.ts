@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { OPERATOR } from "../../issuer/authz.js";
-import { IssuerProblem } from "../../issuer/errors.js";
+import { inputError } from "../../lib/errors.js";
 import { openIssuer } from "../../server/serve.js";
-import { CliError, EXIT } from "../errors.js";
 import { addStoreOptions, configFrom } from "./serve.js";
 
 interface StoreFlags {
@@ -18,14 +17,9 @@ async function withIssuer<T>(
   fn: (svc: Awaited<ReturnType<typeof openIssuer>>["service"]["signingKeys"]) => Promise<T>,
 ) {
   const config = configFrom(flags, process.env);
-  const issuer = await openIssuer(config).catch((e: Error) => {
-    throw new CliError(e.message, EXIT.failure);
-  });
+  const issuer = await openIssuer(config);
   try {
     return await fn(issuer.service.signingKeys);
-  } catch (e) {
-    if (e instanceof IssuerProblem) throw new CliError(e.detail, EXIT.usage);
-    throw e;
   } finally {
     await issuer.close();
   }
@@ -93,7 +87,7 @@ export function register(program: Command): void {
     .option("--key-overlap <duration>", "override the overlap, e.g. 24h (KEYLESS_KEY_OVERLAP)")
     .action((flags: StoreFlags & { immediate?: boolean; alg?: string }) => {
       if (flags.alg && flags.alg !== "RS256" && flags.alg !== "ES256")
-        throw new CliError("--alg must be RS256 or ES256");
+        throw inputError("--alg must be RS256 or ES256");
       return withIssuer(flags, async (svc) => {
         const k = await svc.rotate(OPERATOR, {
           immediate: flags.immediate ?? false,

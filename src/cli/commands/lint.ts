@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { type Finding, isSeverity, type Severity, severityRank } from "../../analysis/lint/findings.js";
 import { readEmulatorRoles } from "../../analysis/lint/inputs/emulator.js";
-import { LintInputError, readTrustPolicies } from "../../analysis/lint/inputs/index.js";
+import { readTrustPolicies } from "../../analysis/lint/inputs/index.js";
 import { lintSource } from "../../analysis/lint/lint.js";
 import { formatJson } from "../../analysis/lint/output/json.js";
 import type { Report } from "../../analysis/lint/output/report.js";
@@ -10,7 +10,7 @@ import { formatSarif } from "../../analysis/lint/output/sarif.js";
 import { formatText } from "../../analysis/lint/output/text.js";
 import { isPlatformId, PLATFORM_IDS, type PlatformId } from "../../analysis/lint/platform.js";
 import { readSuppressions, type Suppression, suppressionFor } from "../../analysis/lint/suppressions.js";
-import { CliError, EXIT } from "../errors.js";
+import { inputError, negativeAnswer } from "../../lib/errors.js";
 
 interface LintFlags {
   format: string;
@@ -68,58 +68,53 @@ Examples:
     .action(async (paths: string[], flags: LintFlags) => {
       const output = await run(paths, flags);
       process.stdout.write(output.text);
-      if (output.failed) process.exitCode = EXIT.negative;
+      if (output.failed) throw negativeAnswer(`lint: findings at or above --fail-on ${flags.failOn}`);
     });
 }
 
 async function run(paths: string[], flags: LintFlags): Promise<{ text: string; failed: boolean }> {
   if (!["text", "json", "sarif"].includes(flags.format))
-    throw new CliError(`--format must be text, json or sarif, not "${flags.format}"`);
+    throw inputError(`--format must be text, json or sarif, not "${flags.format}"`);
   if (!isSeverity(flags.failOn))
-    throw new CliError(`--fail-on must be critical, high, medium, low or info, not "${flags.failOn}"`);
+    throw inputError(`--fail-on must be critical, high, medium, low or info, not "${flags.failOn}"`);
   const accounts = flags.emulatorAccount.length > 0 ? flags.emulatorAccount : ["123456789012"];
   for (const account of accounts)
-    if (!/^\d{12}$/.test(account)) throw new CliError(`--emulator-account ${account}: expected 12 digits`);
+    if (!/^\d{12}$/.test(account)) throw inputError(`--emulator-account ${account}: expected 12 digits`);
   if (paths.length === 0 && flags.emulator === undefined)
-    throw new CliError("name files or directories to lint, or --emulator URL");
+    throw inputError("name files or directories to lint, or --emulator URL");
   const failOn: Severity = flags.failOn;
   const platforms = parsePlatforms(flags.platform);
   let durationSeconds: number | undefined;
   if (flags.durationSeconds !== undefined) {
     durationSeconds = Number(flags.durationSeconds);
     if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
-      throw new CliError("--duration-seconds must be an integer from 900 to 43200");
+      throw inputError("--duration-seconds must be an integer from 900 to 43200");
     }
   }
-  try {
-    const suppressionsPath =
-      flags.suppressions ?? (existsSync(".keyless-lint.json") ? ".keyless-lint.json" : undefined);
-    const suppressions: Suppression[] = suppressionsPath ? readSuppressions(suppressionsPath) : [];
-    const sources = [
-      ...(paths.length > 0 ? readTrustPolicies(paths) : []),
-      ...(flags.emulator !== undefined ? await readEmulatorRoles(flags.emulator, accounts) : []),
-    ];
-    const findings: Finding[] = [];
-    const suppressed: Report["suppressed"][number][] = [];
-    for (const source of sources) {
-      for (const finding of lintSource(source, { platforms, durationSeconds })) {
-        const s = suppressionFor(finding, suppressions);
-        if (s) suppressed.push({ finding, reason: s.reason });
-        else findings.push(finding);
-      }
+  const suppressionsPath =
+    flags.suppressions ?? (existsSync(".keyless-lint.json") ? ".keyless-lint.json" : undefined);
+  const suppressions: Suppression[] = suppressionsPath ? readSuppressions(suppressionsPath) : [];
+  const sources = [
+    ...(paths.length > 0 ? readTrustPolicies(paths) : []),
+    ...(flags.emulator !== undefined ? await readEmulatorRoles(flags.emulator, accounts) : []),
+  ];
+  const findings: Finding[] = [];
+  const suppressed: Report["suppressed"][number][] = [];
+  for (const source of sources) {
+    for (const finding of lintSource(source, { platforms, durationSeconds })) {
+      const s = suppressionFor(finding, suppressions);
+      if (s) suppressed.push({ finding, reason: s.reason });
+      else findings.push(finding);
     }
-    const report: Report = { findings, suppressed, policies: sources.length };
-    const text =
-      flags.format === "json"
-        ? formatJson(report)
-        : flags.format === "sarif"
-          ? formatSarif(report, process.env.npm_package_version ?? "0.1.0")
-          : formatText(report);
-    return { text, failed: findings.some((f) => severityRank(f.severity) >= severityRank(failOn)) };
-  } catch (error) {
-    if (error instanceof LintInputError) throw new CliError(error.message, EXIT.usage);
-    throw error;
   }
+  const report: Report = { findings, suppressed, policies: sources.length };
+  const text =
+    flags.format === "json"
+      ? formatJson(report)
+      : flags.format === "sarif"
+        ? formatSarif(report, process.env.npm_package_version ?? "0.1.0")
+        : formatText(report);
+  return { text, failed: findings.some((f) => severityRank(f.severity) >= severityRank(failOn)) };
 }
 
 function parsePlatforms(values: readonly string[]): {
@@ -132,7 +127,7 @@ function parsePlatforms(values: readonly string[]): {
     const eq = value.lastIndexOf("=");
     const id = eq < 0 ? value : value.slice(eq + 1);
     if (!isPlatformId(id))
-      throw new CliError(`--platform: unknown platform "${id}"; use one of ${PLATFORM_IDS.join(", ")}`);
+      throw inputError(`--platform: unknown platform "${id}"; use one of ${PLATFORM_IDS.join(", ")}`);
     if (eq < 0) fallback = id;
     else byHost.set(value.slice(0, eq).replace(/^https:\/\//, ""), id);
   }

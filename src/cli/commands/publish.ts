@@ -1,9 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { IssuerProblem } from "../../issuer/errors.js";
 import { openIssuer } from "../../server/serve.js";
-import { CliError, EXIT } from "../errors.js";
 import { addStoreOptions, configFrom } from "./serve.js";
 
 /**
@@ -32,9 +30,7 @@ export function register(program: Command): void {
         database?: string;
       }) => {
         const config = configFrom(flags, process.env);
-        const issuer = await openIssuer(config).catch((e: Error) => {
-          throw new CliError(e.message, EXIT.failure);
-        });
+        const issuer = await openIssuer(config);
         try {
           const issuers = await issuer.service.signingKeys.issuers();
           const chosen = issuers.find((i) => i.issuer === config.issuerUrl) ?? issuers[0]!;
@@ -49,9 +45,6 @@ export function register(program: Command): void {
           };
           write("/.well-known/openid-configuration", discovery);
           write(chosen.jwksPath, jwks);
-        } catch (e) {
-          if (e instanceof IssuerProblem) throw new CliError(e.detail, EXIT.usage);
-          throw e;
         } finally {
           await issuer.close();
         }

@@ -5,13 +5,13 @@ import type { FastifyInstance } from "fastify";
 import { loadOrCreateKey } from "../../aws/credentials/key-file.js";
 import { createEmulator } from "../../aws/emulator.js";
 import { systemClock } from "../../lib/clock.js";
+import { inputError, isKeylessError, peerFailure } from "../../lib/errors.js";
 import { cryptoIds } from "../../lib/ids.js";
 import { primaryAuditSink, serveWorkerAudits } from "../../server/cluster-audit.js";
-import { ConfigError, loadServeConfig, type ServeConfig } from "../../server/config.js";
+import { loadServeConfig, type ServeConfig } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
 import { mountEmulator } from "../../server/mount-emulator.js";
 import { bootstrap, openIssuer, startIssuerServer } from "../../server/serve.js";
-import { CliError, EXIT } from "../errors.js";
 
 interface ServeFlags {
   config?: string;
@@ -36,30 +36,25 @@ interface ServeFlags {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function configFrom(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeConfig {
-  try {
-    return loadServeConfig({
-      flags: {
-        config: flags.config,
-        host: flags.host,
-        port: flags.port,
-        issuerUrl: flags.issuerUrl,
-        publicUrl: flags.publicUrl,
-        dataDir: flags.dataDir,
-        database: flags.database,
-        tlsCert: flags.tlsCert,
-        tlsKey: flags.tlsKey,
-        signingAlgorithm: flags.signingAlg,
-        keyOverlap: flags.keyOverlap,
-        keyRotationInterval: flags.keyRotationInterval,
-        workers: flags.workers,
-        logLevel: flags.logLevel,
-      },
-      env,
-    });
-  } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(e.message, EXIT.usage);
-    throw e;
-  }
+  return loadServeConfig({
+    flags: {
+      config: flags.config,
+      host: flags.host,
+      port: flags.port,
+      issuerUrl: flags.issuerUrl,
+      publicUrl: flags.publicUrl,
+      dataDir: flags.dataDir,
+      database: flags.database,
+      tlsCert: flags.tlsCert,
+      tlsKey: flags.tlsKey,
+      signingAlgorithm: flags.signingAlg,
+      keyOverlap: flags.keyOverlap,
+      keyRotationInterval: flags.keyRotationInterval,
+      workers: flags.workers,
+      logLevel: flags.logLevel,
+    },
+    env,
+  });
 }
 
 /** Options shared by commands that work on the issuer's data directory / database. */
@@ -79,12 +74,12 @@ async function serve(flags: ServeFlags): Promise<void> {
   for (const value of flags.issuerAlias ?? []) {
     const eq = value.indexOf("=");
     if (eq <= 0 || !/^https:\/\//.test(value.slice(eq + 1))) {
-      throw new CliError(`--issuer-alias ${value}: expected HOST=https://ADDRESS:PORT`, EXIT.usage);
+      throw inputError(`--issuer-alias ${value}: expected HOST=https://ADDRESS:PORT`);
     }
     aliases.set(value.slice(0, eq), value.slice(eq + 1));
   }
   for (const file of flags.trustCa ?? []) {
-    if (!existsSync(file)) throw new CliError(`--trust-ca ${file}: no such file`, EXIT.usage);
+    if (!existsSync(file)) throw inputError(`--trust-ca ${file}: no such file`);
   }
   // The emulator shares the data directory (its sealing key) and the database (its own tables).
   const extend = flags.awsEmulator
@@ -104,12 +99,10 @@ async function serve(flags: ServeFlags): Promise<void> {
   const workers = Math.max(1, config.workers);
 
   if (cluster.isPrimary) {
-    const issuer = await openIssuer(config).catch((e: Error) => {
-      throw new CliError(e.message, EXIT.failure);
-    });
+    const issuer = await openIssuer(config);
     await bootstrap(issuer, config, (line) => process.stdout.write(line)).catch(async (e: Error) => {
       await issuer.close();
-      throw new CliError(e.message, EXIT.failure);
+      throw isKeylessError(e) ? e : peerFailure(e.message, { cause: e });
     });
     // The emulator's sealing key is created once here, before workers could race to create it.
     if (flags.awsEmulator) loadOrCreateKey(config.dataDir, cryptoIds);
@@ -150,7 +143,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     maintainKeys: cluster.isPrimary || cluster.worker?.id === 1,
     ...(cluster.isWorker ? { auditSink: primaryAuditSink() } : {}),
   }).catch((e: Error & { code?: string }) => {
-    throw new CliError(`cannot start: ${e.message}`, EXIT.failure);
+    throw isKeylessError(e) ? e : peerFailure(`cannot start: ${e.message}`, { cause: e });
   });
   if (cluster.isPrimary) {
     process.stdout.write(`keyless serve: listening on ${server.url} (issuer ${config.issuerUrl})\n`);

@@ -1,13 +1,12 @@
 import type { Command } from "commander";
-import { writeSecretFile } from "../../runner/profile.js";
+import { inputError } from "../../lib/errors.js";
 import {
   chooseTokenSource,
   DETECTION_ORDER,
   type SourceName,
   systemSourceEnvironment,
-  TokenSourceError,
 } from "../../runner/token-sources.js";
-import { CliError } from "../errors.js";
+import { checkOutputPath, writeSecretOutput } from "../output-file.js";
 import { readCa } from "../runner-options.js";
 
 /**
@@ -64,35 +63,34 @@ Examples:
     )
     .action(async (flags: Flags) => {
       if (flags.source !== undefined && !(DETECTION_ORDER as readonly string[]).includes(flags.source)) {
-        throw new CliError(`--source ${flags.source}: expected one of ${DETECTION_ORDER.join(", ")}`);
+        throw inputError(`--source ${flags.source}: expected one of ${DETECTION_ORDER.join(", ")}`);
       }
       let lifetimeSeconds: number | undefined;
       if (flags.lifetime !== undefined) {
-        if (!/^\d+$/.test(flags.lifetime)) throw new CliError("--lifetime must be a number of seconds");
+        if (!/^\d+$/.test(flags.lifetime)) throw inputError("--lifetime must be a number of seconds");
         lifetimeSeconds = Number(flags.lifetime);
       }
-      let token: string;
-      try {
-        const source = chooseTokenSource(
-          {
-            source: flags.source as SourceName | undefined,
-            fromFile: flags.fromFile,
-            fromEnv: flags.fromEnv,
-          },
-          systemSourceEnvironment(flags.ca === undefined ? {} : { ca: readCa(flags.ca) }),
+      // A wrong --out fails before a token is minted, so no live token is left anywhere.
+      if (flags.out) checkOutputPath(flags.out, "--out");
+      const source = chooseTokenSource(
+        {
+          source: flags.source as SourceName | undefined,
+          fromFile: flags.fromFile,
+          fromEnv: flags.fromEnv,
+        },
+        systemSourceEnvironment(flags.ca === undefined ? {} : { ca: readCa(flags.ca) }),
+      );
+      if (!flags.quiet) process.stderr.write(`keyless: token from ${source.description}\n`);
+      if (flags.audience !== undefined && !source.audienceSelectable && !flags.quiet) {
+        process.stderr.write(
+          `keyless: note: ${source.name} tokens carry the platform's own audience; --audience is not sent\n`,
         );
-        if (!flags.quiet) process.stderr.write(`keyless: token from ${source.description}\n`);
-        if (flags.audience !== undefined && !source.audienceSelectable && !flags.quiet) {
-          process.stderr.write(
-            `keyless: note: ${source.name} tokens carry the platform's own audience; --audience is not sent\n`,
-          );
-        }
-        token = await source.fetch(flags.audience, lifetimeSeconds === undefined ? {} : { lifetimeSeconds });
-      } catch (error) {
-        if (error instanceof TokenSourceError) throw new CliError(error.message);
-        throw error;
       }
-      if (flags.out) writeSecretFile(flags.out, token);
+      const token = await source.fetch(
+        flags.audience,
+        lifetimeSeconds === undefined ? {} : { lifetimeSeconds },
+      );
+      if (flags.out) writeSecretOutput(flags.out, token, "--out");
       else process.stdout.write(`${token}\n`);
     });
 }

@@ -1,16 +1,18 @@
+import { KeylessError } from "../../lib/errors.js";
+
 /**
  * A policy IAM would refuse. `awsMessage` is IAM's own text (what the emulator puts in the
  * MalformedPolicyDocument error, so clients see what AWS says); `detail` says exactly what and where,
  * for people (explain, lint), since AWS's texts are often as vague as "Syntax errors in policy.".
  */
-export class PolicyError extends Error {
+export class PolicyError extends KeylessError<"MalformedPolicyDocument"> {
   readonly code = "MalformedPolicyDocument";
+  readonly exitClass = "input";
   constructor(
     readonly awsMessage: string,
     readonly detail?: string,
   ) {
     super(detail ? `${awsMessage} (${detail})` : awsMessage);
-    this.name = "PolicyError";
   }
 }
 

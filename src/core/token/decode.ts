@@ -1,4 +1,5 @@
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from "jose";
+import { errorKind } from "../../lib/errors.js";
 
 /**
  * Reads a JWT's header and claims WITHOUT verifying its signature (jose's decoders). For display and for
@@ -9,7 +10,7 @@ export interface DecodedToken {
   readonly claims: JWTPayload;
 }
 
-export class TokenDecodeError extends Error {}
+export class TokenDecodeError extends errorKind("ERR_TOKEN_DECODE", "input") {}
 
 export function decodeToken(text: string): DecodedToken {
   const token = text.trim();

@@ -1,3 +1,4 @@
+import { unreachable } from "../../../lib/errors.js";
 import { decodePolicyString } from "./iam-role.js";
 import { LintInputError, type TrustPolicySource } from "./types.js";
 
@@ -34,10 +35,12 @@ export async function readEmulatorRoles(
         }
       }
     } catch (error) {
-      const e = error as { name?: string; message?: string };
-      throw new LintInputError(
-        `--emulator ${endpoint}: cannot list the roles of account ${account}: ${e.name ?? "Error"}: ${e.message ?? String(error)}`,
-      );
+      const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+      const text = `--emulator ${endpoint}: cannot list the roles of account ${account}: ${e.name ?? "Error"}: ${e.message ?? String(error)}`;
+      // No HTTP answer at all: the emulator is not there (exit 3); an IAM error is the input's (exit 2).
+      throw e.$metadata?.httpStatusCode === undefined
+        ? unreachable(text, { cause: error })
+        : new LintInputError(text);
     } finally {
       iam.destroy();
     }

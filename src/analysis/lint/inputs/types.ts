@@ -1,3 +1,5 @@
+import { errorKind } from "../../../lib/errors.js";
+
 /** One trust policy found in an input, with where it came from (for findings and suppressions). */
 export interface TrustPolicySource {
   /** The file as the user named it (relative paths stay relative), or `emulator:<url>`. */
@@ -11,12 +13,7 @@ export interface TrustPolicySource {
 }
 
 /** Bad input: the CLI prints the message on one line and exits 2. */
-export class LintInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "LintInputError";
-  }
-}
+export class LintInputError extends errorKind("ERR_LINT_INPUT", "input") {}
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

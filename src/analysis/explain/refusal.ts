@@ -1,17 +1,32 @@
-import { EmulatorRoleError, trustPolicyFromEmulator } from "../analysis/explain/emulator-role.js";
-import { renderExplanation } from "../analysis/explain/render.js";
-import { ExplainInputError, explainAssumeRoleWithWebIdentity } from "../analysis/explain/report.js";
-import { parsePolicy } from "../core/policy/index.js";
-import type { StsError } from "./sts.js";
+import { parsePolicy } from "../../core/policy/index.js";
+import { decodeToken } from "../../core/token/decode.js";
+import { EmulatorRoleError, trustPolicyFromEmulator } from "./emulator-role.js";
+import { renderExplanation } from "./render.js";
+import { ExplainInputError, explainAssumeRoleWithWebIdentity } from "./report.js";
 
 /**
- * What to say when STS refuses a token. Against the keyless emulator the role's trust policy can be
+ * What to say when STS refuses a token (the runner reports the refusal; the CLI asks this module,
+ * loaded on a refusal only, to explain it). Against the keyless emulator the role's trust policy can be
  * read (IAM GetRole with the emulator's static test credentials for the role's account), so the answer
  * is exactly what `keyless explain` says. Against real AWS it cannot (the job has no IAM credentials
  * yet): the answer is the decoded claims STS compared and the usual causes of that error.
  */
 export interface Diagnosis {
   readonly text: string;
+}
+
+/** A refused AssumeRoleWithWebIdentity: STS's error code and message, and what was sent where. */
+export interface Refusal {
+  /** STS's error code: AccessDenied, InvalidIdentityToken, ExpiredTokenException, IDPRejectedClaim. */
+  readonly awsCode: string;
+  readonly message: string;
+  /** The web identity token sent (a JWT; not printed, only its compared claims). */
+  readonly token: string;
+  readonly roleArn: string;
+  readonly sessionName: string;
+  /** The STS endpoint asked; undefined for AWS's regional endpoint. */
+  readonly endpoint: string | undefined;
+  readonly region: string;
 }
 
 const CAUSES: Record<string, string[]> = {
@@ -32,23 +47,20 @@ const CAUSES: Record<string, string[]> = {
   ],
 };
 
-export async function diagnose(
-  error: StsError,
-  input: {
-    claims: Record<string, unknown>;
-    roleArn: string;
-    sessionName: string;
-    endpoint: string | undefined;
-    region: string;
-  },
-): Promise<Diagnosis> {
+/** The explanation of a refusal, as lines for stderr; never throws for a token it cannot decode. */
+export async function explainRefusal(refusal: Refusal): Promise<Diagnosis> {
+  let claims: Record<string, unknown> = {};
+  try {
+    claims = decodeToken(refusal.token).claims as Record<string, unknown>;
+  } catch {}
+  const input = { ...refusal, claims };
   const lines: string[] = [];
   if (input.endpoint && !/amazonaws\.com/.test(input.endpoint)) {
     const explained = await explainFromEmulator(input).catch(() => undefined);
     if (explained) return { text: explained };
   }
-  lines.push(`STS refused the exchange: ${error.code}: ${error.message}`);
-  const causes = CAUSES[error.code];
+  lines.push(`STS refused the exchange: ${refusal.awsCode}: ${refusal.message}`);
+  const causes = CAUSES[refusal.awsCode];
   if (causes) {
     lines.push("likely causes:");
     for (const cause of causes) lines.push(`  - ${cause}`);
