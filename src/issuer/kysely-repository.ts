@@ -1,5 +1,4 @@
 import type { Kysely, Transaction } from "kysely";
-import type { Schema } from "../store/schema.js";
 import type {
   ApiKey,
   ApiKeyScope,
@@ -14,7 +13,7 @@ import type {
   SigningKeyRecord,
 } from "./model.js";
 import { type AuditFilter, DuplicateError, type IssuerRepository } from "./repository.js";
-import type { ApiKeyRow, AuditRow, OrganizationRow, RunRow, SigningKeyRow } from "./tables.js";
+import type { ApiKeyRow, AuditRow, IssuerTables, OrganizationRow, RunRow, SigningKeyRow } from "./tables.js";
 
 // node-postgres returns `bigint` columns as strings (they may exceed 2^53); our epoch-ms values do not,
 // so they are converted here rather than by a process-wide pg type parser other components might not expect.
@@ -98,11 +97,13 @@ const toAudit = (r: AuditRow): AuditEntry => ({
 
 /** The issuer's storage on Kysely: the same code for SQLite and PostgreSQL. */
 export class KyselyIssuerRepository implements IssuerRepository {
-  constructor(private readonly db: Kysely<Schema> | Transaction<Schema>) {}
+  constructor(private readonly db: Kysely<IssuerTables> | Transaction<IssuerTables>) {}
 
   async transaction<T>(fn: (repo: IssuerRepository) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
-    return (this.db as Kysely<Schema>).transaction().execute((trx) => fn(new KyselyIssuerRepository(trx)));
+    return (this.db as Kysely<IssuerTables>)
+      .transaction()
+      .execute((trx) => fn(new KyselyIssuerRepository(trx)));
   }
 
   // ---- organizations

@@ -2,21 +2,33 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { iamMigrations } from "../aws/iam/migrations.js";
+import type { IamTables } from "../aws/iam/tables.js";
 import type { AuditSink } from "../issuer/audit-batcher.js";
 import { loadKek } from "../issuer/kek.js";
 import { KyselyIssuerRepository } from "../issuer/kysely-repository.js";
+import { issuerMigrations } from "../issuer/migrations.js";
 import { IssuerService } from "../issuer/service.js";
+import type { IssuerTables } from "../issuer/tables.js";
 import { type Clock, systemClock } from "../lib/clock.js";
 import { cryptoIds, type IdGenerator } from "../lib/ids.js";
 import { type Database, openDatabase } from "../store/database.js";
+import type { Migration } from "../store/migration.js";
 import type { ServeConfig } from "./config.js";
 import { buildIssuerApp } from "./issuer-app.js";
 
 export const ADMIN_KEY_FILE = "admin-key";
 
+/**
+ * What `serve` keeps in its database: the issuer's tables and, for `--aws-emulator`, the emulator's (both
+ * created up front, as they always were, so a database can gain the emulator later without surprises).
+ */
+export type ServeTables = IssuerTables & IamTables;
+export const SERVE_MIGRATIONS: readonly Migration[] = [...iamMigrations, ...issuerMigrations];
+
 export interface OpenIssuer {
   readonly service: IssuerService;
-  readonly database: Database;
+  readonly database: Database<ServeTables>;
   close(): Promise<void>;
 }
 
@@ -27,7 +39,7 @@ export async function openIssuer(
 ): Promise<OpenIssuer> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const kek = loadKek({ env: config.kek, dataDir: config.dataDir });
-  const database = await openDatabase(config.database);
+  const database = await openDatabase<ServeTables>(config.database, SERVE_MIGRATIONS);
   const service = new IssuerService(
     new KyselyIssuerRepository(database.db),
     kek,

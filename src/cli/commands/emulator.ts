@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { DEFAULT_ACCOUNT, DEFAULT_STATIC_SECRET } from "../../aws/credentials/credentials.js";
 import { loadOrCreateKey } from "../../aws/credentials/key-file.js";
 import { createEmulator } from "../../aws/emulator.js";
+import { iamMigrations } from "../../aws/iam/migrations.js";
 import { systemClock } from "../../lib/clock.js";
 import { cryptoIds } from "../../lib/ids.js";
 import { openDatabase } from "../../store/database.js";
@@ -118,7 +119,7 @@ Examples:
       if (workers > 1 && cluster.isPrimary) {
         // Create the key and migrate once, before the workers race to do it.
         loadOrCreateKey(dataDir, cryptoIds);
-        await (await openDatabase(join(dataDir, "emulator.db"))).close();
+        await (await openDatabase(join(dataDir, "emulator.db"), iamMigrations)).close();
         let ready = 0;
         for (let i = 0; i < workers; i++) cluster.fork();
         cluster.on("message", (_worker, message: unknown) => {
