@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -12,6 +12,7 @@ import { IssuerService } from "../issuer/service.js";
 import type { IssuerTables } from "../issuer/tables.js";
 import { type Clock, systemClock } from "../lib/clock.js";
 import { cryptoIds, type IdGenerator } from "../lib/ids.js";
+import { writeSecretFile } from "../lib/secret-file.js";
 import { type Database, openDatabase } from "../store/database.js";
 import type { Migration } from "../store/migration.js";
 import type { ServeConfig } from "./config.js";
@@ -74,8 +75,7 @@ export async function bootstrap(
   const created = await issuer.service.bootstrapAdminKey();
   if (!created) return;
   const file = join(config.dataDir, ADMIN_KEY_FILE);
-  writeFileSync(file, `${created.secret}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  writeSecretFile(file, `${created.secret}\n`);
   announce(`keyless: bootstrap admin API key (shown once, also saved to ${file}):\n${created.secret}\n`);
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { writeSecretFile } from "../../runner/profile.js";
+import { writeSecretFile } from "../../lib/secret-file.js";
 import {
   chooseTokenSource,
   DETECTION_ORDER,
