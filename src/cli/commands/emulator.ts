@@ -9,6 +9,7 @@ import { createEmulator } from "../../aws/emulator.js";
 import { iamMigrations } from "../../aws/iam/migrations.js";
 import { systemClock } from "../../lib/clock.js";
 import { cryptoIds } from "../../lib/ids.js";
+import { superviseWorkers } from "../../server/cluster.js";
 import { openDatabase } from "../../store/database.js";
 import { CliError, EXIT } from "../errors.js";
 
@@ -120,25 +121,15 @@ Examples:
         // Create the key and migrate once, before the workers race to do it.
         loadOrCreateKey(dataDir, cryptoIds);
         await (await openDatabase(join(dataDir, "emulator.db"), iamMigrations)).close();
-        let ready = 0;
-        for (let i = 0; i < workers; i++) cluster.fork();
-        cluster.on("message", (_worker, message: unknown) => {
-          if (message === "listening" && ++ready === workers) {
+        superviseWorkers(workers, {
+          onAllListening: () =>
             process.stdout.write(
               `keyless emulator listening on http://${options.host}:${port} (account ${options.account}, ${workers} workers)\n`,
-            );
-          }
+            ),
+          onWorkerFailed: () => {
+            process.exitCode = EXIT.failure;
+          },
         });
-        cluster.on("exit", (_w, code) => {
-          if (!shuttingDown && code !== 0) process.exitCode = EXIT.failure;
-        });
-        let shuttingDown = false;
-        const stop = () => {
-          shuttingDown = true;
-          for (const w of Object.values(cluster.workers ?? {})) w?.kill("SIGTERM");
-        };
-        process.on("SIGTERM", stop);
-        process.on("SIGINT", stop);
         return;
       }
 
@@ -164,8 +155,7 @@ Examples:
         );
         server.listen(port, options.host, () => ok());
       });
-      if (cluster.isWorker) process.send?.("listening");
-      else
+      if (cluster.isPrimary)
         process.stdout.write(
           `keyless emulator listening on http://${options.host}:${port} (account ${options.account})\n`,
         );
