@@ -1,3 +1,4 @@
+import { isoSeconds } from "../core/aws/time.js";
 import type { AwsCredentials } from "./credentials.js";
 
 /**
@@ -17,7 +18,7 @@ export const OUTPUT_FORMATS: readonly OutputFormat[] = [
   "profile",
 ];
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+const iso = isoSeconds;
 
 function variables(credentials: AwsCredentials, region: string | undefined): [string, string][] {
   const vars: [string, string][] = [

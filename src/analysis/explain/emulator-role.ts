@@ -1,3 +1,5 @@
+import { parseRoleArn } from "../../core/aws/arn.js";
+
 /**
  * A role's trust policy as stored in a running keyless emulator: IAM GetRole with the emulator's
  * documented test credentials for the role's account (access key id = the account id, secret `test`
@@ -6,25 +8,26 @@
  */
 export class EmulatorRoleError extends Error {}
 
-const ROLE_ARN = /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
-
 export async function trustPolicyFromEmulator(
   endpoint: string,
   roleArn: string,
   region = "us-east-1",
 ): Promise<string> {
-  const match = ROLE_ARN.exec(roleArn);
-  if (!match) throw new EmulatorRoleError(`${roleArn} is not a role ARN`);
+  const role = parseRoleArn(roleArn);
+  if (!role) throw new EmulatorRoleError(`${roleArn} is not a role ARN`);
   // Imported here: the IAM client costs a quarter of a second to load, and only this path needs it.
   const { GetRoleCommand, IAMClient } = await import("@aws-sdk/client-iam");
   const iam = new IAMClient({
     region,
     endpoint,
     maxAttempts: 1,
-    credentials: { accessKeyId: match[1]!, secretAccessKey: process.env.KEYLESS_EMULATOR_SECRET ?? "test" },
+    credentials: {
+      accessKeyId: role.account,
+      secretAccessKey: process.env.KEYLESS_EMULATOR_SECRET ?? "test",
+    },
   });
   try {
-    const out = await iam.send(new GetRoleCommand({ RoleName: match[2] }));
+    const out = await iam.send(new GetRoleCommand({ RoleName: role.name }));
     const document = out.Role?.AssumeRolePolicyDocument;
     if (!document) throw new EmulatorRoleError(`the emulator returned no trust policy for ${roleArn}`);
     return decodeURIComponent(document);

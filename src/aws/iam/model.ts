@@ -1,3 +1,13 @@
+import {
+  roleArn as formatRoleArn,
+  oidcProviderArn,
+  parseAssumedRoleArn,
+  parseOidcProviderArn,
+  parseRoleArn,
+  parseRootArn,
+} from "../../core/aws/arn.js";
+import { isAccountId } from "../../core/aws/identifiers.js";
+import { isoSeconds } from "../../core/aws/time.js";
 import type { Policy } from "../../core/policy/types.js";
 import type { Clock } from "../../lib/clock.js";
 import { base32Chars, type IdGenerator } from "../../lib/ids.js";
@@ -24,9 +34,9 @@ export interface PolicyParser {
   identity(text: string): Policy;
 }
 
-export const providerArn = (account: string, url: string) => `arn:aws:iam::${account}:oidc-provider/${url}`;
+export const providerArn = (account: string, url: string) => oidcProviderArn(account, url);
 export const roleArn = (role: Pick<Role, "account" | "path" | "name">) =>
-  `arn:aws:iam::${role.account}:role${role.path}${role.name}`;
+  formatRoleArn({ account: role.account, path: role.path, name: role.name });
 
 const noSuchRole = (name: string) =>
   new AwsError("NoSuchEntity", `The role with name ${name} cannot be found.`);
@@ -60,7 +70,7 @@ export class IamModel {
   ) {}
 
   private now(): string {
-    return `${new Date(this.clock()).toISOString().slice(0, 19)}Z`;
+    return isoSeconds(this.clock());
   }
 
   // ---- OIDC providers -------------------------------------------------------------------------------
@@ -100,7 +110,8 @@ export class IamModel {
       url,
       clientIds,
       // Emulator choice: AWS computes the thumbprint when the list is omitted; the emulator stores an
-      // empty list and relies on CA trust (--trust-ca), which is what AWS uses first anyway (§4.6).
+      // empty list and relies on CA trust (--trust-ca), which is what AWS uses first anyway
+      // (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc_verify-thumbprint.html).
       thumbprints,
       tags: input.tags ?? [],
       createdAt: this.now(),
@@ -200,10 +211,10 @@ export class IamModel {
     const v = new Violations();
     if (v.required(arn, "openIDConnectProviderArn")) v.length(arn, "openIDConnectProviderArn", 20, 2048);
     v.throwIfAny();
-    const m = /^arn:aws:iam::(\d{12}):oidc-provider\/(.+)$/.exec(arn!);
-    if (!m) throw new AwsError("InvalidInput", `ARN ${arn} is not valid.`);
+    const parsed = parseOidcProviderArn(arn!);
+    if (parsed?.partition !== "aws") throw new AwsError("InvalidInput", `ARN ${arn} is not valid.`);
     // A provider of another account is not visible to this caller: it does not exist for them.
-    return m[1] === account ? m[2]! : undefined;
+    return parsed.account === account ? parsed.url : undefined;
   }
 
   // ---- roles ----------------------------------------------------------------------------------------
@@ -257,9 +268,9 @@ export class IamModel {
 
   /** The role named by an ARN, or undefined (for STS: a missing role is never revealed as such). */
   async findRoleByArn(arn: string): Promise<Role | undefined> {
-    const m = /^arn:aws:iam::(\d{12}):role\/(?:[\u0021-\u007E]*\/)?([\w+=,.@-]+)$/.exec(arn);
-    if (!m) return undefined;
-    const role = await this.repo.getRole(m[1]!, m[2]!);
+    const parsed = parseRoleArn(arn);
+    if (parsed?.partition !== "aws") return undefined;
+    const role = await this.repo.getRole(parsed.account, parsed.name);
     // The ARN must name the role exactly: its path, and its name in the stored case.
     return role && roleArn(role) === arn ? role : undefined;
   }
@@ -417,9 +428,9 @@ export class IamModel {
   }
 
   private async awsPrincipalExists(value: string): Promise<boolean> {
-    if (value === "*" || /^\d{12}$/.test(value) || /^arn:aws:iam::\d{12}:root$/.test(value)) return true;
-    if (/^arn:aws:sts::\d{12}:assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+$/.test(value)) return true;
-    if (/^arn:aws:iam::\d{12}:role\//.test(value)) return (await this.findRoleByArn(value)) !== undefined;
+    if (value === "*" || isAccountId(value) || parseRootArn(value)?.partition === "aws") return true;
+    if (parseAssumedRoleArn(value)?.partition === "aws") return true;
+    if (parseRoleArn(value)?.partition === "aws") return (await this.findRoleByArn(value)) !== undefined;
     return false;
   }
 }
