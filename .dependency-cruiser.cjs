@@ -57,6 +57,14 @@ module.exports = {
       to: { path: "^src/", pathNot: "^src/(core|lib)/" },
     },
     {
+      name: "core-uses-no-packages",
+      comment:
+        "src/core is pure and self-contained: Node built-ins only, except jose's JWK/JWS types and key import in core/token.",
+      severity: "error",
+      from: { path: "^src/core/" },
+      to: { dependencyTypes: ["npm", "npm-dev", "npm-optional", "npm-peer", "npm-no-pkg", "npm-unknown"], pathNot: "node_modules/jose/" },
+    },
+    {
       name: "core-policy-does-no-io",
       comment: "The policy engine decides from its inputs alone: no file, network, process or clock modules.",
       severity: "error",
