@@ -10,8 +10,10 @@ import { loadOrCreateKey } from "./credentials/key-file.js";
 import { SessionSealer } from "./credentials/session-token.js";
 import { CachedIamRepository } from "./iam/cached-repository.js";
 import { iamService } from "./iam/handlers.js";
+import { iamMigrations } from "./iam/migrations.js";
 import { IamModel } from "./iam/model.js";
 import { KyselyIamRepository } from "./iam/repository.js";
+import type { IamTables } from "./iam/tables.js";
 import { enginePolicies, PolicyCache } from "./policies.js";
 import { stsService } from "./sts/handlers.js";
 import { createIdpKeySource } from "./sts/idp-keys.js";
@@ -51,7 +53,10 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Builds the IAM + STS emulator on a data dir: store, sealing key, key source, models and wire. */
 export async function createEmulator(options: EmulatorOptions): Promise<Emulator> {
-  const database: Database = await openDatabase(options.database ?? join(options.dataDir, "emulator.db"));
+  const database: Database<IamTables> = await openDatabase<IamTables>(
+    options.database ?? join(options.dataDir, "emulator.db"),
+    iamMigrations,
+  );
   const key = loadOrCreateKey(options.dataDir, options.ids);
   const sealer = new SessionSealer(key, options.ids);
   const repo = new CachedIamRepository(

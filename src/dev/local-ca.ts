@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import * as x509 from "@peculiar/x509";
-import { writeSecretFile } from "../runner/profile.js";
+import { writeSecretFile } from "../lib/secret-file.js";
 
 /**
  * `keyless dev`'s own certificate authority, so the issuer speaks HTTPS (AWS only fetches https://

@@ -7,7 +7,7 @@ import { OPERATOR } from "../issuer/authz.js";
 import { systemClock } from "../lib/clock.js";
 import { errorKind } from "../lib/errors.js";
 import { cryptoIds } from "../lib/ids.js";
-import { writeSecretFile } from "../runner/profile.js";
+import { writeSecretFile } from "../lib/secret-file.js";
 import type { ServeConfig } from "../server/config.js";
 import {
   ADMIN_KEY_FILE,

@@ -1,7 +1,9 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { errorKind } from "../lib/errors.js";
+import { openBox, SEALED_BOX_IV_BYTES, type SealedBox, sealBox } from "../lib/sealed-box.js";
+import { createSecretFile } from "../lib/secret-file.js";
 
 /**
  * Signing keys are encrypted at rest with AES-256-GCM under a key-encryption key (KEK). The KEK comes from
@@ -23,36 +25,29 @@ export function kekFromBytes(key: Buffer): KeyEncryptionKey {
     // Format: v1.<iv>.<tag>.<ciphertext>, base64url. The AAD binds the ciphertext to its row (the kid),
     // so a sealed key copied onto another row does not open.
     seal(plaintext, aad) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv("aes-256-gcm", key, iv);
-      cipher.setAAD(Buffer.from(aad, "utf8"));
-      const ct = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-      return [
-        "v1",
-        iv.toString("base64url"),
-        cipher.getAuthTag().toString("base64url"),
-        ct.toString("base64url"),
-      ].join(".");
+      const box = sealBox(key, randomBytes(SEALED_BOX_IV_BYTES), plaintext, aad);
+      return ["v1", box.iv, box.tag, box.ciphertext].map((part) => part.toString("base64url")).join(".");
     },
     open(sealed, aad) {
       const [v, iv, tag, ct] = sealed.split(".");
-      if (v !== "v1" || !iv || !tag || ct === undefined)
+      const box = v === "v1" && iv && tag && ct !== undefined ? decodeBox(iv, tag, ct) : undefined;
+      if (!box || box.iv.length !== SEALED_BOX_IV_BYTES)
         throw new KekError("sealed key has an unknown format");
-      const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
-      decipher.setAAD(Buffer.from(aad, "utf8"));
-      decipher.setAuthTag(Buffer.from(tag, "base64url"));
-      try {
-        return Buffer.concat([decipher.update(Buffer.from(ct, "base64url")), decipher.final()]).toString(
-          "utf8",
-        );
-      } catch {
+      const plaintext = openBox(key, box, aad);
+      if (!plaintext)
         throw new KekError(
           "a signing key could not be decrypted: the key-encryption key is not the one it was sealed with",
         );
-      }
+      return plaintext.toString("utf8");
     },
   };
 }
+
+const decodeBox = (iv: string, tag: string, ct: string): SealedBox => ({
+  iv: Buffer.from(iv, "base64url"),
+  tag: Buffer.from(tag, "base64url"),
+  ciphertext: Buffer.from(ct, "base64url"),
+});
 
 export function parseKek(base64: string, source: string): KeyEncryptionKey {
   const bytes = Buffer.from(base64.trim(), "base64");
@@ -66,8 +61,7 @@ export function loadKek(options: { env: string | undefined; dataDir: string }): 
   if (options.env) return parseKek(options.env, "KEYLESS_KEK");
   const file = join(options.dataDir, KEK_FILE);
   if (!existsSync(file)) {
-    writeFileSync(file, randomBytes(32).toString("base64") + "\n", { mode: 0o600, flag: "wx" });
-    chmodSync(file, 0o600);
+    createSecretFile(file, randomBytes(32).toString("base64") + "\n");
   }
   const mode = statSync(file).mode & 0o777;
   if ((mode & 0o077) !== 0) {

@@ -1,5 +1,5 @@
 /**
- * The issuer's tables as Kysely sees them (joined into `store/schema.ts`). Portable column types only:
+ * The issuer's tables as Kysely sees them (opened with the migrations in `migrations.ts`). Portable column types only:
  * text, integer, bigint-as-number. Times are epoch milliseconds (integers); structured values (audience
  * lists, attributes, settings) are JSON text so both dialects store them alike.
  */

@@ -1,3 +1,4 @@
+import { parseAssumedRoleArn } from "../core/aws/arn.js";
 import { decodeToken } from "../core/token/decode.js";
 import { errorKind } from "../lib/errors.js";
 import type { AssumedIdentity, AwsCredentials } from "./credentials.js";
@@ -77,7 +78,7 @@ export async function runAssume(plan: AssumePlan): Promise<AssumeOutcome> {
     });
     hops.push(result.identity);
   }
-  const account = /^arn:[^:]+:sts::(\d{12}):/.exec(result.identity.arn)?.[1];
+  const account = parseAssumedRoleArn(result.identity.arn)?.account;
   if (plan.allowedAccounts.length > 0 && (account === undefined || !plan.allowedAccounts.includes(account))) {
     throw new AccountNotAllowedError(
       `the credentials belong to account ${account ?? "(unknown)"}, which is not in --allowed-account-id (${plan.allowedAccounts.join(", ")})`,

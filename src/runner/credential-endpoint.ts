@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { isoSeconds } from "../core/aws/time.js";
 import type { AwsCredentials } from "./credentials.js";
 
 /**
@@ -44,7 +45,7 @@ export async function startCredentialEndpoint(
             AccessKeyId: c.accessKeyId,
             SecretAccessKey: c.secretAccessKey,
             Token: c.sessionToken,
-            Expiration: new Date(c.expiration).toISOString().replace(/\.\d{3}Z$/, "Z"),
+            Expiration: isoSeconds(c.expiration),
           }),
         );
       },

@@ -1,3 +1,4 @@
+import { isoSeconds } from "../core/aws/time.js";
 import { inputError, peerFailure } from "../lib/errors.js";
 import type { AwsCredentials } from "./credentials.js";
 
@@ -18,7 +19,7 @@ export const OUTPUT_FORMATS: readonly OutputFormat[] = [
   "profile",
 ];
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+const iso = isoSeconds;
 
 function variables(credentials: AwsCredentials, region: string | undefined): [string, string][] {
   const vars: [string, string][] = [

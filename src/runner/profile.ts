@@ -1,19 +1,7 @@
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { errorKind } from "../lib/errors.js";
+import { refuseUnfit, SecretFileError, writeSecretFile } from "../lib/secret-file.js";
 import type { AwsCredentials } from "./credentials.js";
 
 /**
@@ -35,7 +23,9 @@ export function defaultProfileTarget(env: NodeJS.ProcessEnv = process.env): Prof
   };
 }
 
-export class ProfileWriteError extends errorKind("ERR_PROFILE_WRITE", "input") {}
+/** A profile that cannot be written as asked (a bad name, a symlink or directory in the way): exit 2. */
+/** Kept here for the commands that write a token or credentials next to a profile. */
+export { SecretFileError as ProfileWriteError, writeSecretFile };
 
 const PROFILE_NAME = /^[A-Za-z0-9_.+@-]+$/;
 
@@ -46,7 +36,7 @@ export function writeProfile(
   region?: string,
 ): void {
   if (!PROFILE_NAME.test(profile))
-    throw new ProfileWriteError(`profile name "${profile}" may hold only letters, digits and _.+@-`);
+    throw new SecretFileError(`profile name "${profile}" may hold only letters, digits and _.+@-`);
   updateIni(target.credentialsFile, profile, {
     aws_access_key_id: credentials.accessKeyId,
     aws_secret_access_key: credentials.secretAccessKey,
@@ -58,7 +48,7 @@ export function writeProfile(
 
 /** Replaces one section of an INI file (or appends it), leaving the rest byte for byte. */
 export function updateIni(path: string, section: string, values: Record<string, string>): void {
-  refuseSymlink(path);
+  refuseUnfit(path);
   const existing = readIfExists(path);
   const lines = existing === undefined ? [] : existing.split(/\r?\n/);
   const header = `[${section}]`;
@@ -80,42 +70,6 @@ function readIfExists(path: string): string | undefined {
     return readFileSync(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-}
-
-function refuseSymlink(path: string): void {
-  try {
-    if (lstatSync(path).isSymbolicLink())
-      throw new ProfileWriteError(`${path} is a symbolic link; refusing to write credentials through it`);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-}
-
-/** Writes a file owner-only, atomically: a new 0600 file (O_EXCL, O_NOFOLLOW) renamed over the old. */
-export function writeSecretFile(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  refuseSymlink(path);
-  const temporary = `${path}.keyless-${process.pid}-${Date.now()}`;
-  const fd = openSync(
-    temporary,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
-  try {
-    if ((fstatSync(fd).mode & 0o077) !== 0)
-      throw new ProfileWriteError(`${temporary} was not created owner-only`);
-    writeSync(fd, content);
-    fsyncSync(fd);
-    closeSync(fd);
-    // Renaming over a directory (EISDIR) or across devices fails: the temporary copy must not stay behind.
-    renameSync(temporary, path);
-  } catch (error) {
-    try {
-      closeSync(fd);
-    } catch {}
-    unlinkSync(temporary);
     throw error;
   }
 }

@@ -1,23 +1,36 @@
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { iamMigrations } from "../aws/iam/migrations.js";
+import type { IamTables } from "../aws/iam/tables.js";
 import type { AuditSink } from "../issuer/audit-batcher.js";
 import { loadKek } from "../issuer/kek.js";
 import { kyselyIssuerRepository } from "../issuer/kysely-repository.js";
+import { issuerMigrations } from "../issuer/migrations.js";
 import { IssuerService } from "../issuer/service.js";
+import type { IssuerTables } from "../issuer/tables.js";
 import { type Clock, systemClock } from "../lib/clock.js";
 import { ensureDataDir } from "../lib/data-dir.js";
 import { cryptoIds, type IdGenerator } from "../lib/ids.js";
+import { writeSecretFile } from "../lib/secret-file.js";
 import { type Database, databaseFailure, openDatabase } from "../store/database.js";
+import type { Migration } from "../store/migration.js";
 import type { ServeConfig } from "./config.js";
 import { buildIssuerApp } from "./issuer-app.js";
 
 export const ADMIN_KEY_FILE = "admin-key";
 
+/**
+ * What `serve` keeps in its database: the issuer's tables and, for `--aws-emulator`, the emulator's (both
+ * created up front, as they always were, so a database can gain the emulator later without surprises).
+ */
+export type ServeTables = IssuerTables & IamTables;
+export const SERVE_MIGRATIONS: readonly Migration[] = [...iamMigrations, ...issuerMigrations];
+
 export interface OpenIssuer {
   readonly service: IssuerService;
-  readonly database: Database;
+  readonly database: Database<ServeTables>;
   close(): Promise<void>;
 }
 
@@ -28,9 +41,11 @@ export async function openIssuer(
 ): Promise<OpenIssuer> {
   ensureDataDir(config.dataDir);
   const kek = loadKek({ env: config.kek, dataDir: config.dataDir });
-  const database = await openDatabase(config.database).catch((error: unknown) => {
-    throw databaseFailure(error, config.database);
-  });
+  const database = await openDatabase<ServeTables>(config.database, SERVE_MIGRATIONS).catch(
+    (error: unknown) => {
+      throw databaseFailure(error, config.database);
+    },
+  );
   const service = new IssuerService(
     kyselyIssuerRepository(database.db),
     kek,
@@ -65,8 +80,7 @@ export async function bootstrap(
   const created = await issuer.service.apiKeys.bootstrapAdminKey();
   if (!created) return;
   const file = join(config.dataDir, ADMIN_KEY_FILE);
-  writeFileSync(file, `${created.secret}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  writeSecretFile(file, `${created.secret}\n`);
   announce(`keyless: bootstrap admin API key (shown once, also saved to ${file}):\n${created.secret}\n`);
 }
 

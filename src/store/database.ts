@@ -2,23 +2,27 @@ import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
 import {
+  DEFAULT_MIGRATION_TABLE,
   Kysely,
   type Kysely as KyselyType,
   type MigrationProvider,
   Migrator,
   PostgresDialect,
   SqliteDialect,
+  sql,
 } from "kysely";
 import pg from "pg";
 import { errorKind, fileErrorFrom, isKeylessError, unreachable } from "../lib/errors.js";
-import { migrations } from "./migrations/index.js";
-import type { Schema } from "./schema.js";
+import type { Migration } from "./migration.js";
 
 export type Dialect = "sqlite" | "postgres";
 
-/** An open, migrated database: the typed query layer plus what callers need to know about it. */
-export interface Database {
-  readonly db: KyselyType<Schema>;
+/**
+ * An open, migrated database: the typed query layer over the tables `S` its opener declared, plus what
+ * callers need to know about it.
+ */
+export interface Database<S = unknown> {
+  readonly db: KyselyType<S>;
   readonly dialect: Dialect;
   /**
    * SQLite only: a number that changes whenever another connection (another worker or process)
@@ -43,13 +47,19 @@ export function parseDatabaseUrl(
   return { dialect: "sqlite", path };
 }
 
-export async function openDatabase(url: string): Promise<Database> {
+/**
+ * Opens (creating if needed) the database at `url` and brings it up to date with `migrations`, the schema
+ * history of the tables `S` the caller uses. Several components may share one database, each opening it
+ * with its own migrations: steps another component already ran there are left alone.
+ * Throws `DatabaseUrlError` for a URL naming no file; driver and migration errors pass through.
+ */
+export async function openDatabase<S>(url: string, migrations: readonly Migration[]): Promise<Database<S>> {
   const target = parseDatabaseUrl(url);
-  let db: KyselyType<Schema>;
+  let db: KyselyType<S>;
   let changeCounter: (() => number) | undefined;
   if (target.dialect === "postgres") {
     const pool = new pg.Pool({ connectionString: target.url, max: 10 });
-    db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<S>({ dialect: new PostgresDialect({ pool }) });
   } else {
     if (target.path !== ":memory:") {
       mkdirSync(dirname(target.path), { recursive: true, mode: 0o700 });
@@ -65,9 +75,9 @@ export async function openDatabase(url: string): Promise<Database> {
     sqlite.pragma("foreign_keys = ON");
     const dataVersion = sqlite.prepare("PRAGMA data_version").pluck();
     changeCounter = () => dataVersion.get() as number;
-    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }) });
+    db = new Kysely<S>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }) });
   }
-  await migrate(db);
+  await migrate(db as KyselyType<unknown>, migrations);
   return { db, dialect: target.dialect, changeCounter, close: () => db.destroy() };
 }
 
@@ -94,11 +104,18 @@ function cachePreparedStatements(sqlite: SQLite.Database): SQLite.Database {
   return sqlite;
 }
 
-async function migrate(db: KyselyType<Schema>): Promise<void> {
-  const provider: MigrationProvider = {
-    getMigrations: async () => Object.fromEntries(migrations.map((m) => [m.name, { up: m.up }])),
-  };
-  const { error } = await new Migrator({ db, provider }).migrateToLatest();
+/**
+ * Runs the caller's pending migrations. Kysely refuses to migrate a database holding a step it was not
+ * given ("corrupted migrations"), but a shared database legitimately holds other components' steps: those
+ * are passed back as no-ops, and components' histories may interleave (allowUnorderedMigrations).
+ */
+async function migrate(db: KyselyType<unknown>, migrations: readonly Migration[]): Promise<void> {
+  // Read before migrating: the Migrator holds SQLite's only connection while it asks the provider.
+  const all: Record<string, { up: Migration["up"] }> = {};
+  for (const name of await executedMigrations(db)) all[name] = { up: async () => {} };
+  for (const m of migrations) all[m.name] = { up: m.up };
+  const provider: MigrationProvider = { getMigrations: async () => all };
+  const { error } = await new Migrator({ db, provider, allowUnorderedMigrations: true }).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }
 
@@ -115,4 +132,14 @@ export function databaseFailure(error: unknown, url: string): Error {
   const shown = new URL(target.url);
   if (shown.password) shown.password = "***";
   return unreachable(`cannot reach the database at ${shown}: ${(error as Error).message}`, { cause: error });
+}
+
+/** Names of the migrations already run on this database, by any component; none on a fresh one. */
+async function executedMigrations(db: KyselyType<unknown>): Promise<string[]> {
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((t) => t.name === DEFAULT_MIGRATION_TABLE)) return [];
+  const rows = await sql<{ name: string }>`select name from ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(
+    db,
+  );
+  return rows.rows.map((r) => r.name);
 }

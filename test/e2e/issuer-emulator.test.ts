@@ -6,7 +6,9 @@ import type { FastifyInstance } from "fastify";
 import { OPERATOR } from "../../src/issuer/authz.js";
 import { kekFromBytes } from "../../src/issuer/kek.js";
 import { kyselyIssuerRepository } from "../../src/issuer/kysely-repository.js";
+import { issuerMigrations } from "../../src/issuer/migrations.js";
 import { IssuerService } from "../../src/issuer/service.js";
+import type { IssuerTables } from "../../src/issuer/tables.js";
 import { manualClock } from "../../src/lib/clock.js";
 import { cryptoIds } from "../../src/lib/ids.js";
 import { buildIssuerApp } from "../../src/server/issuer-app.js";
@@ -55,7 +57,7 @@ describe("issuer → job (curl) → AWS CLI → emulator", () => {
   let serveUrl: string;
   let awsAdmin: NodeJS.ProcessEnv;
   // the in-process issuer with a manual clock, for rotation
-  let rotDb: Database;
+  let rotDb: Database<IssuerTables>;
   let rotApp: FastifyInstance;
   let rotPort: number;
 
@@ -264,7 +266,7 @@ describe("issuer → job (curl) → AWS CLI → emulator", () => {
     // An issuer in this process with a manual clock set 24 h 10 min in the past, so a whole overlap can
     // pass without waiting while the emulator keeps real time.
     const clock = manualClock(Date.now() - 24 * H - 10 * 60_000);
-    rotDb = await openDatabase(":memory:");
+    rotDb = await openDatabase<IssuerTables>(":memory:", issuerMigrations);
     const service = new IssuerService(
       kyselyIssuerRepository(rotDb.db),
       kekFromBytes(Buffer.alloc(32, 9)),

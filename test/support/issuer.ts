@@ -6,6 +6,7 @@ import { IssuerService } from "../../src/issuer/service.js";
 import { type Clock, manualClock } from "../../src/lib/clock.js";
 import { cryptoIds, type IdGenerator } from "../../src/lib/ids.js";
 import { buildIssuerApp } from "../../src/server/issuer-app.js";
+import { SERVE_MIGRATIONS, type ServeTables } from "../../src/server/serve.js";
 import { type Database, openDatabase } from "../../src/store/database.js";
 
 /** An issuer app on an in-memory store with a manual clock, driven through fastify's inject (real HTTP semantics, no socket). */
@@ -15,7 +16,7 @@ export type Json = any;
 export interface TestIssuer {
   readonly app: FastifyInstance;
   readonly service: IssuerService;
-  readonly database: Database;
+  readonly database: Database<ServeTables>;
   readonly clock: Clock & { advance(ms: number): void; set(ms: number): void };
   readonly adminKey: string;
   call(
@@ -33,7 +34,7 @@ export async function testIssuer(
   options: { algorithm?: "RS256" | "ES256"; database?: string; ids?: IdGenerator } = {},
 ): Promise<TestIssuer> {
   const clock = manualClock(Date.UTC(2026, 10, 22, 12));
-  const database = await openDatabase(options.database ?? ":memory:");
+  const database = await openDatabase<ServeTables>(options.database ?? ":memory:", SERVE_MIGRATIONS);
   const service = new IssuerService(
     kyselyIssuerRepository(database.db),
     kekFromBytes(Buffer.alloc(32, 7)),

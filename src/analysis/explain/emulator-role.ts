@@ -1,3 +1,4 @@
+import { parseRoleArn } from "../../core/aws/arn.js";
 import { errorKind, unreachable } from "../../lib/errors.js";
 
 /**
@@ -8,25 +9,26 @@ import { errorKind, unreachable } from "../../lib/errors.js";
  */
 export class EmulatorRoleError extends errorKind("ERR_EMULATOR_ROLE", "input") {}
 
-const ROLE_ARN = /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
-
 export async function trustPolicyFromEmulator(
   endpoint: string,
   roleArn: string,
   region = "us-east-1",
 ): Promise<string> {
-  const match = ROLE_ARN.exec(roleArn);
-  if (!match) throw new EmulatorRoleError(`${roleArn} is not a role ARN`);
+  const role = parseRoleArn(roleArn);
+  if (!role) throw new EmulatorRoleError(`${roleArn} is not a role ARN`);
   // Imported here: the IAM client costs a quarter of a second to load, and only this path needs it.
   const { GetRoleCommand, IAMClient } = await import("@aws-sdk/client-iam");
   const iam = new IAMClient({
     region,
     endpoint,
     maxAttempts: 1,
-    credentials: { accessKeyId: match[1]!, secretAccessKey: process.env.KEYLESS_EMULATOR_SECRET ?? "test" },
+    credentials: {
+      accessKeyId: role.account,
+      secretAccessKey: process.env.KEYLESS_EMULATOR_SECRET ?? "test",
+    },
   });
   try {
-    const out = await iam.send(new GetRoleCommand({ RoleName: match[2] }));
+    const out = await iam.send(new GetRoleCommand({ RoleName: role.name }));
     const document = out.Role?.AssumeRolePolicyDocument;
     if (!document) throw new EmulatorRoleError(`the emulator returned no trust policy for ${roleArn}`);
     return decodeURIComponent(document);

@@ -1,4 +1,7 @@
+import { accountOfArn } from "../../core/aws/arn.js";
 import {
+  assumeRoleRequest,
+  CallerArnError,
   explainWebIdentity,
   parseProviderArn,
   providerKey,
@@ -10,7 +13,7 @@ import {
   evaluate,
   type Policy,
   type RequestPrincipal,
-  requestContext,
+  withKeys,
 } from "../../core/policy/index.js";
 import { errorKind } from "../../lib/errors.js";
 
@@ -125,25 +128,10 @@ function actionReport(action: string, evaluation: Evaluation): ActionReport {
   };
 }
 
-const ASSUMED_ROLE = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
-const IAM_PRINCIPAL = /^arn:([^:]+):iam::(\d{12}):(root|user\/.+|role\/.+)$/;
-
 /** A caller ARN as the principal-matching rules see it (a session's ARN carries no role path). */
 export function callerPrincipal(arn: string, roleArn?: string): RequestPrincipal & { type: "AWS" } {
-  const session = ASSUMED_ROLE.exec(arn);
-  if (session) {
-    return {
-      type: "AWS",
-      arn,
-      account: session[2]!,
-      roleArn: roleArn ?? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}`,
-    };
-  }
-  const iam = IAM_PRINCIPAL.exec(arn);
-  if (iam) return { type: "AWS", arn, account: iam[2]! };
-  throw new ExplainInputError(
-    `caller ${arn} is not an IAM principal ARN (arn:aws:sts::<account>:assumed-role/<role>/<session>, arn:aws:iam::<account>:user/<name>, or :root)`,
-  );
+  return assumeRoleRequest({ caller: { arn, ...(roleArn ? { roleArn } : {}) }, roleSessionName: "x", now: 0 })
+    .principal;
 }
 
 export interface AssumeRoleExplainInput {
@@ -154,33 +142,72 @@ export interface AssumeRoleExplainInput {
   /** The role being assumed: tells a cross-account call. */
   readonly targetRoleArn?: string;
   readonly sessionName: string;
-  /** Extra request-context keys, e.g. aws:PrincipalTag/team or sts:ExternalId. */
+  /**
+   * Request parameters and caller facts as context keys, e.g. sts:ExternalId, aws:RequestTag/team (a
+   * session tag passed: then sts:TagSession is required too), sts:SourceIdentity, aws:PrincipalTag/team,
+   * aws:userid; any other key is set as given.
+   */
   readonly context: Readonly<Record<string, string>>;
   readonly now: number;
 }
 
-/** Role chaining and cross-account: may this caller call sts:AssumeRole on a role with this trust? */
+/**
+ * Role chaining and cross-account: may this caller call sts:AssumeRole on a role with this trust? The
+ * request is built by the same `assumeRoleRequest()` the emulator's STS uses, as at AWS over HTTPS.
+ */
 export function explainAssumeRole(input: AssumeRoleExplainInput): ExplainReport {
-  const principal = callerPrincipal(input.callerArn, input.callerRoleArn);
-  const context = requestContext({
-    "aws:PrincipalArn": principal.roleArn ?? principal.arn,
-    "aws:PrincipalAccount": principal.account,
-    "sts:RoleSessionName": input.sessionName,
-    "aws:CurrentTime": new Date(input.now).toISOString().replace(/\.\d{3}Z$/, "Z"),
-    "aws:EpochTime": String(Math.floor(input.now / 1000)),
-    ...input.context,
-  });
-  const evaluation = evaluate(input.policy, { principal, action: "sts:AssumeRole", context });
+  const extra: Record<string, string> = {};
+  const tags: { key: string; value: string }[] = [];
+  const principalTags: { key: string; value: string }[] = [];
+  let externalId: string | undefined;
+  let sourceIdentity: string | undefined;
+  let userId: string | undefined;
+  for (const [key, value] of Object.entries(input.context)) {
+    const lower = key.toLowerCase();
+    if (lower.startsWith("aws:requesttag/")) tags.push({ key: key.slice("aws:RequestTag/".length), value });
+    else if (lower.startsWith("aws:principaltag/"))
+      principalTags.push({ key: key.slice("aws:PrincipalTag/".length), value });
+    else if (lower === "sts:externalid") externalId = value;
+    else if (lower === "sts:sourceidentity") sourceIdentity = value;
+    else if (lower === "aws:userid") userId = value;
+    else extra[key] = value;
+  }
+  let request: ReturnType<typeof assumeRoleRequest>;
+  try {
+    request = assumeRoleRequest({
+      caller: {
+        arn: input.callerArn,
+        ...(input.callerRoleArn ? { roleArn: input.callerRoleArn } : {}),
+        ...(userId !== undefined ? { userId } : {}),
+        principalTags,
+      },
+      roleSessionName: input.sessionName,
+      externalId,
+      sourceIdentity,
+      tags,
+      now: input.now,
+      secureTransport: true,
+    });
+  } catch (error) {
+    if (error instanceof CallerArnError) throw new ExplainInputError(error.message);
+    throw error;
+  }
+  const { principal } = request;
+  const context = withKeys(request.context, extra);
+  const evaluations = request.actions.map((action) => ({
+    action,
+    evaluation: evaluate(input.policy, { principal, action, context }),
+  }));
+  const decision = evaluations.every((e) => e.evaluation.decision === "allow") ? "allow" : "deny";
+  const assume = evaluations[0]!.evaluation;
   const notes: string[] = [];
-  const targetAccount = input.targetRoleArn
-    ? /^arn:[^:]+:iam::(\d{12}):/.exec(input.targetRoleArn)?.[1]
-    : undefined;
-  if (evaluation.decision === "allow" && evaluation.allowedVia === "account") {
+  const targetAccount = input.targetRoleArn ? accountOfArn(input.targetRoleArn) : undefined;
+  if (assume.decision === "allow" && assume.allowedVia === "account") {
     notes.push(
       `the trust names account ${principal.account}, which delegates to it: the caller's own identity policies must also allow sts:AssumeRole on this role`,
     );
   } else if (
-    evaluation.decision === "allow" &&
+    assume.decision === "allow" &&
     targetAccount !== undefined &&
     targetAccount !== principal.account
   ) {
@@ -191,17 +218,28 @@ export function explainAssumeRole(input: AssumeRoleExplainInput): ExplainReport 
   if (principal.roleArn)
     notes.push("role chaining: the chained session lasts at most 1 hour (DurationSeconds 3600 or less)");
   return {
-    decision: evaluation.decision,
+    decision,
     kind: "assume-role",
     tokenVerified: false,
     provider: null,
     caller: { arn: principal.arn, account: principal.account, roleArn: principal.roleArn ?? null },
     notes,
     sessionName: input.sessionName,
-    requiredActions: [{ action: "sts:AssumeRole", why: "always" }],
-    actions: [actionReport("sts:AssumeRole", evaluation)],
+    requiredActions: request.actions.map((action) => ({ action, why: whyRequiredByCall(action) })),
+    actions: evaluations.map((e) => actionReport(e.action, e.evaluation)),
     context: Object.fromEntries(context),
   };
+}
+
+function whyRequiredByCall(action: string): string {
+  switch (action) {
+    case "sts:TagSession":
+      return "the call passes session tags (aws:RequestTag/…)";
+    case "sts:SetSourceIdentity":
+      return "the call sets a source identity (sts:SourceIdentity)";
+    default:
+      return "always";
+  }
 }
 
 function whyRequired(action: string): string {

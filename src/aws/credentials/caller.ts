@@ -1,3 +1,5 @@
+import { assumedRoleArn as formatAssumedRoleArn, roleArn, rootArn } from "../../core/aws/arn.js";
+
 /**
  * Who signed a request. Static test credentials name an account's root; temporary credentials carry a
  * role session (sealed in their session token, see session-token.ts).
@@ -33,15 +35,17 @@ export type Caller =
 export const callerAccount = (c: Caller): string => (c.kind === "root" ? c.account : c.session.account);
 
 export const roleArnOf = (s: Pick<RoleSession, "account" | "rolePath" | "roleName">): string =>
-  `arn:aws:iam::${s.account}:role${s.rolePath}${s.roleName}`;
+  roleArn({ account: s.account, path: s.rolePath, name: s.roleName });
 
-/** The assumed-role ARN drops the role's path (aws-identity-plane §2.2). */
+/**
+ * The assumed-role ARN drops the role's path
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns).
+ */
 export const assumedRoleArn = (s: Pick<RoleSession, "account" | "roleName" | "sessionName">): string =>
-  `arn:aws:sts::${s.account}:assumed-role/${s.roleName}/${s.sessionName}`;
+  formatAssumedRoleArn({ account: s.account, roleName: s.roleName, sessionName: s.sessionName });
 
 export function callerIdentity(c: Caller): { UserId: string; Account: string; Arn: string } {
-  if (c.kind === "root")
-    return { UserId: c.account, Account: c.account, Arn: `arn:aws:iam::${c.account}:root` };
+  if (c.kind === "root") return { UserId: c.account, Account: c.account, Arn: rootArn(c.account) };
   const s = c.session;
   return { UserId: `${s.roleId}:${s.sessionName}`, Account: s.account, Arn: assumedRoleArn(s) };
 }

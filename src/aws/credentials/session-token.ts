@@ -1,5 +1,5 @@
-import { createCipheriv, createDecipheriv } from "node:crypto";
 import type { IdGenerator } from "../../lib/ids.js";
+import { openBox, SEALED_BOX_IV_BYTES, SEALED_BOX_TAG_BYTES, sealBox } from "../../lib/sealed-box.js";
 import type { RoleSession } from "./caller.js";
 
 /**
@@ -21,24 +21,25 @@ export class SessionSealer {
   }
 
   seal(session: RoleSession): string {
-    const iv = this.ids.bytes(12);
-    const cipher = createCipheriv("aes-256-gcm", this.key, iv);
-    cipher.setAAD(AAD);
-    const body = Buffer.concat([cipher.update(JSON.stringify(session), "utf8"), cipher.final()]);
-    return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]).toString("base64");
+    const box = sealBox(this.key, this.ids.bytes(SEALED_BOX_IV_BYTES), JSON.stringify(session), AAD);
+    return Buffer.concat([Buffer.from([VERSION]), box.iv, box.tag, box.ciphertext]).toString("base64");
   }
 
   /** The sealed session, or undefined when the token was not sealed by this key or was altered. */
   open(token: string): RoleSession | undefined {
     if (token.length > 16_384 || !/^[A-Za-z0-9+/]+={0,2}$/.test(token)) return undefined;
     const raw = Buffer.from(token, "base64");
-    if (raw.length < 1 + 12 + 16 + 2 || raw[0] !== VERSION) return undefined;
+    const head = 1 + SEALED_BOX_IV_BYTES;
+    const body = head + SEALED_BOX_TAG_BYTES;
+    if (raw.length < body + 2 || raw[0] !== VERSION) return undefined;
+    const text = openBox(
+      this.key,
+      { iv: raw.subarray(1, head), tag: raw.subarray(head, body), ciphertext: raw.subarray(body) },
+      AAD,
+    );
+    if (!text) return undefined;
     try {
-      const decipher = createDecipheriv("aes-256-gcm", this.key, raw.subarray(1, 13));
-      decipher.setAAD(AAD);
-      decipher.setAuthTag(raw.subarray(13, 29));
-      const text = Buffer.concat([decipher.update(raw.subarray(29)), decipher.final()]).toString("utf8");
-      return JSON.parse(text) as RoleSession;
+      return JSON.parse(text.toString("utf8")) as RoleSession;
     } catch {
       return undefined;
     }

@@ -1,3 +1,4 @@
+import { rootArn } from "../../core/aws/arn.js";
 import { type Caller, callerAccount } from "../credentials/caller.js";
 import { encodePolicyDocument } from "../wire/encoding.js";
 import type { QueryAction, QueryService } from "../wire/endpoint.js";
@@ -234,7 +235,7 @@ export function iamService(model: IamModel): QueryService<Caller> {
             Path: "/",
             UserName: account,
             UserId: account,
-            Arn: `arn:aws:iam::${account}:root`,
+            Arn: rootArn(account),
             CreateDate: "2020-01-01T00:00:00Z",
           },
         };

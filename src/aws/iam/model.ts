@@ -1,3 +1,13 @@
+import {
+  roleArn as formatRoleArn,
+  oidcProviderArn,
+  parseAssumedRoleArn,
+  parseOidcProviderArn,
+  parseRoleArn,
+  parseRootArn,
+} from "../../core/aws/arn.js";
+import { isAccountId } from "../../core/aws/identifiers.js";
+import { isoSeconds } from "../../core/aws/time.js";
 import type { Policy } from "../../core/policy/types.js";
 import type { Clock } from "../../lib/clock.js";
 import { base32Chars, type IdGenerator } from "../../lib/ids.js";
@@ -5,6 +15,18 @@ import { AwsError } from "../wire/errors.js";
 import { PATTERNS, Violations } from "../wire/validation.js";
 import type { IamRepository, OidcProvider, Role, Tag } from "./repository.js";
 import { checkSharedIssuerControls } from "./shared-issuers.js";
+import {
+  compactLength,
+  mergeTags,
+  providerUrl,
+  QUOTAS,
+  removeTags,
+  requireKeys,
+  requireTags,
+  unique,
+  validatePolicyText,
+  validateTags,
+} from "./validation.js";
 
 /** Parses policy text for IAM, throwing AwsError MalformedPolicyDocument with IAM's message. */
 export interface PolicyParser {
@@ -12,26 +34,13 @@ export interface PolicyParser {
   identity(text: string): Policy;
 }
 
-/** IAM quotas (aws-identity-plane §10, UG:reference_iam-quotas). */
-export const QUOTAS = {
-  providersPerAccount: 100,
-  clientIdsPerProvider: 100,
-  thumbprintsPerProvider: 5,
-  tagsPerEntity: 50,
-  rolesPerAccount: 1000,
-  /** Trust policy size, counted without whitespace outside strings (AWS's count is disputed: §10.5). */
-  trustPolicySize: 2048,
-  /** Aggregate size of a role's inline policies. */
-  rolePolicySize: 10240,
-} as const;
-
-export const providerArn = (account: string, url: string) => `arn:aws:iam::${account}:oidc-provider/${url}`;
+export const providerArn = (account: string, url: string) => oidcProviderArn(account, url);
 export const roleArn = (role: Pick<Role, "account" | "path" | "name">) =>
-  `arn:aws:iam::${role.account}:role${role.path}${role.name}`;
+  formatRoleArn({ account: role.account, path: role.path, name: role.name });
 
 const noSuchRole = (name: string) =>
   new AwsError("NoSuchEntity", `The role with name ${name} cannot be found.`);
-// AWS's exact text for a missing provider is not recorded; every emulator uses this one (§10.3, §16).
+// AWS does not document its text for a missing provider; this is the one other emulators (moto) answer.
 const noSuchProvider = (arn: string) =>
   new AwsError("NoSuchEntity", `OpenIDConnect Provider not found for arn ${arn}`);
 
@@ -61,7 +70,7 @@ export class IamModel {
   ) {}
 
   private now(): string {
-    return `${new Date(this.clock()).toISOString().slice(0, 19)}Z`;
+    return isoSeconds(this.clock());
   }
 
   // ---- OIDC providers -------------------------------------------------------------------------------
@@ -101,7 +110,8 @@ export class IamModel {
       url,
       clientIds,
       // Emulator choice: AWS computes the thumbprint when the list is omitted; the emulator stores an
-      // empty list and relies on CA trust (--trust-ca), which is what AWS uses first anyway (§4.6).
+      // empty list and relies on CA trust (--trust-ca), which is what AWS uses first anyway
+      // (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc_verify-thumbprint.html).
       thumbprints,
       tags: input.tags ?? [],
       createdAt: this.now(),
@@ -201,10 +211,10 @@ export class IamModel {
     const v = new Violations();
     if (v.required(arn, "openIDConnectProviderArn")) v.length(arn, "openIDConnectProviderArn", 20, 2048);
     v.throwIfAny();
-    const m = /^arn:aws:iam::(\d{12}):oidc-provider\/(.+)$/.exec(arn!);
-    if (!m) throw new AwsError("InvalidInput", `ARN ${arn} is not valid.`);
+    const parsed = parseOidcProviderArn(arn!);
+    if (parsed?.partition !== "aws") throw new AwsError("InvalidInput", `ARN ${arn} is not valid.`);
     // A provider of another account is not visible to this caller: it does not exist for them.
-    return m[1] === account ? m[2]! : undefined;
+    return parsed.account === account ? parsed.url : undefined;
   }
 
   // ---- roles ----------------------------------------------------------------------------------------
@@ -258,9 +268,9 @@ export class IamModel {
 
   /** The role named by an ARN, or undefined (for STS: a missing role is never revealed as such). */
   async findRoleByArn(arn: string): Promise<Role | undefined> {
-    const m = /^arn:aws:iam::(\d{12}):role\/(?:[\u0021-\u007E]*\/)?([\w+=,.@-]+)$/.exec(arn);
-    if (!m) return undefined;
-    const role = await this.repo.getRole(m[1]!, m[2]!);
+    const parsed = parseRoleArn(arn);
+    if (parsed?.partition !== "aws") return undefined;
+    const role = await this.repo.getRole(parsed.account, parsed.name);
     // The ARN must name the role exactly: its path, and its name in the stored case.
     return role && roleArn(role) === arn ? role : undefined;
   }
@@ -418,105 +428,9 @@ export class IamModel {
   }
 
   private async awsPrincipalExists(value: string): Promise<boolean> {
-    if (value === "*" || /^\d{12}$/.test(value) || /^arn:aws:iam::\d{12}:root$/.test(value)) return true;
-    if (/^arn:aws:sts::\d{12}:assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+$/.test(value)) return true;
-    if (/^arn:aws:iam::\d{12}:role\//.test(value)) return (await this.findRoleByArn(value)) !== undefined;
+    if (value === "*" || isAccountId(value) || parseRootArn(value)?.partition === "aws") return true;
+    if (parseAssumedRoleArn(value)?.partition === "aws") return true;
+    if (parseRoleArn(value)?.partition === "aws") return (await this.findRoleByArn(value)) !== undefined;
     return false;
   }
-}
-
-/** Length of the policy without insignificant whitespace (how the size quotas are counted here). */
-function compactLength(text: string): number {
-  try {
-    return JSON.stringify(JSON.parse(text)).length;
-  } catch {
-    return text.length;
-  }
-}
-
-function validatePolicyText(v: Violations, text: string | undefined, member: string): void {
-  v.length(text, member, 1, 131072);
-  v.pattern(text, member, PATTERNS.policyDocument.regex, PATTERNS.policyDocument.shown);
-}
-
-function validateTags(v: Violations, tags: readonly Tag[] | undefined): void {
-  if (tags === undefined) return;
-  v.count(tags, "tags", QUOTAS.tagsPerEntity);
-  tags.forEach((t, i) => {
-    v.length(t.Key, `tags.${i + 1}.member.key`, 1, 128);
-    v.pattern(t.Key, `tags.${i + 1}.member.key`, PATTERNS.tagKey.regex, PATTERNS.tagKey.shown);
-    v.length(t.Value, `tags.${i + 1}.member.value`, 0, 256);
-    v.pattern(t.Value, `tags.${i + 1}.member.value`, PATTERNS.tagValue.regex, PATTERNS.tagValue.shown);
-  });
-  const keys = tags.map((t) => t.Key.toLowerCase());
-  if (new Set(keys).size !== keys.length) {
-    throw new AwsError(
-      "InvalidInput",
-      "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
-    );
-  }
-}
-
-function requireTags(tags: readonly Tag[] | undefined): readonly Tag[] {
-  const v = new Violations();
-  if (tags === undefined) v.required(undefined, "tags");
-  validateTags(v, tags);
-  v.throwIfAny();
-  return tags!;
-}
-
-function requireKeys(keys: readonly string[] | undefined): readonly string[] {
-  const v = new Violations();
-  if (keys === undefined) v.required(undefined, "tagKeys");
-  v.count(keys, "tagKeys", QUOTAS.tagsPerEntity);
-  v.throwIfAny();
-  return keys!;
-}
-
-/** New values replace existing tags with the same key (case-insensitive, keeping the new spelling). */
-function mergeTags(existing: readonly Tag[], added: readonly Tag[]): Tag[] {
-  const byKey = new Map(existing.map((t) => [t.Key.toLowerCase(), t]));
-  for (const t of added) byKey.set(t.Key.toLowerCase(), t);
-  if (byKey.size > QUOTAS.tagsPerEntity) {
-    throw new AwsError("LimitExceeded", "The number of tags has reached the maximum limit.");
-  }
-  return [...byKey.values()];
-}
-
-function removeTags(existing: readonly Tag[], keys: readonly string[]): Tag[] {
-  const gone = new Set(keys.map((k) => k.toLowerCase()));
-  return existing.filter((t) => !gone.has(t.Key.toLowerCase()));
-}
-
-const unique = (values: readonly string[]): string[] => [...new Set(values)];
-
-/**
- * `https://host[/path]` → `host[/path]`. https only; path allowed; no query or fragment. Ports are
- * accepted (AWS says the URL "should not" carry one; a local issuer needs one).
- */
-function providerUrl(url: string): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (
-    parsed?.protocol !== "https:" ||
-    !url.startsWith("https://") ||
-    parsed.search !== "" ||
-    parsed.hash !== "" ||
-    url.includes("?") ||
-    url.includes("#") ||
-    parsed.username !== "" ||
-    parsed.password !== "" ||
-    url.length <= "https://".length
-  ) {
-    throw new AwsError(
-      "InvalidInput",
-      "Invalid Open ID Connect Provider URL. The URL must begin with https://.",
-    );
-  }
-  // The URL is kept as written (case and trailing slash matter: a different spelling is another provider).
-  return url.slice("https://".length);
 }

@@ -1,6 +1,5 @@
 import type { Kysely } from "kysely";
-import type { Schema } from "../../store/schema.js";
-import type { IamOidcProviderRow, IamRoleRow } from "./tables.js";
+import type { IamOidcProviderRow, IamRoleRow, IamTables } from "./tables.js";
 
 export interface Tag {
   readonly Key: string;
@@ -90,7 +89,7 @@ const roleRow = (role: Role): IamRoleRow => ({
 
 /** The Kysely implementation: one code path for SQLite and PostgreSQL. */
 export class KyselyIamRepository implements IamRepository {
-  constructor(private readonly db: Kysely<Schema>) {}
+  constructor(private readonly db: Kysely<IamTables>) {}
 
   async getProvider(account: string, url: string) {
     const row = await this.db

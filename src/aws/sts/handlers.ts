@@ -1,7 +1,8 @@
+import { isoSeconds } from "../../core/aws/time.js";
 import { type Caller, callerIdentity } from "../credentials/caller.js";
 import type { QueryService, WireRequest } from "../wire/endpoint.js";
 import { header } from "../wire/sigv4.js";
-import { isoSeconds, type XmlStruct } from "../wire/xml.js";
+import type { XmlStruct } from "../wire/xml.js";
 import { assumedRoleUser, type IssuedCredentials, type StsModel } from "./model.js";
 
 export const STS_VERSION = "2011-06-15";

@@ -1,10 +1,8 @@
 import { createHash } from "node:crypto";
-import type { IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
-import type { PeerCertificate, TLSSocket } from "node:tls";
-import { rootCertificates } from "node:tls";
+import type { PeerCertificate } from "node:tls";
 import type { JWK } from "jose";
 import type { Clock } from "../../lib/clock.js";
+import { httpGet } from "../../lib/http-get.js";
 import { AwsError } from "../wire/errors.js";
 import { STS_MESSAGES } from "./messages.js";
 
@@ -46,7 +44,9 @@ interface Fetched {
 }
 
 /**
- * The emulator's view of an identity provider's keys (aws-identity-plane §4.5–4.6):
+ * The emulator's view of an identity provider's keys, as STS behaves (thumbprints:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc_verify-thumbprint.html;
+ * errors: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html):
  * - `<iss>/.well-known/openid-configuration`, then its `jwks_uri`, over HTTPS only;
  * - TLS verified against the system CAs plus `--trust-ca`; only when that fails, the SHA-1 of the top
  *   certificate of the served chain must be one of the provider's thumbprints;
@@ -61,7 +61,7 @@ export function createIdpKeySource(options: IdpKeySourceOptions): IdpKeySource {
   const ttl = options.ttlMs ?? 10 * 60 * 1000;
   const minRefresh = options.minRefreshMs ?? 5 * 1000;
   const timeout = options.timeoutMs ?? 5000;
-  const ca = [...rootCertificates, ...options.trustedCas];
+  const ca = options.trustedCas;
   const cache = new Map<string, Fetched>();
   const inFlight = new Map<string, Promise<Fetched>>();
 
@@ -81,17 +81,26 @@ export function createIdpKeySource(options: IdpKeySourceOptions): IdpKeySource {
       throw new AwsError("InvalidIdentityToken", STS_MESSAGES.noKey);
     }
     if (target.protocol !== "https:") throw new AwsError("InvalidIdentityToken", STS_MESSAGES.noKey);
+    const get = (rejectUnauthorized: boolean) =>
+      httpGet(target, {
+        ca,
+        rejectUnauthorized,
+        timeoutMs: timeout,
+        maxBytes: MAX_DOCUMENT_BYTES,
+        headers: { accept: "application/json" },
+      });
     let response: { status: number; body: string };
     try {
-      response = await httpsGet(target, { ca, rejectUnauthorized: true, timeout });
+      response = await get(true);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? "";
       if (!UNTRUSTED.has(code)) throw new AwsError("IDPCommunicationError", STS_MESSAGES.idpUnreachable(url));
       // Not CA-trusted: AWS falls back to the provider's thumbprints.
-      const untrusted = await httpsGet(target, { ca, rejectUnauthorized: false, timeout }).catch(() => {
+      const untrusted = await get(false).catch(() => {
         throw new AwsError("IDPCommunicationError", STS_MESSAGES.idpUnreachable(url));
       });
-      if (!untrusted.thumbprint || !thumbprints.includes(untrusted.thumbprint)) {
+      const thumbprint = topThumbprint(untrusted.peerCertificate);
+      if (!thumbprint || !thumbprints.includes(thumbprint)) {
         throw new AwsError("InvalidIdentityToken", STS_MESSAGES.thumbprint);
       }
       response = untrusted;
@@ -141,49 +150,8 @@ export function createIdpKeySource(options: IdpKeySourceOptions): IdpKeySource {
   };
 }
 
-function httpsGet(
-  url: URL,
-  tls: { ca: string[]; rejectUnauthorized: boolean; timeout: number },
-): Promise<{ status: number; body: string; thumbprint?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      url,
-      {
-        method: "GET",
-        ca: tls.ca,
-        rejectUnauthorized: tls.rejectUnauthorized,
-        agent: false,
-        timeout: tls.timeout,
-        headers: { accept: "application/json" },
-      },
-      (res: IncomingMessage) => {
-        const thumbprint = tls.rejectUnauthorized ? undefined : topThumbprint(res.socket as TLSSocket);
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on("data", (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_DOCUMENT_BYTES) req.destroy(new Error("document too large"));
-          else chunks.push(chunk);
-        });
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString("utf8"),
-            ...(thumbprint ? { thumbprint } : {}),
-          }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
-    req.on("error", reject);
-    req.end();
-  });
-}
-
 /** SHA-1 (hex) of the top certificate of the served chain: the top intermediate, or the self-signed root. */
-function topThumbprint(socket: TLSSocket): string | undefined {
-  const leaf: PeerCertificate | undefined = socket.getPeerCertificate?.(true);
+function topThumbprint(leaf: PeerCertificate | undefined): string | undefined {
   if (!leaf?.raw) return undefined;
   let cert: PeerCertificate = leaf;
   const seen = new Set<string>();

@@ -1,7 +1,9 @@
 /**
- * STS's texts. Those tagged [O]/[T] in aws-identity-plane §5 are AWS's own; the ones AWS has never been
- * seen to print (§16.1: non-JWT, bad signature, unsupported alg, future iat/nbf, bad time claims) are the
- * emulator's choice: the same code (InvalidIdentityToken) and one factual sentence.
+ * STS's texts. Most are AWS's own, as STS returns them (error codes:
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html#API_AssumeRoleWithWebIdentity_Errors);
+ * where AWS has never been seen to print one (non-JWT, bad signature, unsupported alg, future iat/nbf,
+ * bad time claims) the text is the emulator's choice: the same code (InvalidIdentityToken) and one
+ * factual sentence.
  */
 export const STS_MESSAGES = {
   notJwt: "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)",

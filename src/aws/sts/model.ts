@@ -1,18 +1,13 @@
-import { deflateRawSync } from "node:zlib";
+import { oidcProviderArn, parseRoleArn } from "../../core/aws/arn.js";
 import {
+  assumeRoleRequest,
   authorizeWebIdentity,
   ROLES_CLAIM,
   SOURCE_IDENTITY_CLAIM,
   validateSessionTags,
   webIdentityRequest,
 } from "../../core/federation/index.js";
-import {
-  decide,
-  evaluate,
-  type Policy,
-  type RequestPrincipal,
-  requestContext,
-} from "../../core/policy/index.js";
+import { decide, evaluate, type Policy } from "../../core/policy/index.js";
 import type { Clock } from "../../lib/clock.js";
 import type { IdGenerator } from "../../lib/ids.js";
 import {
@@ -30,17 +25,10 @@ import type { IamRepository, Role } from "../iam/repository.js";
 import { enginePolicies, type PolicyCache } from "../policies.js";
 import { AwsError } from "../wire/errors.js";
 import { PATTERNS, Violations } from "../wire/validation.js";
+import { checkRolesClaim, packedSize, policyChecks, SKEW_SECONDS, sessionNameChecks } from "./checks.js";
 import type { IdpKeySource } from "./idp-keys.js";
 import { STS_MESSAGES } from "./messages.js";
 import { decodeToken, timeClaim, verifySignature } from "./token.js";
-
-/** AWS accepts `exp` up to five minutes past, and `iat`/`nbf` up to five minutes ahead (§4.3). */
-const SKEW_SECONDS = 300;
-/**
- * PackedPolicySize: AWS's packing is undocumented (§16.4). The emulator deflates the session policy,
- * policy ARNs and tags and reports the share of a 2048-byte budget; above 100% the call fails.
- */
-const PACKED_BUDGET_BYTES = 2048;
 
 export interface IssuedCredentials {
   readonly session: RoleSession;
@@ -82,8 +70,6 @@ export interface AssumeRoleParams {
   userAgent?: string;
 }
 
-const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\u0021-\u007E]*\/)?[\w+=,.@-]{1,64}$/;
-
 export class StsModel {
   constructor(
     private readonly iam: IamModel,
@@ -98,7 +84,10 @@ export class StsModel {
     private readonly testMaxSessionSeconds?: number,
   ) {}
 
-  /** AssumeRoleWithWebIdentity in AWS's validation order (aws-identity-plane §3). */
+  /**
+   * AssumeRoleWithWebIdentity in the order AWS validates (observed against AWS; errors as documented at
+   * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html#API_AssumeRoleWithWebIdentity_Errors).
+   */
   async assumeRoleWithWebIdentity(p: WebIdentityParams): Promise<WebIdentityResult> {
     // 2–3: parameters, every violation in one message.
     const v = new Violations();
@@ -113,10 +102,11 @@ export class StsModel {
     v.range(p.durationSeconds, "durationSeconds", 900, 43200);
     policyChecks(v, p.policy, p.policyArns, 2048);
     v.throwIfAny();
-    const account = ROLE_ARN.exec(p.roleArn!)?.[1];
-    if (account === undefined) throw new AwsError("ValidationError", `${p.roleArn} is invalid`);
+    const target = parseRoleArn(p.roleArn!);
+    if (target?.partition !== "aws") throw new AwsError("ValidationError", `${p.roleArn} is invalid`);
+    const { account } = target;
 
-    // 4: OAuth providers (ProviderId). The emulator has none (§4.7).
+    // 4: OAuth 2.0 providers (ProviderId: Login with Amazon, Facebook). The emulator has none.
     if (p.providerId !== undefined) {
       if (p.providerId === "www.amazon.com" || p.providerId === "graph.facebook.com") {
         throw new AwsError("IDPCommunicationError", STS_MESSAGES.idpUnreachable(p.providerId));
@@ -134,7 +124,7 @@ export class StsModel {
       if (claims[name] === undefined)
         throw new AwsError("InvalidIdentityToken", STS_MESSAGES.missingClaim(name));
     }
-    // `sub: null` is a 500 InternalFailure at AWS; the emulator answers 400 so clients do not retry (§4.7).
+    // `sub: null` is a 500 InternalFailure at AWS; the emulator answers 400 so clients do not retry.
     if (claims.sub === null) throw new AwsError("InvalidIdentityToken", STS_MESSAGES.subNull);
     const iss = typeof claims.iss === "string" ? claims.iss : String(claims.iss);
 
@@ -143,7 +133,7 @@ export class StsModel {
       ? await this.repo.getProvider(account, iss.slice(8))
       : undefined;
     if (!provider) throw new AwsError("InvalidIdentityToken", STS_MESSAGES.noProvider(iss));
-    const providerArn = `arn:aws:iam::${account}:oidc-provider/${provider.url}`;
+    const providerArn = oidcProviderArn(account, provider.url);
 
     // 8–9: keys (discovery + JWKS over HTTPS) and signature.
     await verifySignature(token, decoded, iss, provider.thumbprints, this.keys);
@@ -209,7 +199,7 @@ export class StsModel {
       );
     }
 
-    // 14: duration (after trust, so unauthorised callers learn nothing about the role: §16.2).
+    // 14: duration (after trust, so unauthorised callers learn nothing about the role).
     const duration = p.durationSeconds ?? 3600;
     if (duration > role.maxSessionDuration)
       throw new AwsError("ValidationError", STS_MESSAGES.maxSessionDuration);
@@ -248,8 +238,8 @@ export class StsModel {
     v.length(p.serialNumber, "serialNumber", 9, 256);
     v.length(p.tokenCode, "tokenCode", 6, 6);
     v.throwIfAny();
-    const account = ROLE_ARN.exec(p.roleArn!)?.[1];
-    if (account === undefined) throw new AwsError("ValidationError", `${p.roleArn} is invalid`);
+    if (parseRoleArn(p.roleArn!)?.partition !== "aws")
+      throw new AwsError("ValidationError", `${p.roleArn} is invalid`);
     if (p.policy !== undefined && p.policy.length > 2048) {
       // The 2048-character plaintext limit is documented in prose only; its error is not recorded.
       throw new AwsError(
@@ -298,36 +288,31 @@ export class StsModel {
     const role = await this.iam.findRoleByArn(p.roleArn!);
     if (!role) throw denied("sts:AssumeRole");
 
-    const principal: RequestPrincipal = session
-      ? { type: "AWS", arn: identity.Arn, account: session.account, roleArn: roleArnOf(session) }
-      : { type: "AWS", arn: identity.Arn, account: identity.Account };
-    const now = this.clock();
-    const context = requestContext({
-      "aws:PrincipalArn": session ? roleArnOf(session) : identity.Arn,
-      "aws:PrincipalAccount": identity.Account,
-      "aws:PrincipalType": session ? "AssumedRole" : "Account",
-      "aws:userid": identity.UserId,
-      "aws:SourceIdentity": session?.sourceIdentity,
-      "aws:FederatedProvider": session?.federatedProvider,
-      "aws:TokenIssueTime": session
-        ? new Date(session.issuedAt * 1000).toISOString().replace(/\.\d{3}Z$/, "Z")
-        : undefined,
-      ...Object.fromEntries((session?.tags ?? []).map((t) => [`aws:PrincipalTag/${t.key}`, t.value])),
-      ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.key}`, t.value])),
-      "aws:TagKeys": tags.length > 0 ? tags.map((t) => t.key) : undefined,
-      "sts:TransitiveTagKeys": transitiveTagKeys.length > 0 ? transitiveTagKeys : undefined,
-      "sts:RoleSessionName": p.roleSessionName,
-      "sts:ExternalId": p.externalId,
-      "sts:SourceIdentity": sourceIdentity,
-      "aws:CurrentTime": new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z"),
-      "aws:EpochTime": Math.floor(now / 1000),
-      "aws:SourceIp": p.sourceIp,
-      "aws:UserAgent": p.userAgent,
-      "aws:SecureTransport": false,
+    const { principal, actions, context } = assumeRoleRequest({
+      caller: {
+        arn: identity.Arn,
+        userId: identity.UserId,
+        ...(session
+          ? {
+              roleArn: roleArnOf(session),
+              principalTags: session.tags,
+              sourceIdentity: session.sourceIdentity,
+              federatedProvider: session.federatedProvider,
+              tokenIssuedAt: session.issuedAt * 1000,
+            }
+          : {}),
+      },
+      roleSessionName: p.roleSessionName!,
+      externalId: p.externalId,
+      sourceIdentity,
+      tags,
+      transitiveTagKeys,
+      now: this.clock(),
+      sourceIp: p.sourceIp,
+      userAgent: p.userAgent,
+      // The emulator listens on plain HTTP.
+      secureTransport: false,
     });
-    const actions = ["sts:AssumeRole"];
-    if (tags.length > 0 || transitiveTagKeys.length > 0) actions.push("sts:TagSession");
-    if (sourceIdentity !== undefined) actions.push("sts:SetSourceIdentity");
 
     const trust = this.trustPolicy(role);
     const callerPolicies = session ? await this.callerPolicies(session) : undefined;
@@ -399,7 +384,8 @@ export class StsModel {
       roleId: role.id,
       sessionName,
       issuedAt,
-      // Credentials last DurationSeconds whatever the token's remaining lifetime (§4.3).
+      // Credentials last DurationSeconds whatever the token's remaining lifetime (API_AssumeRoleWithWebIdentity:
+      // "the temporary security credentials are valid for the duration that you specified").
       expiresAt: issuedAt + Math.min(duration, this.testMaxSessionSeconds ?? duration),
       tags: extra.tags.map((t) => ({ key: t.key, value: t.value })),
       transitiveTagKeys: [...extra.transitiveTagKeys],
@@ -414,56 +400,3 @@ export const assumedRoleUser = (s: RoleSession) => ({
   AssumedRoleId: `${s.roleId}:${s.sessionName}`,
   Arn: assumedRoleArn(s),
 });
-
-function sessionNameChecks(v: Violations, name: string | undefined): void {
-  if (!v.required(name, "roleSessionName")) return;
-  v.length(name, "roleSessionName", 2, 64);
-  v.pattern(name, "roleSessionName", PATTERNS.sessionName.regex, PATTERNS.sessionName.shown);
-}
-
-function policyChecks(
-  v: Violations,
-  policy: string | undefined,
-  arns: readonly string[] | undefined,
-  max: number,
-): void {
-  if (policy !== undefined) {
-    v.length(policy, "policy", 1, max);
-    v.pattern(policy, "policy", PATTERNS.policyDocument.regex, PATTERNS.policyDocument.shown);
-  }
-  v.count(arns, "policyArns", 10);
-  for (const [i, arn] of (arns ?? []).entries()) v.length(arn, `policyArns.${i + 1}.member.arn`, 20, 2048);
-}
-
-/** The share (%) of the packed budget used by session policies and tags; undefined when none were passed. */
-function packedSize(
-  policy: string | undefined,
-  arns: readonly string[] | undefined,
-  tags: readonly SessionTag[],
-): number | undefined {
-  if (policy === undefined && (arns ?? []).length === 0 && tags.length === 0) return undefined;
-  let compact = policy ?? "";
-  try {
-    if (policy !== undefined) compact = JSON.stringify(JSON.parse(policy));
-  } catch {
-    // grammar errors were reported before this point
-  }
-  const packed = deflateRawSync(
-    Buffer.from(JSON.stringify([compact, arns ?? [], tags.map((t) => [t.key, t.value])])),
-  ).length;
-  const percent = Math.ceil((packed * 100) / PACKED_BUDGET_BYTES);
-  if (percent > 100) throw new AwsError("PackedPolicyTooLarge", STS_MESSAGES.packed(percent));
-  return percent;
-}
-
-function checkRolesClaim(value: unknown, roleArn: string): void {
-  if (value === undefined || value === null) return;
-  const raw = Array.isArray(value) ? value : [value];
-  const arns = raw
-    .filter((r): r is string => typeof r === "string")
-    .flatMap((r) => r.split(";"))
-    .map((r) => r.trim())
-    .filter((r) => ROLE_ARN.test(r));
-  if (arns.length === 0) throw new AwsError("InvalidIdentityToken", STS_MESSAGES.rolesClaimEmpty);
-  if (!arns.includes(roleArn)) throw new AwsError("InvalidIdentityToken", STS_MESSAGES.rolesClaimMissingRole);
-}

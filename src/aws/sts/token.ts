@@ -39,7 +39,10 @@ export function decodeToken(token: string): DecodedToken {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Keys STS can use (§4.5): with a kid, not `use: enc`, no `key_ops` at all, RSA or EC. */
+/**
+ * Keys STS can use: with a kid, not `use: enc`, no `key_ops` at all, RSA or EC (JWK members: RFC 7517 §4;
+ * supported algorithms: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html).
+ */
 function usable(keys: readonly JWK[]): JWK[] {
   const byKid = new Map<string, JWK>();
   for (const k of keys) {
@@ -85,7 +88,7 @@ export async function verifySignature(
   if (!valid) throw invalid(STS_MESSAGES.badSignature);
 }
 
-/** A time claim as STS reads it: an integer, or a string holding one (§4.3). */
+/** A time claim as STS reads it: an integer (RFC 7519 NumericDate), or a string holding one. */
 export function timeClaim(claims: Readonly<Record<string, unknown>>, name: string): number | undefined {
   const value = claims[name];
   if (value === undefined || value === null) return undefined;

@@ -1,3 +1,4 @@
+import { isoSeconds } from "../../core/aws/time.js";
 /**
  * The XML side of the AWS Query protocol. Results are plain objects rendered in key order; lists are
  * wrapped in `<member>` elements (IAM and STS lists are not flattened); undefined members are omitted.
@@ -32,16 +33,10 @@ export function escapeXml(text: string): string {
     );
 }
 
-/** ISO-8601 UTC with second precision and `Z`, as AWS prints timestamps (`2014-10-24T23:00:23Z`). */
-export function isoSeconds(date: Date | number): string {
-  const d = typeof date === "number" ? new Date(date) : date;
-  return `${d.toISOString().slice(0, 19)}Z`;
-}
-
 function renderValue(value: XmlValue): string {
   if (value instanceof XmlList)
     return value.members.map((m) => `<member>${renderValue(m)}</member>`).join("");
-  if (value instanceof Date) return isoSeconds(value);
+  if (value instanceof Date) return isoSeconds(value.getTime());
   if (typeof value === "object" && value !== null) return renderStruct(value);
   if (value === undefined) return "";
   return escapeXml(String(value));

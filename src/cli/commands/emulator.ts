@@ -6,10 +6,12 @@ import type { Command } from "commander";
 import { DEFAULT_ACCOUNT, DEFAULT_STATIC_SECRET } from "../../aws/credentials/credentials.js";
 import { loadOrCreateKey } from "../../aws/credentials/key-file.js";
 import { createEmulator } from "../../aws/emulator.js";
+import { iamMigrations } from "../../aws/iam/migrations.js";
 import { systemClock } from "../../lib/clock.js";
 import { ensureDataDir } from "../../lib/data-dir.js";
 import { EXIT_STATUS, inputError, unreachable } from "../../lib/errors.js";
 import { cryptoIds } from "../../lib/ids.js";
+import { superviseWorkers } from "../../server/cluster.js";
 import { openDatabase } from "../../store/database.js";
 
 interface Options {
@@ -120,26 +122,16 @@ Examples:
       if (workers > 1 && cluster.isPrimary) {
         // Create the key and migrate once, before the workers race to do it.
         loadOrCreateKey(dataDir, cryptoIds);
-        await (await openDatabase(join(dataDir, "emulator.db"))).close();
-        let ready = 0;
-        for (let i = 0; i < workers; i++) cluster.fork();
-        cluster.on("message", (_worker, message: unknown) => {
-          if (message === "listening" && ++ready === workers) {
+        await (await openDatabase(join(dataDir, "emulator.db"), iamMigrations)).close();
+        superviseWorkers(workers, {
+          onAllListening: () =>
             process.stdout.write(
               `keyless emulator listening on http://${options.host}:${port} (account ${options.account}, ${workers} workers)\n`,
-            );
-          }
+            ),
+          onWorkerFailed: () => {
+            process.exitCode = EXIT_STATUS.outside;
+          },
         });
-        cluster.on("exit", (_w, code) => {
-          if (!shuttingDown && code !== 0) process.exitCode = EXIT_STATUS.outside;
-        });
-        let shuttingDown = false;
-        const stop = () => {
-          shuttingDown = true;
-          for (const w of Object.values(cluster.workers ?? {})) w?.kill("SIGTERM");
-        };
-        process.on("SIGTERM", stop);
-        process.on("SIGINT", stop);
         return;
       }
 
@@ -163,8 +155,7 @@ Examples:
         );
         server.listen(port, options.host, () => ok());
       });
-      if (cluster.isWorker) process.send?.("listening");
-      else
+      if (cluster.isPrimary)
         process.stdout.write(
           `keyless emulator listening on http://${options.host}:${port} (account ${options.account})\n`,
         );

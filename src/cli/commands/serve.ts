@@ -7,6 +7,7 @@ import { createEmulator } from "../../aws/emulator.js";
 import { systemClock } from "../../lib/clock.js";
 import { inputError, isKeylessError, peerFailure } from "../../lib/errors.js";
 import { cryptoIds } from "../../lib/ids.js";
+import { superviseWorkers } from "../../server/cluster.js";
 import { primaryAuditSink, serveWorkerAudits } from "../../server/cluster-audit.js";
 import { loadServeConfig, type ServeConfig } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
@@ -113,26 +114,14 @@ async function serve(flags: ServeFlags): Promise<void> {
 
   if (workers > 1 && cluster.isPrimary) {
     // Several processes on one port (node:cluster): the store is shared (SQLite WAL or PostgreSQL).
-    let listening = 0;
-    for (let i = 0; i < workers; i++) cluster.fork();
-    cluster.on("listening", (_w, address) => {
-      if (++listening === workers) {
+    superviseWorkers(workers, {
+      onAllListening: (address) =>
         process.stdout.write(
           `keyless serve: listening on ${config.tlsCert ? "https" : "http"}://${config.host}:${address.port} with ${workers} workers (issuer ${config.issuerUrl})\n`,
-        );
-      }
+        ),
+      onWorkerFailed: (worker, code) => logger.error({ worker, code }, "worker exited"),
+      forceExitAfterMs: 2000,
     });
-    cluster.on("exit", (w, code) => {
-      if (code !== 0 && !stopping) logger.error({ worker: w.id, code }, "worker exited");
-    });
-    let stopping = false;
-    const stop = () => {
-      stopping = true;
-      for (const w of Object.values(cluster.workers ?? {})) w?.kill("SIGTERM");
-      setTimeout(() => process.exit(0), 2000).unref();
-    };
-    process.on("SIGTERM", stop);
-    process.on("SIGINT", stop);
     return;
   }
 

@@ -1,3 +1,4 @@
+import { isoSeconds } from "../aws/time.js";
 import {
   decide,
   type Evaluation,
@@ -10,7 +11,7 @@ import { parseProviderArn, providerArn, providerKey } from "./provider.js";
 import { hasTagsClaim, type SessionTags, sessionTagsFromClaims, type TagError } from "./session-tags.js";
 
 /**
- * The request STS evaluates for `AssumeRoleWithWebIdentity` (aws-identity-plane.md §6.2–6.3): the
+ * The request STS evaluates for `AssumeRoleWithWebIdentity` (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif): the
  * principal is the IAM provider that matched `iss`, and the context holds the provider's keys
  * (`<P>:aud`, `:sub`, …), the session name, tags and global keys. Custom claims are NOT keys: a
  * condition on `<P>:repository` sees an absent key (except the 2026 provider-specific keys below).
@@ -167,7 +168,7 @@ export function webIdentityRequest(input: WebIdentityInput): WebIdentityResult {
   set("aws:PrincipalAccount", account);
   set("aws:PrincipalType", "User");
   set("aws:userid", arn);
-  set("aws:CurrentTime", new Date(input.now).toISOString().replace(/\.\d{3}Z$/, "Z"));
+  set("aws:CurrentTime", isoSeconds(input.now));
   set("aws:EpochTime", String(Math.floor(input.now / 1000)));
   set("aws:SecureTransport", input.secureTransport === undefined ? undefined : String(input.secureTransport));
   set("aws:SourceIp", input.sourceIp);

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { CachedIamRepository } from "../../../src/aws/iam/cached-repository.js";
+import { iamMigrations } from "../../../src/aws/iam/migrations.js";
 import { KyselyIamRepository, type Role } from "../../../src/aws/iam/repository.js";
+import type { IamTables } from "../../../src/aws/iam/tables.js";
 import { manualClock } from "../../../src/lib/clock.js";
 import { openDatabase } from "../../../src/store/database.js";
 import { tempDir } from "../../support/tmp.js";
@@ -23,8 +25,8 @@ describe("IAM read cache in front of the store", () => {
   test("a write by another connection (another worker) on the same SQLite file is seen within 20 ms", async () => {
     const dir = tempDir();
     const file = join(dir.path, "emulator.db");
-    const a = await openDatabase(file);
-    const b = await openDatabase(file);
+    const a = await openDatabase<IamTables>(file, iamMigrations);
+    const b = await openDatabase<IamTables>(file, iamMigrations);
     try {
       const clock = manualClock(0);
       const workerA = new CachedIamRepository(new KyselyIamRepository(a.db), clock, a.changeCounter);
@@ -54,7 +56,7 @@ describe("IAM read cache in front of the store", () => {
 
   test("without a change counter (PostgreSQL), entries expire after the TTL; own writes invalidate at once", async () => {
     const dir = tempDir();
-    const database = await openDatabase(join(dir.path, "e.db"));
+    const database = await openDatabase<IamTables>(join(dir.path, "e.db"), iamMigrations);
     try {
       const clock = manualClock(0);
       const inner = new KyselyIamRepository(database.db);

@@ -1,15 +1,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { iamMigrations } from "../../../src/aws/iam/migrations.js";
 import { KyselyIamRepository } from "../../../src/aws/iam/repository.js";
+import type { IamTables } from "../../../src/aws/iam/tables.js";
 import { type Database, openDatabase } from "../../../src/store/database.js";
 import { startPostgres, type TestPostgres } from "../../support/postgres.js";
 import { tempDir } from "../../support/tmp.js";
 
 /** The same repository suite on both dialects. */
-function suite(name: string, open: () => Promise<Database | undefined>) {
+function suite(name: string, open: () => Promise<Database<IamTables> | undefined>) {
   describe(`IAM repository on ${name}`, () => {
-    let database: Database | undefined;
+    let database: Database<IamTables> | undefined;
     before(async () => {
       database = await open();
     });
@@ -83,11 +85,11 @@ function suite(name: string, open: () => Promise<Database | undefined>) {
 
 const dir = tempDir();
 after(() => dir.cleanup());
-suite("SQLite", () => openDatabase(join(dir.path, "iam.db")));
+suite("SQLite", () => openDatabase<IamTables>(join(dir.path, "iam.db"), iamMigrations));
 
 let pg: TestPostgres | undefined;
 after(() => pg?.stop());
 suite("PostgreSQL", async () => {
   pg = await startPostgres();
-  return pg ? openDatabase(pg.url) : undefined;
+  return pg ? openDatabase<IamTables>(pg.url, iamMigrations) : undefined;
 });

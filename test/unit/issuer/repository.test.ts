@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { kyselyIssuerRepository } from "../../../src/issuer/kysely-repository.js";
+import { issuerMigrations } from "../../../src/issuer/migrations.js";
 import type { Organization, OrganizationSettings, Run } from "../../../src/issuer/model.js";
 import { DuplicateError, type IssuerRepository } from "../../../src/issuer/repository.js";
+import type { IssuerTables } from "../../../src/issuer/tables.js";
 import { type Database, openDatabase } from "../../../src/store/database.js";
 import { startPostgres, type TestPostgres } from "../../support/postgres.js";
 
@@ -22,9 +24,9 @@ const settings: OrganizationSettings = {
 const T0 = 1_790_000_000_000; // beyond 2^31 seconds-as-ms on purpose: bigint columns must round-trip
 
 /** One suite, run against each dialect. */
-function repositorySuite(name: string, open: () => Promise<Database | undefined>): void {
+function repositorySuite(name: string, open: () => Promise<Database<IssuerTables> | undefined>): void {
   describe(`issuer repository on ${name}`, () => {
-    let database: Database | undefined;
+    let database: Database<IssuerTables> | undefined;
     let repo: IssuerRepository;
     before(async () => {
       database = await open();
@@ -236,11 +238,11 @@ function repositorySuite(name: string, open: () => Promise<Database | undefined>
   });
 }
 
-repositorySuite("SQLite", () => openDatabase(":memory:"));
+repositorySuite("SQLite", () => openDatabase<IssuerTables>(":memory:", issuerMigrations));
 
 let server: TestPostgres | undefined;
 after(() => server?.stop());
 repositorySuite("PostgreSQL", async () => {
   server = await startPostgres();
-  return server && openDatabase(server.url);
+  return server && openDatabase<IssuerTables>(server.url, issuerMigrations);
 });

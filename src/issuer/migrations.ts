@@ -1,11 +1,11 @@
 import type { Kysely } from "kysely";
-import type { Migration } from "./index.js";
+import type { Migration } from "../store/migration.js";
 
 /**
  * The issuer's tables. Times are epoch milliseconds in `bigint` (PostgreSQL's `integer` is 32-bit; SQLite
  * stores either as a 64-bit integer). JSON documents are `text`.
  */
-export const issuer0200: Migration = {
+const issuer0200: Migration = {
   name: "0200_issuer",
   // biome-ignore lint/suspicious/noExplicitAny: migrations run before the typed schema exists.
   async up(db: Kysely<any>) {
@@ -110,3 +110,6 @@ export const issuer0200: Migration = {
       .execute();
   },
 };
+
+/** The issuer's schema history, for `openDatabase` (names are recorded in existing databases: keep them). */
+export const issuerMigrations: readonly Migration[] = [issuer0200];

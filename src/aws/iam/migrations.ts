@@ -1,7 +1,7 @@
-import type { Migration } from "./index.js";
+import type { Migration } from "../../store/migration.js";
 
 /** The AWS emulator's IAM state: OIDC providers, roles and their inline policies, per account. */
-export const migration0100Iam: Migration = {
+const migration0100Iam: Migration = {
   name: "0100_iam",
   async up(db) {
     await db.schema
@@ -38,3 +38,6 @@ export const migration0100Iam: Migration = {
       .execute();
   },
 };
+
+/** The emulator's schema history, for `openDatabase` (names are recorded in existing databases: keep them). */
+export const iamMigrations: readonly Migration[] = [migration0100Iam];

@@ -1,0 +1,3 @@
+export * from "./arn.js";
+export * from "./identifiers.js";
+export * from "./time.js";
