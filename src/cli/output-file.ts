@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileError, fileErrorFrom } from "../lib/errors.js";
-import { writeSecretFile } from "../runner/profile.js";
+import { writeSecretFile } from "../lib/secret-file.js";
 
 /**
  * Where a command writes a secret (`token --out`, `assume --out`): checked before anything secret

@@ -23,10 +23,6 @@ export function defaultProfileTarget(env: NodeJS.ProcessEnv = process.env): Prof
   };
 }
 
-/** A profile that cannot be written as asked (a bad name, a symlink or directory in the way): exit 2. */
-/** Kept here for the commands that write a token or credentials next to a profile. */
-export { SecretFileError as ProfileWriteError, writeSecretFile };
-
 const PROFILE_NAME = /^[A-Za-z0-9_.+@-]+$/;
 
 export function writeProfile(

@@ -9,8 +9,8 @@ import { PolicyError } from "../../../src/core/policy/errors.js";
 import { TokenDecodeError } from "../../../src/core/token/decode.js";
 import { IssuerProblem } from "../../../src/issuer/errors.js";
 import { type ExitClass, fileErrorFrom, isKeylessError, type KeylessError } from "../../../src/lib/errors.js";
+import { SecretFileError } from "../../../src/lib/secret-file.js";
 import { AccountNotAllowedError } from "../../../src/runner/assume.js";
-import { ProfileWriteError } from "../../../src/runner/profile.js";
 import { RoleSelectionError } from "../../../src/runner/role.js";
 import { TokenSourceError } from "../../../src/runner/token-sources.js";
 import { ConfigError } from "../../../src/server/config.js";
@@ -26,7 +26,7 @@ describe("every layer's error is a KeylessError with a code and an exit class", 
     [new IssuerProblem("no-signing-key", "none"), "no-signing-key", "outside"],
     [new TokenSourceError("no source"), "ERR_TOKEN_SOURCE", "input"],
     [new RoleSelectionError("no role"), "ERR_ROLE", "input"],
-    [new ProfileWriteError("symlink"), "ERR_PROFILE_WRITE", "input"],
+    [new SecretFileError("symlink"), "ERR_FILE", "input"],
     [new AccountNotAllowedError("other account"), "ERR_ACCOUNT_NOT_ALLOWED", "negative"],
     [new ConfigError("bad flag"), "ERR_CONFIG", "input"],
     [new DatabaseUrlError("no file"), "ERR_DATABASE_URL", "input"],

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { SecretFileError } from "../../../src/lib/secret-file.js";
 import { formatCredentialProcess, formatDotenv, formatEnv, formatJson } from "../../../src/runner/outputs.js";
-import { ProfileWriteError, writeProfile } from "../../../src/runner/profile.js";
+import { writeProfile } from "../../../src/runner/profile.js";
 import { runCommand } from "../../support/cli.js";
 import { tempDir } from "../../support/tmp.js";
 
@@ -98,7 +99,7 @@ describe("profile writer", () => {
       assert.throws(
         () =>
           writeProfile({ credentialsFile: link, configFile: join(dir.path, "config") }, "ci", credentials),
-        ProfileWriteError,
+        SecretFileError,
       );
       assert.equal(readFileSync(elsewhere, "utf8"), "untouched");
       assert.ok(lstatSync(link).isSymbolicLink());
