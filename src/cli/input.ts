@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { parseJson } from "../lib/json.js";
 import { CliError } from "./errors.js";
 
 /** Reads a file named on the command line (`-` is standard input), failing with one clear line. */
@@ -17,7 +18,7 @@ export function readJsonObject(path: string, what: string): Record<string, unkno
   const text = readInput(path, what);
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch (error) {
     throw new CliError(`${what} ${path} is not valid JSON: ${(error as Error).message}`);
   }

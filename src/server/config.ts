@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { DEFAULT_OVERLAP_MS, DEFAULT_ROTATION_INTERVAL_MS, MIN_OVERLAP_MS } from "../issuer/key-lifecycle.js";
+import { parseJson } from "../lib/json.js";
 
 /**
  * `keyless serve` configuration: flags over `KEYLESS_*` environment variables over a JSON file
@@ -92,7 +93,7 @@ export function loadServeConfig(options: {
   if (options.flags.config) {
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(options.flags.config, "utf8"));
+      raw = parseJson(readFileSync(options.flags.config, "utf8"));
     } catch (e) {
       throw new ConfigError(`cannot read config file ${options.flags.config}: ${(e as Error).message}`);
     }
