@@ -146,6 +146,7 @@ Examples:
         trustCaFiles: options.trustCa,
         issuerAliases: aliases,
         staticSecret: options.staticSecret,
+        defaultAccount: options.account,
         testMaxSessionSeconds,
         clock: systemClock,
         ids: cryptoIds,

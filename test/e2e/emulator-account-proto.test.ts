@@ -1,0 +1,175 @@
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { runCommand, runKeyless } from "../support/cli.js";
+import { isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
+import { tempDir } from "../support/tmp.js";
+
+/**
+ * `keyless emulator --account`: the account whose root the access key id `test` acts as (LocalStack's
+ * default credentials), shown by `aws sts get-caller-identity` and holding the roles that key creates.
+ * And trust policies hiding members under `__proto__` / `constructor`: refused as IAM refuses them, by
+ * the emulator over the wire, by `keyless lint` and by `keyless explain`.
+ */
+const ACCOUNT = "210987654321";
+const GH = "token.actions.githubusercontent.com";
+const statement = {
+  Effect: "Allow",
+  Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${GH}` },
+  Action: "sts:AssumeRoleWithWebIdentity",
+  Condition: {
+    StringEquals: { [`${GH}:aud`]: "sts.amazonaws.com", [`${GH}:sub`]: "repo:acme/app:ref:refs/heads/main" },
+  },
+};
+const good = JSON.stringify({ Version: "2012-10-17", Statement: [statement] });
+const statementText = JSON.stringify(statement);
+/** JSON.stringify cannot write a `__proto__` member, so the documents are written as text. */
+const poisoned = {
+  topLevel: `{"Version":"2012-10-17","__proto__":{"Statement":[${statementText}]}}`,
+  constructor: `{"Version":"2012-10-17","constructor":{"prototype":{"x":1}},"Statement":[${statementText}]}`,
+  condition: `{"Version":"2012-10-17","Statement":[${statementText.replace(
+    /"Condition":\{/,
+    `"Condition":{"__proto__":{"StringEquals":{"${GH}:sub":"x"}},`,
+  )}]}`,
+  conditionOnly: `{"Version":"2012-10-17","Statement":[${statementText.replace(
+    /"Condition":\{.*\}\}$/,
+    `"Condition":{"__proto__":{"StringEquals":{"${GH}:sub":"x"}}}}`,
+  )}]}`,
+};
+
+describe("keyless emulator --account, and __proto__ in trust policies", () => {
+  const dir = tempDir();
+  let emulator: RunningEmulator;
+  let env: NodeJS.ProcessEnv;
+  const aws = (...args: string[]) =>
+    runCommand("aws", ["--endpoint-url", emulator.endpoint, ...args], { env });
+  const file = (name: string, text: string) => {
+    const path = join(dir.path, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  before(async () => {
+    emulator = await startEmulator(join(dir.path, "data"), ["--account", ACCOUNT]);
+    env = isolatedEnv(join(dir.path, "admin"), {
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+      AWS_DEFAULT_REGION: "us-east-1",
+    });
+  });
+  after(async () => {
+    await emulator?.stop();
+    dir.cleanup();
+  });
+
+  test("sts get-caller-identity with the key `test` shows the --account root", async () => {
+    const r = await aws("sts", "get-caller-identity", "--output", "json");
+    assert.equal(r.code, 0, r.stderr);
+    const identity = JSON.parse(r.stdout) as { Account: string; Arn: string };
+    assert.equal(identity.Account, ACCOUNT);
+    assert.equal(identity.Arn, `arn:aws:iam::${ACCOUNT}:root`);
+  });
+
+  test("roles created with the key `test` land in the --account", async () => {
+    let r = await aws(
+      "iam",
+      "create-open-id-connect-provider",
+      "--url",
+      `https://${GH}`,
+      "--client-id-list",
+      "sts.amazonaws.com",
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`arn:aws:iam::${ACCOUNT}:oidc-provider/${GH}`));
+    r = await aws(
+      "iam",
+      "create-role",
+      "--role-name",
+      "deploy",
+      "--assume-role-policy-document",
+      `file://${file("good.json", good)}`,
+      "--output",
+      "json",
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      (JSON.parse(r.stdout) as { Role: { Arn: string } }).Role.Arn,
+      `arn:aws:iam::${ACCOUNT}:role/deploy`,
+    );
+    // The same role is visible to that account's own 12-digit key, and not to another account's.
+    const as = (account: string) =>
+      runCommand("aws", ["--endpoint-url", emulator.endpoint, "iam", "get-role", "--role-name", "deploy"], {
+        env: { ...env, AWS_ACCESS_KEY_ID: account },
+      });
+    assert.equal((await as(ACCOUNT)).code, 0);
+    const other = await as("123456789012");
+    assert.notEqual(other.code, 0);
+    assert.match(other.stderr, /NoSuchEntity/);
+  });
+
+  for (const [name, text] of Object.entries(poisoned)) {
+    test(`CreateRole and UpdateAssumeRolePolicy refuse the ${name} variant with MalformedPolicyDocument`, async () => {
+      const path = file(`${name}.json`, text);
+      const created = await aws(
+        "iam",
+        "create-role",
+        "--role-name",
+        `proto-${name}`,
+        "--assume-role-policy-document",
+        `file://${path}`,
+      );
+      assert.equal(created.code, 255, created.stdout);
+      assert.match(created.stderr, /MalformedPolicyDocument/);
+      const updated = await aws(
+        "iam",
+        "update-assume-role-policy",
+        "--role-name",
+        "deploy",
+        "--policy-document",
+        `file://${path}`,
+      );
+      assert.equal(updated.code, 255, updated.stdout);
+      assert.match(updated.stderr, /MalformedPolicyDocument/);
+    });
+  }
+
+  test("the role's trust policy is unchanged after the refused updates", async () => {
+    const r = await aws("iam", "get-role", "--role-name", "deploy", "--output", "json");
+    assert.equal(r.code, 0, r.stderr);
+    const role = JSON.parse(r.stdout) as { Role: { AssumeRolePolicyDocument: unknown } };
+    assert.deepEqual(role.Role.AssumeRolePolicyDocument, JSON.parse(good));
+  });
+
+  test("keyless lint refuses the top-level __proto__ policy (exit 2, MalformedPolicyDocument)", async () => {
+    for (const name of ["topLevel", "constructor", "conditionOnly"] as const) {
+      const r = await runKeyless(["lint", file(`lint-${name}.json`, poisoned[name])]);
+      assert.equal(r.code, 2, `${name}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /MalformedPolicyDocument/, name);
+      assert.equal(r.stderr.trim().split("\n").length, 1);
+    }
+  });
+
+  test("keyless explain refuses it (exit 2), and refuses claims holding __proto__", async () => {
+    const claims = file(
+      "claims.json",
+      JSON.stringify({ iss: `https://${GH}`, aud: "sts.amazonaws.com", sub: "x" }),
+    );
+    const r = await runKeyless([
+      "explain",
+      "--policy",
+      file("explain.json", poisoned.topLevel),
+      "--claims",
+      claims,
+    ]);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /^keyless: .*unknown top-level field "__proto__"/);
+    const bad = file(
+      "bad-claims.json",
+      `{"iss":"https://${GH}","aud":"sts.amazonaws.com","__proto__":{"sub":"repo:acme/app:ref:refs/heads/main"}}`,
+    );
+    const c = await runKeyless(["explain", "--policy", file("explain-good.json", good), "--claims", bad]);
+    assert.equal(c.code, 2, c.stdout);
+    assert.match(c.stderr, /__proto__/);
+  });
+});
