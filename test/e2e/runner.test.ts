@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { seedWebIdentityRole } from "../support/aws.js";
 import { KEYLESS_BIN, type RunResult, runCommand, runKeyless } from "../support/cli.js";
 import { awsAdmin, isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
 import { startTestIssuer, type TestIssuer } from "../support/oidc-issuer.js";
@@ -67,37 +68,14 @@ describe("keyless assume and keyless exec against the emulator", () => {
       "--test-max-session-seconds",
       String(SESSION_SECONDS),
     ]);
-    ok(
-      await admin(TOOLING, [
-        "iam",
-        "create-open-id-connect-provider",
-        "--url",
-        `https://${HOST}`,
-        "--client-id-list",
-        "sts.amazonaws.com",
-      ]),
-    );
-    const trust = {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Federated: `arn:aws:iam::${TOOLING}:oidc-provider/${HOST}` },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: SUB } },
-        },
-      ],
-    };
-    ok(
-      await admin(TOOLING, [
-        "iam",
-        "create-role",
-        "--role-name",
-        "deploy",
-        "--assume-role-policy-document",
-        JSON.stringify(trust),
-      ]),
-    );
+    await seedWebIdentityRole({
+      endpoint: emulator.endpoint,
+      dir: dir.path,
+      account: TOOLING,
+      providerUrl: `https://${HOST}`,
+      roleName: "deploy",
+      condition: { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: SUB } },
+    });
     const chainPolicy = {
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: CHAIN }],
