@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { seedWebIdentityRole } from "../support/aws.js";
 import { runCommand, runKeyless } from "../support/cli.js";
 import { isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
+import { startTestIssuer, type TestIssuer } from "../support/oidc-issuer.js";
 import { tempDir } from "../support/tmp.js";
 
 /**
@@ -171,5 +173,74 @@ describe("keyless emulator --account, and __proto__ in trust policies", () => {
     const c = await runKeyless(["explain", "--policy", file("explain-good.json", good), "--claims", bad]);
     assert.equal(c.code, 2, c.stdout);
     assert.match(c.stderr, /__proto__/);
+  });
+});
+
+describe("a web-identity token whose claims hold __proto__ (boto3 over the wire)", () => {
+  const dir = tempDir();
+  const HOST = "token.actions.githubusercontent.com";
+  const PINNED = "repo:acme/app:ref:refs/heads/main";
+  let issuer: TestIssuer;
+  let emulator: RunningEmulator;
+  let roleArn: string;
+
+  before(async () => {
+    mkdirSync(join(dir.path, "ca"));
+    issuer = await startTestIssuer(join(dir.path, "ca"), { issuer: `https://${HOST}` });
+    emulator = await startEmulator(join(dir.path, "data"), [
+      "--trust-ca",
+      issuer.caFile,
+      "--issuer-alias",
+      `${HOST}=${issuer.localUrl}`,
+    ]);
+    ({ roleArn } = await seedWebIdentityRole({
+      endpoint: emulator.endpoint,
+      dir: dir.path,
+      account: ACCOUNT,
+      providerUrl: `https://${HOST}`,
+      roleName: "pinned",
+      condition: { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: PINNED } },
+    }));
+  });
+  after(async () => {
+    await emulator?.stop();
+    await issuer?.close();
+    dir.cleanup();
+  });
+
+  /** AssumeRoleWithWebIdentity with boto3; prints the assumed-role ARN or the error code. */
+  const exchange = async (claims: Record<string, unknown>) => {
+    const token = await issuer.sign(claims);
+    const script = `
+import boto3, botocore, sys
+sts = boto3.client("sts", endpoint_url=sys.argv[1], region_name="us-east-1")
+try:
+    r = sts.assume_role_with_web_identity(RoleArn=sys.argv[2], RoleSessionName="proto", WebIdentityToken=sys.argv[3])
+    print(r["AssumedRoleUser"]["Arn"])
+except botocore.exceptions.ClientError as e:
+    print(e.response["Error"]["Code"])
+`;
+    const r = await runCommand("python3", ["-c", script, emulator.endpoint, roleArn, token], {
+      env: isolatedEnv(join(dir.path, "job"), {}),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.trim();
+  };
+
+  test("a sub under __proto__ is not the token's sub; the real sub still works after", async () => {
+    // JSON.parse keeps "__proto__" as an own member, which jose then signs as a claim.
+    const claims = JSON.parse(`{"aud":"sts.amazonaws.com","__proto__":{"sub":"${PINNED}"}}`) as Record<
+      string,
+      unknown
+    >;
+    assert.ok(Object.hasOwn(claims, "__proto__"));
+    // Were "__proto__" the claims' prototype, `claims.sub` would read the pinned subject and get in.
+    assert.equal(await exchange(claims), "InvalidIdentityToken");
+    const withSub = { ...claims, sub: "repo:attacker/app:ref:refs/heads/main" };
+    assert.equal(await exchange(withSub), "AccessDenied");
+    assert.equal(
+      await exchange({ aud: "sts.amazonaws.com", sub: PINNED }),
+      `arn:aws:sts::${ACCOUNT}:assumed-role/pinned/proto`,
+    );
   });
 });
