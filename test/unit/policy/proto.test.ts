@@ -4,6 +4,7 @@ import { decodeToken } from "../../../src/aws/sts/token.js";
 import { webIdentityRequest } from "../../../src/core/federation/index.js";
 import { IAM_MESSAGES, PolicyError, parsePolicy } from "../../../src/core/policy/index.js";
 import { parseJsonStrict } from "../../../src/core/policy/json.js";
+import { buildTagsClaim } from "../../../src/issuer/claims/session-tags.js";
 
 /**
  * Prototype poisoning (issue #9): a policy member named "__proto__" must stay an ordinary member that IAM
@@ -98,5 +99,21 @@ describe("token claims named __proto__", () => {
     }
     assert.equal(({} as { polluted?: unknown }).polluted, undefined);
     assert.equal(Object.hasOwn(Object.prototype, "polluted"), false);
+  });
+});
+
+describe("the issuer's session-tags claim with tag keys named like Object members", () => {
+  test("constructor/toString are not read from the prototype; __proto__ stays an own tag", () => {
+    const claims = JSON.parse('{"team":"red","__proto__":"x"}') as Record<string, unknown>;
+    const built = buildTagsClaim(
+      ["constructor", "__proto__", "toString", "team"],
+      ["toString", "team"],
+      claims,
+    );
+    assert.ok(built);
+    assert.deepEqual(Object.keys(built.principal_tags), ["__proto__", "team"]);
+    assert.deepEqual(built.principal_tags.team, ["red"]);
+    assert.equal(Object.getPrototypeOf(built.principal_tags), Object.prototype);
+    assert.deepEqual(built.transitive_tag_keys, ["team"]);
   });
 });
