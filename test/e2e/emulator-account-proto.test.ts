@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { seedWebIdentityRole } from "../support/aws.js";
 import { runCommand, runKeyless } from "../support/cli.js";
 import { isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
-import { startTestIssuer, type TestIssuer } from "../support/oidc-issuer.js";
+import type { TestIssuer } from "../support/oidc-issuer.js";
+import { startTestIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
 
 /**
@@ -185,14 +186,7 @@ describe("a web-identity token whose claims hold __proto__ (boto3 over the wire)
   let roleArn: string;
 
   before(async () => {
-    mkdirSync(join(dir.path, "ca"));
-    issuer = await startTestIssuer(join(dir.path, "ca"), { issuer: `https://${HOST}` });
-    emulator = await startEmulator(join(dir.path, "data"), [
-      "--trust-ca",
-      issuer.caFile,
-      "--issuer-alias",
-      `${HOST}=${issuer.localUrl}`,
-    ]);
+    ({ issuer, emulator } = await startTestIssuerWithEmulator(dir.path, { issuer: `https://${HOST}` }));
     ({ roleArn } = await seedWebIdentityRole({
       endpoint: emulator.endpoint,
       dir: dir.path,

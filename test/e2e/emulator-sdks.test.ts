@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { seedWebIdentityRole } from "../support/aws.js";
 import { runCommand } from "../support/cli.js";
-import { awsAdmin, isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
-import { startTestIssuer, type TestIssuer } from "../support/oidc-issuer.js";
+import { awsAdmin, isolatedEnv, type RunningEmulator } from "../support/emulator.js";
+import type { TestIssuer } from "../support/oidc-issuer.js";
+import { startTestIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
 
 /** boto3 and the JavaScript SDK v3, unmodified, in their own processes: web identity from a token file,
@@ -25,16 +26,9 @@ describe("boto3 and @aws-sdk/client-sts against keyless emulator", () => {
   const workloadRole = `arn:aws:iam::${WORKLOAD}:role/cicd`;
 
   before(async () => {
-    mkdirSync(join(dir.path, "ca"));
-    issuer = await startTestIssuer(join(dir.path, "ca"), {
+    ({ issuer, emulator } = await startTestIssuerWithEmulator(dir.path, {
       issuer: "https://token.actions.githubusercontent.com",
-    });
-    emulator = await startEmulator(join(dir.path, "data"), [
-      "--trust-ca",
-      issuer.caFile,
-      "--issuer-alias",
-      `token.actions.githubusercontent.com=${issuer.localUrl}`,
-    ]);
+    }));
     const aws = awsAdmin(emulator.endpoint, dir.path);
     const ok = async (p: Promise<{ code: number | null; stderr: string }>) =>
       assert.equal((await p).code, 0, (await p).stderr);

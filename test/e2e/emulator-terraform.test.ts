@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { seedWebIdentityRole } from "../support/aws.js";
 import { runCommand } from "../support/cli.js";
-import { isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
-import { startTestIssuer, type TestIssuer } from "../support/oidc-issuer.js";
+import { isolatedEnv, type RunningEmulator } from "../support/emulator.js";
+import type { TestIssuer } from "../support/oidc-issuer.js";
 import { freePort } from "../support/ports.js";
+import { startTestIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
 
 /** Terraform 1.11's built-in S3 backend: web identity through the emulator, state in a moto_server S3. */
@@ -22,16 +23,9 @@ describe("Terraform S3 backend with assume_role_with_web_identity", () => {
   let motoUrl: string;
 
   before(async () => {
-    mkdirSync(join(dir.path, "ca"));
-    issuer = await startTestIssuer(join(dir.path, "ca"), {
+    ({ issuer, emulator } = await startTestIssuerWithEmulator(dir.path, {
       issuer: "https://token.actions.githubusercontent.com",
-    });
-    emulator = await startEmulator(join(dir.path, "data"), [
-      "--trust-ca",
-      issuer.caFile,
-      "--issuer-alias",
-      `token.actions.githubusercontent.com=${issuer.localUrl}`,
-    ]);
+    }));
     const motoPort = await freePort();
     motoUrl = `http://127.0.0.1:${motoPort}`;
     moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(motoPort)], { stdio: "ignore" });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type RunningEmulator, startEmulator } from "./emulator.js";
+import { startTestIssuer, type TestIssuer } from "./oidc-issuer.js";
 import { freePort } from "./ports.js";
 import { httpsJson, type ServeProcess, startServe } from "./serve.js";
 import { makeTestTls, type TestTls } from "./tls.js";
@@ -94,6 +95,48 @@ export async function startIssuerWithEmulator(
     async stop() {
       await server.stop();
       await emulator.stop();
+    },
+  };
+}
+
+/** The test OIDC issuer (./oidc-issuer.ts) and a `keyless emulator` that trusts it. */
+export interface TestIssuerWithEmulator {
+  readonly issuer: TestIssuer;
+  readonly emulator: RunningEmulator;
+  /** Stops both (the caller still removes `dir`). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the test OIDC issuer in `dir/ca` and an emulator on `dir/data` that trusts its CA. With
+ * `issuer` (a public URL such as `https://token.actions.githubusercontent.com`), tokens carry it in
+ * `iss` and the emulator fetches that host's discovery and JWKS from the test issuer (`--issuer-alias`);
+ * without it, the issuer is its own `https://127.0.0.1:PORT`.
+ */
+export async function startTestIssuerWithEmulator(
+  dir: string,
+  options: { issuer?: string; emulatorArgs?: readonly string[] } = {},
+): Promise<TestIssuerWithEmulator> {
+  mkdirSync(join(dir, "ca"), { recursive: true });
+  const issuer = await startTestIssuer(join(dir, "ca"), options.issuer ? { issuer: options.issuer } : {});
+  let emulator: RunningEmulator;
+  try {
+    emulator = await startEmulator(join(dir, "data"), [
+      "--trust-ca",
+      issuer.caFile,
+      ...(options.issuer ? ["--issuer-alias", `${new URL(options.issuer).host}=${issuer.localUrl}`] : []),
+      ...(options.emulatorArgs ?? []),
+    ]);
+  } catch (error) {
+    await issuer.close();
+    throw error;
+  }
+  return {
+    issuer,
+    emulator,
+    async stop() {
+      await emulator.stop();
+      await issuer.close();
     },
   };
 }
