@@ -153,6 +153,44 @@ describe("keyless emulator --account, and __proto__ in trust policies", () => {
     }
   });
 
+  test("keyless lint refuses __proto__ in a YAML policy and in a CloudFormation template's Condition", async () => {
+    const yamlPolicy = [
+      'Version: "2012-10-17"',
+      "__proto__:",
+      "  Statement:",
+      "    - Effect: Allow",
+      `      Principal: { Federated: "arn:aws:iam::${ACCOUNT}:oidc-provider/${GH}" }`,
+      "      Action: sts:AssumeRoleWithWebIdentity",
+      "",
+    ].join("\n");
+    const template = [
+      'AWSTemplateFormatVersion: "2010-09-09"',
+      "Resources:",
+      "  Role:",
+      "    Type: AWS::IAM::Role",
+      "    Properties:",
+      "      AssumeRolePolicyDocument:",
+      '        Version: "2012-10-17"',
+      "        Statement:",
+      "          - Effect: Allow",
+      `            Principal: { Federated: "arn:aws:iam::${ACCOUNT}:oidc-provider/${GH}" }`,
+      "            Action: sts:AssumeRoleWithWebIdentity",
+      "            Condition:",
+      "              __proto__:",
+      `                StringEquals: { "${GH}:sub": x }`,
+      "",
+    ].join("\n");
+    for (const [name, text, detail] of [
+      ["policy.yaml", yamlPolicy, /unknown top-level field "__proto__"/],
+      ["template.yaml", template, /unknown condition operator "__proto__"/],
+    ] as const) {
+      const r = await runKeyless(["lint", file(name, text)]);
+      assert.equal(r.code, 2, `${name}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /MalformedPolicyDocument/, name);
+      assert.match(r.stderr, detail, name);
+    }
+  });
+
   test("keyless explain refuses it (exit 2), and refuses claims holding __proto__", async () => {
     const claims = file(
       "claims.json",
