@@ -33,6 +33,8 @@ export interface EmulatorOptions {
   readonly issuerAliases?: ReadonlyMap<string, string>;
   /** Secret access key of the static test credentials (access key id = the account id). */
   readonly staticSecret?: string;
+  /** The account whose root the access key id `test` acts as (`--account`); default 123456789012. */
+  readonly defaultAccount?: string;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   /** Test setting: issued credentials expire after at most this many seconds. */
@@ -83,6 +85,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   const resolve = createSecretResolver({
     sealer,
     staticSecret: options.staticSecret ?? DEFAULT_STATIC_SECRET,
+    ...(options.defaultAccount !== undefined ? { defaultAccount: options.defaultAccount } : {}),
   });
   const handle = createQueryEndpoint<Caller>({
     services: [stsService(sts), iamService(iam)],

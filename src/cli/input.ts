@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileErrorFrom, inputError } from "../lib/errors.js";
+import { parseJson } from "../lib/json.js";
 
 /** Reads a file named on the command line (`-` is standard input), failing with one clear line. */
 export function readInput(path: string, what: string): string {
@@ -15,7 +16,7 @@ export function readJsonObject(path: string, what: string): Record<string, unkno
   const text = readInput(path, what);
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch (error) {
     throw inputError(`${what} ${path} is not valid JSON: ${(error as Error).message}`);
   }

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { errorKind, unreachable } from "../lib/errors.js";
 import { httpGet } from "../lib/http-get.js";
+import { parseJson } from "../lib/json.js";
 
 /**
  * Where a job's ID token comes from. Detection follows a fixed order (first match wins), printed
@@ -113,7 +114,7 @@ export async function requestToken(
   if (response.status < 200 || response.status >= 300) {
     let detail = "";
     try {
-      const parsed = JSON.parse(body) as { detail?: string; title?: string; message?: string };
+      const parsed = parseJson(body) as { detail?: string; title?: string; message?: string };
       detail = parsed.detail ?? parsed.title ?? parsed.message ?? "";
     } catch {}
     throw new TokenSourceError(
@@ -121,7 +122,7 @@ export async function requestToken(
     );
   }
   try {
-    const value = (JSON.parse(body) as { value?: unknown }).value;
+    const value = (parseJson(body) as { value?: unknown }).value;
     if (typeof value === "string" && value.split(".").length === 3) return value;
   } catch {}
   throw new TokenSourceError(`${what}: the answer holds no token (expected {"value": "<jwt>"})`);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { DEFAULT_OVERLAP_MS, DEFAULT_ROTATION_INTERVAL_MS, MIN_OVERLAP_MS } from "../issuer/key-lifecycle.js";
 import { errorKind, fileErrorFrom } from "../lib/errors.js";
+import { parseJson } from "../lib/json.js";
 import { parseDatabaseUrl } from "../store/database.js";
 
 /**
@@ -96,7 +97,7 @@ export function loadServeConfig(options: {
   if (options.flags.config) {
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(options.flags.config, "utf8"));
+      raw = parseJson(readFileSync(options.flags.config, "utf8"));
     } catch (e) {
       throw new ConfigError(`cannot read config file ${options.flags.config}: ${(e as Error).message}`);
     }

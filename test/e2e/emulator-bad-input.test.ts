@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type RunningEmulator, startEmulator } from "../support/emulator.js";
-import { startTestIssuer, type TestIssuer } from "../support/oidc-issuer.js";
+import type { RunningEmulator } from "../support/emulator.js";
+import type { TestIssuer } from "../support/oidc-issuer.js";
+import { startTestIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
 
 /** Bad input never yields a 500 or a hang: every answer is a well-formed AWS error envelope. */
@@ -12,9 +11,7 @@ describe("bad input to a real emulator process", () => {
   let emulator: RunningEmulator;
   let issuer: TestIssuer;
   before(async () => {
-    mkdirSync(join(dir.path, "ca"));
-    issuer = await startTestIssuer(join(dir.path, "ca"));
-    emulator = await startEmulator(join(dir.path, "data"), ["--trust-ca", issuer.caFile]);
+    ({ issuer, emulator } = await startTestIssuerWithEmulator(dir.path));
   });
   after(async () => {
     await emulator?.stop();

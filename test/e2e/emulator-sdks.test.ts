@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { seedWebIdentityRole } from "../support/aws.js";
 import { runCommand } from "../support/cli.js";
-import { isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
-import { startTestIssuer, type TestIssuer } from "../support/oidc-issuer.js";
+import { awsAdmin, isolatedEnv, type RunningEmulator } from "../support/emulator.js";
+import type { TestIssuer } from "../support/oidc-issuer.js";
+import { startTestIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
 
 /** boto3 and the JavaScript SDK v3, unmodified, in their own processes: web identity from a token file,
@@ -24,62 +26,23 @@ describe("boto3 and @aws-sdk/client-sts against keyless emulator", () => {
   const workloadRole = `arn:aws:iam::${WORKLOAD}:role/cicd`;
 
   before(async () => {
-    mkdirSync(join(dir.path, "ca"));
-    issuer = await startTestIssuer(join(dir.path, "ca"), {
+    ({ issuer, emulator } = await startTestIssuerWithEmulator(dir.path, {
       issuer: "https://token.actions.githubusercontent.com",
-    });
-    emulator = await startEmulator(join(dir.path, "data"), [
-      "--trust-ca",
-      issuer.caFile,
-      "--issuer-alias",
-      `token.actions.githubusercontent.com=${issuer.localUrl}`,
-    ]);
-    const aws = (account: string, args: string[]) =>
-      runCommand("aws", ["--endpoint-url", emulator.endpoint, ...args], {
-        env: isolatedEnv(join(dir.path, `admin-${account}`), {
-          AWS_ACCESS_KEY_ID: account,
-          AWS_SECRET_ACCESS_KEY: "test",
-          AWS_DEFAULT_REGION: "us-east-1",
-        }),
-      });
+    }));
+    const aws = awsAdmin(emulator.endpoint, dir.path);
     const ok = async (p: Promise<{ code: number | null; stderr: string }>) =>
       assert.equal((await p).code, 0, (await p).stderr);
-    await ok(
-      aws(TOOLING, [
-        "iam",
-        "create-open-id-connect-provider",
-        "--url",
-        "https://token.actions.githubusercontent.com",
-        "--client-id-list",
-        "sts.amazonaws.com",
-      ]),
-    );
-    const trust = {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: {
-            Federated: `arn:aws:iam::${TOOLING}:oidc-provider/token.actions.githubusercontent.com`,
-          },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: {
-            StringLike: { "token.actions.githubusercontent.com:sub": "repo:organization/repo-name:*" },
-            StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
-          },
-        },
-      ],
-    };
-    await ok(
-      aws(TOOLING, [
-        "iam",
-        "create-role",
-        "--role-name",
-        "GitHubAction-AssumeRoleWithAction",
-        "--assume-role-policy-document",
-        JSON.stringify(trust),
-      ]),
-    );
+    await seedWebIdentityRole({
+      endpoint: emulator.endpoint,
+      dir: dir.path,
+      account: TOOLING,
+      providerUrl: "https://token.actions.githubusercontent.com",
+      roleName: "GitHubAction-AssumeRoleWithAction",
+      condition: {
+        StringLike: { "token.actions.githubusercontent.com:sub": "repo:organization/repo-name:*" },
+        StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+      },
+    });
     const allowChain = {
       Version: "2012-10-17",
       Statement: [

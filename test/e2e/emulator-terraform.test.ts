@@ -3,10 +3,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { seedWebIdentityRole } from "../support/aws.js";
 import { runCommand } from "../support/cli.js";
-import { isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
-import { startTestIssuer, type TestIssuer } from "../support/oidc-issuer.js";
+import { isolatedEnv, type RunningEmulator } from "../support/emulator.js";
+import type { TestIssuer } from "../support/oidc-issuer.js";
 import { freePort } from "../support/ports.js";
+import { startTestIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
 
 /** Terraform 1.11's built-in S3 backend: web identity through the emulator, state in a moto_server S3. */
@@ -21,16 +23,9 @@ describe("Terraform S3 backend with assume_role_with_web_identity", () => {
   let motoUrl: string;
 
   before(async () => {
-    mkdirSync(join(dir.path, "ca"));
-    issuer = await startTestIssuer(join(dir.path, "ca"), {
+    ({ issuer, emulator } = await startTestIssuerWithEmulator(dir.path, {
       issuer: "https://token.actions.githubusercontent.com",
-    });
-    emulator = await startEmulator(join(dir.path, "data"), [
-      "--trust-ca",
-      issuer.caFile,
-      "--issuer-alias",
-      `token.actions.githubusercontent.com=${issuer.localUrl}`,
-    ]);
+    }));
     const motoPort = await freePort();
     motoUrl = `http://127.0.0.1:${motoPort}`;
     moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(motoPort)], { stdio: "ignore" });
@@ -48,52 +43,19 @@ describe("Terraform S3 backend with assume_role_with_web_identity", () => {
       if (r.code === 0) break;
       await new Promise((ok) => setTimeout(ok, 200));
     }
-    const aws = (args: string[]) =>
-      runCommand("aws", ["--endpoint-url", emulator.endpoint, ...args], { env: admin });
-    assert.equal(
-      (
-        await aws([
-          "iam",
-          "create-open-id-connect-provider",
-          "--url",
-          "https://token.actions.githubusercontent.com",
-          "--client-id-list",
-          "sts.amazonaws.com",
-        ])
-      ).code,
-      0,
-    );
-    const trust = {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: {
-            Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`,
-          },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: {
-            StringEquals: {
-              "token.actions.githubusercontent.com:sub": SUB,
-              "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-            },
-          },
+    await seedWebIdentityRole({
+      endpoint: emulator.endpoint,
+      dir: dir.path,
+      account: ACCOUNT,
+      providerUrl: "https://token.actions.githubusercontent.com",
+      roleName: "ci",
+      condition: {
+        StringEquals: {
+          "token.actions.githubusercontent.com:sub": SUB,
+          "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
         },
-      ],
-    };
-    assert.equal(
-      (
-        await aws([
-          "iam",
-          "create-role",
-          "--role-name",
-          "ci",
-          "--assume-role-policy-document",
-          JSON.stringify(trust),
-        ])
-      ).code,
-      0,
-    );
+      },
+    });
   });
   after(async () => {
     moto?.kill("SIGTERM");

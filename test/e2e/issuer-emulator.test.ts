@@ -14,9 +14,10 @@ import { cryptoIds } from "../../src/lib/ids.js";
 import { buildIssuerApp } from "../../src/server/issuer-app.js";
 import { type Database, openDatabase } from "../../src/store/database.js";
 import { runCommand } from "../support/cli.js";
-import { isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
+import { isolatedEnv, type RunningEmulator } from "../support/emulator.js";
 import { freePort } from "../support/ports.js";
 import { httpsJson, type ServeProcess, startServe } from "../support/serve.js";
+import { type IssuerWithEmulator, startIssuerWithEmulator } from "../support/stack.js";
 import { makeTestTls, type TestTls } from "../support/tls.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -50,10 +51,9 @@ const trust = (
 
 describe("issuer → job (curl) → AWS CLI → emulator", () => {
   const dir = tempDir();
+  let stack: IssuerWithEmulator;
   let tls: TestTls;
-  let server: ServeProcess;
   let emulator: RunningEmulator;
-  let admin: string;
   let serveUrl: string;
   let awsAdmin: NodeJS.ProcessEnv;
   // the in-process issuer with a manual clock, for rotation
@@ -63,15 +63,7 @@ describe("issuer → job (curl) → AWS CLI → emulator", () => {
 
   const aws = (args: string[], env: NodeJS.ProcessEnv) =>
     runCommand("aws", ["--endpoint-url", emulator.endpoint, ...args], { env });
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await httpsJson(method, `${serveUrl}${path}`, {
-      ca: tls.ca,
-      key: admin,
-      ...(body !== undefined ? { body } : {}),
-    });
-    assert.ok(r.status < 300, `${method} ${path}: ${JSON.stringify(r.json)}`);
-    return r.json;
-  };
+  const api = (method: string, path: string, body?: unknown) => stack.api(method, path, body);
   const curlToken = async (run: { requestUrl: string; requestToken: string }, audience: string) => {
     const r = await runCommand("curl", [
       "-sS",
@@ -117,35 +109,13 @@ describe("issuer → job (curl) → AWS CLI → emulator", () => {
   };
 
   before(async () => {
-    tls = makeTestTls(dir.path);
-    const port = await freePort();
-    serveUrl = `https://127.0.0.1:${port}`;
-    server = await startServe(
-      [
-        "--port",
-        String(port),
-        "--issuer-url",
-        `https://${ISSUER_HOST}`,
-        "--tls-cert",
-        tls.certFile,
-        "--tls-key",
-        tls.keyFile,
-      ],
-      { PATH: process.env.PATH, HOME: dir.path, KEYLESS_DATA_DIR: join(dir.path, "data") },
-    );
-    admin = readFileSync(join(dir.path, "data", "admin-key"), "utf8").trim();
-
     rotPort = await freePort();
-    emulator = await startEmulator(join(dir.path, "emulator"), [
-      "--trust-ca",
-      tls.caFile,
-      "--issuer-alias",
-      `${ISSUER_HOST}=${serveUrl}`,
-      "--issuer-alias",
-      `login.app.env0.com=${serveUrl}`,
-      "--issuer-alias",
-      `${ROTATION_HOST}=https://127.0.0.1:${rotPort}`,
-    ]);
+    stack = await startIssuerWithEmulator(dir.path, {
+      issuerUrl: `https://${ISSUER_HOST}`,
+      aliases: [ISSUER_HOST, "login.app.env0.com"],
+      emulatorArgs: ["--issuer-alias", `${ROTATION_HOST}=https://127.0.0.1:${rotPort}`],
+    });
+    ({ tls, emulator, serveUrl } = stack);
     awsAdmin = isolatedEnv(join(dir.path, "admin"), {
       AWS_ACCESS_KEY_ID: ACCOUNT,
       AWS_SECRET_ACCESS_KEY: "test",
@@ -153,8 +123,7 @@ describe("issuer → job (curl) → AWS CLI → emulator", () => {
     });
   });
   after(async () => {
-    await server?.stop();
-    await emulator?.stop();
+    await stack?.stop();
     await rotApp?.close();
     await rotDb?.close();
     dir.cleanup();
@@ -355,7 +324,7 @@ describe("keyless serve --aws-emulator: issuer and emulator on one HTTPS server"
   });
 
   test("the AWS CLI manages IAM and exchanges a run's token on the same port as the issuer", async () => {
-    tls = makeTestTls(dir.path);
+    tls = await makeTestTls(dir.path);
     const port = await freePort();
     base = `https://127.0.0.1:${port}`;
     server = await startServe(

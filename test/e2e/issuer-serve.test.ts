@@ -50,7 +50,7 @@ for (const alg of ["RS256", "ES256"] as const) {
     let orgId: string;
 
     before(async () => {
-      tls = makeTestTls(dir.path);
+      tls = await makeTestTls(dir.path);
       const port = await freePort();
       issuer = `https://127.0.0.1:${port}`;
       env = {

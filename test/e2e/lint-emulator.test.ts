@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type RunResult, runKeyless } from "../support/cli.js";
-import { awsAdmin, type RunningEmulator, startEmulator } from "../support/emulator.js";
+import { seedWebIdentityRole } from "../support/aws.js";
+import { runKeyless } from "../support/cli.js";
+import { type RunningEmulator, startEmulator } from "../support/emulator.js";
 import { tempDir } from "../support/tmp.js";
 
 describe("keyless lint --emulator: the roles of a running emulator", () => {
@@ -11,58 +12,24 @@ describe("keyless lint --emulator: the roles of a running emulator", () => {
   const ACCOUNT = "123456789012";
   const OTHER = "210987654321";
   const HOST = "ci.example.com";
-  const admin = (account: string, args: string[]) => awsAdmin(emulator.endpoint, dir.path)(account, args);
-  const ok = (r: RunResult) => assert.equal(r.code, 0, r.stderr);
-  const trust = (account: string, condition: Record<string, unknown>) =>
-    JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/${HOST}` },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: condition,
-        },
-      ],
-    });
-
   before(async () => {
     emulator = await startEmulator(join(dir.path, "data"));
-    for (const account of [ACCOUNT, OTHER]) {
-      ok(
-        await admin(account, [
-          "iam",
-          "create-open-id-connect-provider",
-          "--url",
-          `https://${HOST}`,
-          "--client-id-list",
-          "sts.amazonaws.com",
-        ]),
-      );
-    }
+    const seed = { endpoint: emulator.endpoint, dir: dir.path, providerUrl: `https://${HOST}` };
     // An audience-only trust: any subject of the issuer gets in.
-    ok(
-      await admin(ACCOUNT, [
-        "iam",
-        "create-role",
-        "--role-name",
-        "open",
-        "--assume-role-policy-document",
-        trust(ACCOUNT, { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com" } }),
-      ]),
-    );
-    ok(
-      await admin(OTHER, [
-        "iam",
-        "create-role",
-        "--role-name",
-        "pinned",
-        "--assume-role-policy-document",
-        trust(OTHER, {
-          StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: "project:acme:deploy" },
-        }),
-      ]),
-    );
+    await seedWebIdentityRole({
+      ...seed,
+      account: ACCOUNT,
+      roleName: "open",
+      condition: { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com" } },
+    });
+    await seedWebIdentityRole({
+      ...seed,
+      account: OTHER,
+      roleName: "pinned",
+      condition: {
+        StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: "project:acme:deploy" },
+      },
+    });
   });
   after(async () => {
     await emulator?.stop();

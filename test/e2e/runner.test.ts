@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { seedWebIdentityRole } from "../support/aws.js";
 import { KEYLESS_BIN, type RunResult, runCommand, runKeyless } from "../support/cli.js";
-import { awsAdmin, isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
-import { startTestIssuer, type TestIssuer } from "../support/oidc-issuer.js";
+import { awsAdmin, isolatedEnv, type RunningEmulator } from "../support/emulator.js";
+import type { TestIssuer } from "../support/oidc-issuer.js";
+import { startTestIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
 
 // The runner against a real emulator process, with the real consumers of each output: a shell's eval,
@@ -57,47 +59,18 @@ describe("keyless assume and keyless exec against the emulator", () => {
   ];
 
   before(async () => {
-    mkdirSync(join(dir.path, "ca"));
-    issuer = await startTestIssuer(join(dir.path, "ca"), { issuer: `https://${HOST}` });
-    emulator = await startEmulator(join(dir.path, "data"), [
-      "--trust-ca",
-      issuer.caFile,
-      "--issuer-alias",
-      `${HOST}=${issuer.localUrl}`,
-      "--test-max-session-seconds",
-      String(SESSION_SECONDS),
-    ]);
-    ok(
-      await admin(TOOLING, [
-        "iam",
-        "create-open-id-connect-provider",
-        "--url",
-        `https://${HOST}`,
-        "--client-id-list",
-        "sts.amazonaws.com",
-      ]),
-    );
-    const trust = {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Federated: `arn:aws:iam::${TOOLING}:oidc-provider/${HOST}` },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: SUB } },
-        },
-      ],
-    };
-    ok(
-      await admin(TOOLING, [
-        "iam",
-        "create-role",
-        "--role-name",
-        "deploy",
-        "--assume-role-policy-document",
-        JSON.stringify(trust),
-      ]),
-    );
+    ({ issuer, emulator } = await startTestIssuerWithEmulator(dir.path, {
+      issuer: `https://${HOST}`,
+      emulatorArgs: ["--test-max-session-seconds", String(SESSION_SECONDS)],
+    }));
+    await seedWebIdentityRole({
+      endpoint: emulator.endpoint,
+      dir: dir.path,
+      account: TOOLING,
+      providerUrl: `https://${HOST}`,
+      roleName: "deploy",
+      condition: { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: SUB } },
+    });
     const chainPolicy = {
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: CHAIN }],

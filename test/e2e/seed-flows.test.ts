@@ -4,10 +4,10 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { KEYLESS_BIN, type RunResult, runCommand } from "../support/cli.js";
-import { awsAdmin, isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
+import { awsAdmin, isolatedEnv, type RunningEmulator } from "../support/emulator.js";
 import { freePort } from "../support/ports.js";
-import { httpsJson, type ServeProcess, startServe } from "../support/serve.js";
-import { makeTestTls, type TestTls } from "../support/tls.js";
+import { type IssuerWithEmulator, startIssuerWithEmulator } from "../support/stack.js";
+import type { TestTls } from "../support/tls.js";
 import { tempDir } from "../support/tmp.js";
 
 /**
@@ -28,27 +28,17 @@ const ENV0_CLIENT = "hoMiq9PdkRh9LUvVpH4wIErWg50VSG1b";
 
 describe("the seeds' flows, end to end", () => {
   const dir = tempDir("keyless-seeds-");
+  let stack: IssuerWithEmulator;
   let tls: TestTls;
-  let server: ServeProcess;
   let emulator: RunningEmulator;
   let moto: ChildProcess;
   let motoUrl: string;
-  let serveUrl: string;
-  let admin: string;
 
   const ok = (r: RunResult) => {
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     return r;
   };
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await httpsJson(method, `${serveUrl}${path}`, {
-      ca: tls.ca,
-      key: admin,
-      ...(body !== undefined ? { body } : {}),
-    });
-    assert.ok(r.status < 300, `${method} ${path}: ${JSON.stringify(r.json)}`);
-    return r.json;
-  };
+  const api = (method: string, path: string, body?: unknown) => stack.api(method, path, body);
   const iam = (account: string, args: string[]) =>
     awsAdmin(emulator.endpoint, dir.path)(account, ["iam", ...args]);
   const createRole = async (account: string, name: string, policy: unknown) => {
@@ -129,42 +119,23 @@ describe("the seeds' flows, end to end", () => {
     });
 
   before(async () => {
-    tls = makeTestTls(dir.path);
-    const port = await freePort();
-    serveUrl = `https://127.0.0.1:${port}`;
-    server = await startServe(
-      [
-        "--port",
-        String(port),
-        "--issuer-url",
-        serveUrl,
-        "--tls-cert",
-        tls.certFile,
-        "--tls-key",
-        tls.keyFile,
+    // The issuer's own URL is its issuer URL; the emulator fetches each seed platform's real host from it.
+    stack = await startIssuerWithEmulator(dir.path, {
+      aliases: [
+        "login.app.env0.com",
+        "demo.app.spacelift.io",
+        "token.actions.githubusercontent.com",
+        "app.terraform.io",
       ],
-      {
-        PATH: process.env.PATH,
-        HOME: dir.path,
-        KEYLESS_DATA_DIR: join(dir.path, "issuer"),
-      },
-    );
-    admin = readFileSync(join(dir.path, "issuer", "admin-key"), "utf8").trim();
-    const aliases = [
-      "login.app.env0.com",
-      "demo.app.spacelift.io",
-      "token.actions.githubusercontent.com",
-      "app.terraform.io",
-    ].flatMap((host) => ["--issuer-alias", `${host}=${serveUrl}`]);
-    emulator = await startEmulator(join(dir.path, "emulator"), ["--trust-ca", tls.caFile, ...aliases]);
+    });
+    ({ tls, emulator } = stack);
     const motoPort = await freePort();
     motoUrl = `http://127.0.0.1:${motoPort}`;
     moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(motoPort)], { stdio: "ignore" });
   });
   after(async () => {
     moto?.kill("SIGTERM");
-    await server?.stop();
-    await emulator?.stop();
+    await stack?.stop();
     dir.cleanup();
   });
 

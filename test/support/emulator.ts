@@ -80,13 +80,14 @@ export function isolatedEnv(dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.
  * The AWS CLI as the administrator of one emulated account (the static test credentials: access key id
  * = the account id, secret `test`), each account with its own isolated HOME under `dir`.
  */
-export function awsAdmin(endpoint: string, dir: string) {
+export function awsAdmin(endpoint: string, dir: string, extra: NodeJS.ProcessEnv = {}) {
   return (account: string, args: string[]) =>
     runCommand("aws", ["--endpoint-url", endpoint, ...args], {
       env: isolatedEnv(join(dir, `admin-${account}`), {
         AWS_ACCESS_KEY_ID: account,
         AWS_SECRET_ACCESS_KEY: "test",
         AWS_DEFAULT_REGION: "us-east-1",
+        ...extra,
       }),
     });
 }

@@ -1,11 +1,10 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
-import { join } from "node:path";
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
+import { makeTestTls } from "./tls.js";
 
 /**
- * A tiny OIDC issuer for tests only: HTTPS with a throwaway CA made by `openssl`, discovery + JWKS, and
+ * A tiny OIDC issuer for tests only: HTTPS with the project's local CA (./tls.ts), discovery + JWKS, and
  * RS256 signing with jose. `issuer` is what tokens carry in `iss` (it may be a public host reached
  * through the emulator's --issuer-alias); the server itself listens on 127.0.0.1.
  */
@@ -22,61 +21,8 @@ export interface TestIssuer {
   close(): Promise<void>;
 }
 
-export function makeCa(dir: string): { caFile: string; certFile: string; keyFile: string } {
-  const run = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  run([
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=keyless test CA",
-  ]);
-  run([
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "server.key",
-    "-out",
-    "server.csr",
-    "-subj",
-    "/CN=127.0.0.1",
-  ]);
-  writeFileSync(
-    join(dir, "san.ext"),
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
-  );
-  run([
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "server.pem",
-    "-days",
-    "2",
-    "-extfile",
-    "san.ext",
-  ]);
-  return { caFile: join(dir, "ca.pem"), certFile: join(dir, "server.pem"), keyFile: join(dir, "server.key") };
-}
-
 export async function startTestIssuer(dir: string, options: { issuer?: string } = {}): Promise<TestIssuer> {
-  const { caFile, certFile, keyFile } = makeCa(dir);
+  const { caFile, certFile, keyFile } = await makeTestTls(dir);
   const rsa = await generateKeyPair("RS256", { extractable: true });
   const ec = await generateKeyPair("ES256", { extractable: true });
   const keys = [

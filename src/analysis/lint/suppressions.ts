@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { parseJson } from "../../lib/json.js";
 import type { Finding } from "./findings.js";
 import { LintInputError } from "./inputs/index.js";
 
@@ -28,7 +29,7 @@ export function readSuppressions(path: string): Suppression[] {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJson(text);
   } catch (error) {
     throw new LintInputError(`${path}: not valid JSON: ${(error as Error).message}`);
   }

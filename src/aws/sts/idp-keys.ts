@@ -3,6 +3,7 @@ import type { PeerCertificate } from "node:tls";
 import type { JWK } from "jose";
 import type { Clock } from "../../lib/clock.js";
 import { httpGet } from "../../lib/http-get.js";
+import { parseJson } from "../../lib/json.js";
 import { AwsError } from "../wire/errors.js";
 import { STS_MESSAGES } from "./messages.js";
 
@@ -108,7 +109,7 @@ export function createIdpKeySource(options: IdpKeySourceOptions): IdpKeySource {
     if (response.status >= 500) throw new AwsError("IDPCommunicationError", STS_MESSAGES.idpUnreachable(url));
     if (response.status !== 200) throw new AwsError("InvalidIdentityToken", STS_MESSAGES.noKey);
     try {
-      return JSON.parse(response.body);
+      return parseJson(response.body);
     } catch {
       throw new AwsError("InvalidIdentityToken", STS_MESSAGES.noKey);
     }

@@ -134,7 +134,9 @@ export async function verifySigV4<P>(
     throw new AwsError("SignatureDoesNotMatch", MESSAGES.signatureDoesNotMatch);
   }
 
-  const signedHeaders: Record<string, string> = {};
+  // Null-prototype records: a header or query parameter named "__proto__" or "constructor" is then an
+  // ordinary member the client signed, not the record's prototype or an inherited function.
+  const signedHeaders: Record<string, string> = Object.create(null);
   for (const name of auth.signedHeaders) {
     const value = header(request.headers, name);
     if (value === undefined) throw new AwsError("SignatureDoesNotMatch", MESSAGES.signatureDoesNotMatch);
@@ -142,7 +144,7 @@ export async function verifySigV4<P>(
   }
   const questionMark = request.url.indexOf("?");
   const path = questionMark < 0 ? request.url : request.url.slice(0, questionMark);
-  const query: Record<string, string | string[]> = {};
+  const query: Record<string, string | string[]> = Object.create(null);
   if (questionMark >= 0) {
     for (const [k, v] of new URLSearchParams(request.url.slice(questionMark + 1))) {
       const prior = query[k];

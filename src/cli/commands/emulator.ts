@@ -140,6 +140,7 @@ Examples:
         trustCaFiles: options.trustCa,
         issuerAliases: aliases,
         staticSecret: options.staticSecret,
+        defaultAccount: options.account,
         testMaxSessionSeconds,
         clock: systemClock,
         ids: cryptoIds,

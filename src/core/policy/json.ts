@@ -4,7 +4,10 @@ import { IAM_MESSAGES, PolicyError } from "./errors.js";
  * A strict JSON reader for policy documents. Hand-written because JSON.parse silently keeps the last of
  * two members with the same name (a policy with two "Condition" blocks would lose one without a word)
  * and reports positions as offsets only; here both become a MalformedPolicyDocument saying where.
- * Objects come back as plain records in member order.
+ * Objects come back as plain records in member order, every member an own data property: a member
+ * named "__proto__" stays an ordinary (and, to IAM, unknown) member instead of replacing the record's
+ * prototype, as `out[key] = …` would do (ECMA-262 B.3.1, the `__proto__` accessor), so it cannot hide a
+ * Statement or a Condition block from validation. This is what JSON.parse does too (CreateDataProperty).
  */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -59,7 +62,12 @@ export function parseJsonStrict(text: string): Json {
       ws();
       if (text[i] !== ":") return fail(`${describe(i)}, expected ":"`);
       i++;
-      out[key] = value();
+      Object.defineProperty(out, key, {
+        value: value(),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       ws();
       if (text[i] === ",") {
         i++;

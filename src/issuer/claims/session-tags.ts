@@ -54,9 +54,11 @@ export function buildTagsClaim(
   transitive: readonly string[],
   claims: Readonly<Record<string, unknown>>,
 ): AwsTagsClaim | undefined {
-  const principal_tags: Record<string, [string]> = {};
+  // A Map and own-member reads: a tag key such as "constructor" or "__proto__" (any string is a valid
+  // tag key to IAM) must neither read an inherited member nor set the record's prototype.
+  const tags = new Map<string, [string]>();
   for (const key of keys) {
-    const value = claims[key];
+    const value = Object.hasOwn(claims, key) ? claims[key] : undefined;
     if (value === undefined || value === null) continue;
     const text = String(value);
     if (text.length > MAX_TAG_VALUE) {
@@ -69,9 +71,10 @@ export function buildTagsClaim(
         tag: key,
       });
     }
-    principal_tags[key] = [text];
+    tags.set(key, [text]);
   }
-  if (Object.keys(principal_tags).length === 0) return undefined;
-  const trans = transitive.filter((k) => k in principal_tags);
+  if (tags.size === 0) return undefined;
+  const principal_tags = Object.fromEntries(tags) as Record<string, [string]>;
+  const trans = transitive.filter((k) => tags.has(k));
   return trans.length > 0 ? { principal_tags, transitive_tag_keys: trans } : { principal_tags };
 }

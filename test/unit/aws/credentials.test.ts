@@ -111,6 +111,20 @@ describe("signed requests with the credential convention", () => {
     );
   });
 
+  test("the key id `test` is the root of the default account: 123456789012, or the one configured", async () => {
+    const byDefault = await verifySigV4(await signedWith("test", "test"), "sts", resolve, clock);
+    assert.deepEqual(byDefault, { kind: "root", account: "123456789012" });
+    const chosen = createSecretResolver({ sealer, staticSecret: "test", defaultAccount: "210987654321" });
+    assert.deepEqual(await verifySigV4(await signedWith("test", "test"), "sts", chosen, clock), {
+      kind: "root",
+      account: "210987654321",
+    });
+    await assert.rejects(
+      verifySigV4(await signedWith("test", "nope"), "sts", chosen, clock),
+      (e: AwsError) => e.code === "SignatureDoesNotMatch",
+    );
+  });
+
   test("temporary credentials verify; expired → ExpiredToken; tampered or foreign token → InvalidClientTokenId", async () => {
     const s = session();
     const token = sealer.seal(s);

@@ -32,7 +32,7 @@ describe("httpGet", () => {
   let plainUrl: string;
   let secureUrl: string;
   before(async () => {
-    tls = makeTestTls(dir.path);
+    tls = await makeTestTls(dir.path);
     plain = createHttpServer(listener);
     secure = createHttpsServer(
       { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) },

@@ -85,7 +85,9 @@ export function readText(file: string, text: string, options: { strict: boolean 
   }
   if (isRecord(doc)) {
     // JSON text is kept as text so the engine sees duplicate members (OIDC-203); YAML is already an object.
-    if ("Statement" in doc) return [{ file, location: "policy", policy: isYaml ? doc : text }];
+    // A top-level Version marks a policy too, so one whose Statement hides under "__proto__" reaches the engine.
+    if (Object.hasOwn(doc, "Statement") || Object.hasOwn(doc, "Version"))
+      return [{ file, location: "policy", policy: isYaml ? doc : text }];
     if (isIamRoleDocument(doc)) return readIamRoles(file, doc);
     if (isTerraformShowDocument(doc)) return readTerraformShow(file, doc);
     if (isCloudFormationDocument(doc)) return readCloudFormation(file, doc);

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { awsAdmin } from "./emulator.js";
+
+/**
+ * Seeding the emulator the way an administrator does: the AWS CLI v1, unmodified, signed with the
+ * static test credentials of the account (access key id = the account id, secret `test`), each account
+ * with its own isolated HOME under the test's directory.
+ */
+
+/** The host-and-path form of a provider URL: its ARN suffix and condition-key prefix (`login.app.env0.com/`). */
+export const providerKey = (providerUrl: string): string => providerUrl.replace(/^https:\/\//, "");
+
+/**
+ * A trust policy with one statement allowing `actions` (default `sts:AssumeRoleWithWebIdentity`) to the
+ * IAM OIDC provider for `providerUrl` in `account`, under `condition` (omitted when undefined).
+ */
+export function webIdentityTrust(
+  account: string,
+  providerUrl: string,
+  condition?: Record<string, unknown>,
+  actions: string | string[] = "sts:AssumeRoleWithWebIdentity",
+) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/${providerKey(providerUrl)}` },
+        Action: actions,
+        ...(condition !== undefined ? { Condition: condition } : {}),
+      },
+    ],
+  };
+}
+
+export interface SeedWebIdentityRole {
+  /** The emulator's endpoint (`http://127.0.0.1:PORT`, or `keyless serve --aws-emulator`'s HTTPS one). */
+  readonly endpoint: string;
+  /** The test's own directory: each account's administrator gets an isolated HOME under it. */
+  readonly dir: string;
+  /** The 12-digit account the provider and the role are created in. */
+  readonly account: string;
+  /** The provider URL exactly as tokens carry it in `iss` (`https://…`, trailing slash kept). */
+  readonly providerUrl: string;
+  /** The provider's client ids; default `["sts.amazonaws.com"]`. */
+  readonly clientIds?: readonly string[];
+  /** False when the provider already exists in the account (a second role on it); default true. */
+  readonly createProvider?: boolean;
+  readonly roleName: string;
+  /** The trust policy's Condition block (see `webIdentityTrust`). */
+  readonly condition?: Record<string, unknown>;
+  /** The allowed action(s); default `sts:AssumeRoleWithWebIdentity`. */
+  readonly actions?: string | string[];
+  /** A whole trust policy instead of `condition`/`actions`. */
+  readonly trust?: unknown;
+  /** Extra environment for the AWS CLI (e.g. `AWS_CA_BUNDLE` for an HTTPS endpoint). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Registers the IAM OIDC provider for `providerUrl` (unless `createProvider: false`) and creates
+ * `roleName` trusting it, with the AWS CLI. Fails the test (assert) if either call does not succeed.
+ * @returns the role's and the provider's ARNs.
+ */
+export async function seedWebIdentityRole(
+  options: SeedWebIdentityRole,
+): Promise<{ roleArn: string; providerArn: string }> {
+  const admin = awsAdmin(options.endpoint, options.dir, options.env);
+  const ok = (r: { code: number | null; stdout: string; stderr: string }, what: string) =>
+    assert.equal(r.code, 0, `${what}: ${r.stdout}${r.stderr}`);
+  const providerArn = `arn:aws:iam::${options.account}:oidc-provider/${providerKey(options.providerUrl)}`;
+  if (options.createProvider !== false) {
+    ok(
+      await admin(options.account, [
+        "iam",
+        "create-open-id-connect-provider",
+        "--url",
+        options.providerUrl,
+        "--client-id-list",
+        ...(options.clientIds ?? ["sts.amazonaws.com"]),
+      ]),
+      `create-open-id-connect-provider ${options.providerUrl}`,
+    );
+  }
+  const trust =
+    options.trust ??
+    webIdentityTrust(options.account, options.providerUrl, options.condition, options.actions);
+  ok(
+    await admin(options.account, [
+      "iam",
+      "create-role",
+      "--role-name",
+      options.roleName,
+      "--assume-role-policy-document",
+      JSON.stringify(trust),
+    ]),
+    `create-role ${options.roleName}`,
+  );
+  return { roleArn: `arn:aws:iam::${options.account}:role/${options.roleName}`, providerArn };
+}
