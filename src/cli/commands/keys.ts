@@ -100,9 +100,13 @@ export function register(program: Command): void {
   addStoreOptions(
     keys
       .command("retire <kid>")
-      .description("stop signing with a key; it stays published until its last token expires"),
+      .description("stop signing with a key; it stays published until its last token expires")
+      // A kid is an RFC 7638 thumbprint in base64url, so one in 64 starts with "-": taken as the operand
+      // rather than refused as an unknown option. A "--word" is still a mistyped flag.
+      .allowUnknownOption(),
   ).action((kid: string, flags: StoreFlags) =>
     withIssuer(flags, async (svc) => {
+      if (kid.startsWith("--")) throw inputError(`unknown option '${kid}' (run keyless keys retire --help)`);
       await svc.retire(OPERATOR, kid);
       process.stdout.write(`${kid} retired: no longer signs; published until its last token has expired\n`);
     }),
