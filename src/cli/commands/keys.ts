@@ -43,7 +43,9 @@ export function register(program: Command): void {
     );
 
   addStoreOptions(
-    keys.command("list").description("every key with its state: pending, active, retiring, expired"),
+    keys
+      .command("list")
+      .description("every key with its state: pending, active, superseded, retiring, retired"),
   )
     .option("--json", "machine-readable output")
     .action((flags: StoreFlags) =>
@@ -106,11 +108,15 @@ export function register(program: Command): void {
   addStoreOptions(
     keys
       .command("retire <kid>")
-      .description("stop signing with a key; it stays published until its last token expires"),
+      .description(
+        "retire a pending or superseded key for good (the signing key is refused: rotate first); it stays published until its last token expires",
+      ),
   ).action((kid: string, flags: StoreFlags) =>
     withIssuer(flags, async (svc) => {
       await svc.retire(OPERATOR, kid);
-      process.stdout.write(`${kid} retired: no longer signs; published until its last token has expired\n`);
+      process.stdout.write(
+        `${kid} retiring: never signs again; published until its last token has expired\n`,
+      );
     }),
   );
 }
