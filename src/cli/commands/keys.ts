@@ -60,6 +60,7 @@ export function register(program: Command): void {
                 state: s.state,
                 createdAt: s.key.createdAt,
                 activateAt: s.key.activateAt,
+                supersededAt: s.supersededAt,
                 retiredAt: s.key.retiredAt,
                 unpublishAt: s.unpublishAt,
               })),

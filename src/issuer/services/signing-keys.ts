@@ -41,6 +41,8 @@ export class SigningKeyService extends IssuerResource {
   private readonly signer: Signer;
   private cached: KeySnapshot | undefined;
   private loading: Promise<KeySnapshot> | undefined;
+  /** Bumped by every change this process makes, so a load begun before it is not cached after it. */
+  private generation = 0;
 
   constructor(
     ctx: ServiceContext,
@@ -68,24 +70,29 @@ export class SigningKeyService extends IssuerResource {
     const now = this.clock();
     const c = this.cached;
     if (c && now - c.at < this.config.keyCacheMs && now >= c.at) return c;
-    this.loading ??= this.load().finally(() => {
-      this.loading = undefined;
+    if (this.loading) return this.loading;
+    const loading = this.load().finally(() => {
+      if (this.loading === loading) this.loading = undefined;
     });
-    return this.loading;
+    this.loading = loading;
+    return loading;
   }
 
   private async load(): Promise<KeySnapshot> {
+    const generation = this.generation;
     const at = this.clock();
     const statuses = await this.statuses();
     const signer = statuses.find((s) => s.state === "active")?.key;
     const jwks = { keys: publishedKeys(statuses).map((k) => publicJwk(k) as Record<string, unknown>) };
     const snapshot = { at, statuses, signer, jwks };
-    this.cached = snapshot;
+    if (generation === this.generation) this.cached = snapshot;
     return snapshot;
   }
 
   private forgetKeys(): void {
+    this.generation++;
     this.cached = undefined;
+    this.loading = undefined;
   }
 
   async keyStatuses(actor: Actor): Promise<KeyStatus[]> {

@@ -53,6 +53,20 @@ describe("retiring keys never revives an older one", () => {
     const c = (await s.rotate(OPERATOR, { immediate: true })).kid;
     assert.equal((await mint()).kid, c);
     assert.deepEqual(await states(t), { [a]: "superseded", [b]: "superseded", [c]: "active" });
+    const listed = (await t.call("GET", "/api/v1/signing-keys", t.adminKey)).json.signingKeys;
+    assert.deepEqual(
+      listed.map((k: { kid: string; state: string; supersededAt: string | null }) => [
+        k.kid,
+        k.state,
+        k.supersededAt,
+      ]),
+      [
+        [a, "superseded", new Date(t.clock() - 5 * MIN).toISOString()],
+        [b, "superseded", new Date(t.clock()).toISOString()],
+        [c, "active", null],
+      ],
+      "superseded keys are marked as such, with when",
+    );
 
     const refused = await t.call("POST", `/api/v1/signing-keys/${c}/retire`, t.adminKey);
     assert.equal(refused.status, 409);
