@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .description("list, rotate and retire the issuer's signing keys (works on the data directory / database)")
     .addHelpText(
       "after",
-      "\nExamples:\n  keyless keys list --data-dir /var/lib/keyless\n  keyless keys rotate            (the new key signs after the overlap)\n  keyless keys retire <kid>\n",
+      "\nExamples:\n  keyless keys list --data-dir /var/lib/keyless\n  keyless keys rotate            (the new key signs after the overlap)\n  keyless keys retire -- <kid>   (-- because a kid may begin with '-')\n",
     );
 
   addStoreOptions(
