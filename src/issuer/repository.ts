@@ -88,8 +88,6 @@ export interface AuditRepository {
   /** Several entries in one statement (group commit of mint records). */
   appendAudits(entries: readonly AuditEntry[]): Promise<void>;
   listAudit(filter: AuditFilter): Promise<AuditEntry[]>;
-  /** The latest `exp` (epoch s) of any token signed with `kid`, from the audit log; null if none. */
-  maxTokenExpiry(kid: string): Promise<number | null>;
 }
 
 /**
