@@ -1,13 +1,18 @@
+import { KeylessError } from "../lib/errors.js";
 import type { SigningKeyRecord } from "./model.js";
 
 /**
- * When a signing key is published, signs, and disappears — pure functions of the stored keys, the clock
- * and the audit's last token expiry per key, so every process sharing the database agrees without
- * coordination.
+ * When a signing key is published, signs, and disappears: a state machine whose state is a pure function
+ * of facts that are written once and never undone (createdAt, activateAt, retiredAt) plus the clock and the
+ * audit's last token expiry per key, so every process sharing the database agrees without coordination.
  *
- *   created ──(overlap)──▶ activateAt: signs ──(next key activates, or retire)──▶ stops signing
- *     └──────────────── published in JWKS ──────────────────────────────────────────┘ + until its last
- *                                                                          token's exp + AWS's clock skew
+ *   pending ──(activateAt)──▶ active ──(a newer key activates)──▶ superseded ──(last exp + skew)──▶ retired
+ *      │                        │                                     │                              ▲
+ *      └──────(retire)──────────┴──(retire: refused, rotate first)────┴──(retire)──▶ retiring ───────┘
+ *
+ * Published in the JWKS in every state but `retired`. Nothing leaves `superseded`, `retiring` or `retired`
+ * for `active` or `pending`: a key that stopped signing never signs again, and a key that left the JWKS
+ * never returns to it, whatever is retired later.
  *
  * The overlap exists because AWS caches JWKS for an undocumented time: a key first seen in a token must
  * already be in the copy AWS holds. The retention exists because a token stays acceptable until its exp
@@ -33,84 +38,155 @@ export const MIN_OVERLAP_MS = 15 * 60 * 1000;
 export type KeyState =
   /** Published, not yet signing (waiting out the overlap). */
   | "pending"
-  /** The key that signs now. */
+  /** The key that signs now (at most one). */
   | "active"
-  /** No longer signs; published until its last token has expired. */
+  /** A newer key took over; published until its last token has expired. Never signs again. */
+  | "superseded"
+  /** Retired by an operator; published until its last token has expired. Never signs again. */
   | "retiring"
-  /** No longer published. */
-  | "expired";
+  /** No longer published. Terminal. */
+  | "retired";
+
+/** Every transition a key may make; `transition` refuses anything else. */
+export const TRANSITIONS = {
+  pending: ["active", "retiring"],
+  // active → retiring is a key retired while it signed: `retire` refuses it (nothing else could sign, since
+  // superseded keys never sign again); stores written before this table have such keys.
+  active: ["superseded", "retiring"],
+  superseded: ["retiring", "retired"],
+  retiring: ["retired"],
+  retired: [],
+} as const satisfies Record<KeyState, readonly KeyState[]>;
+
+/** A transition of the table, as a type: `{ from: "retired", to: "active" }` does not compile. */
+export type KeyTransition = {
+  [S in KeyState]: { readonly from: S; readonly to: (typeof TRANSITIONS)[S][number] };
+}[KeyState];
+
+/** A transition outside the table was asked for (exit class input: the operator asked for it). */
+export class KeyTransitionError extends KeylessError<"ERR_KEY_TRANSITION"> {
+  readonly code = "ERR_KEY_TRANSITION";
+  readonly exitClass = "input";
+  constructor(
+    readonly from: KeyState,
+    readonly to: KeyState,
+  ) {
+    super(`a signing key cannot go from ${from} to ${to}`);
+  }
+}
+
+/** Whether `from → to` is in the table. */
+export function isTransition(from: KeyState, to: KeyState): boolean {
+  return (TRANSITIONS[from] as readonly KeyState[]).includes(to);
+}
+
+/** The state after `from → to`; throws `KeyTransitionError` for a transition not in the table. */
+export function transition(from: KeyState, to: KeyState): KeyState {
+  if (!isTransition(from, to)) throw new KeyTransitionError(from, to);
+  return to;
+}
 
 export interface KeyStatus {
   readonly key: SigningKeyRecord;
   readonly state: KeyState;
-  /** When it stopped (or will stop, if known) signing. */
+  /** When a newer key took over from it (set once, even if that key is retired later), or null. */
+  readonly supersededAt: number | null;
+  /** When it stopped signing (superseded or retired, whichever came first), or null while it may sign. */
   readonly stoppedSigningAt: number | null;
   /** When it leaves the JWKS (null while it may still sign). */
   readonly unpublishAt: number | null;
 }
 
-function activated(k: SigningKeyRecord, now: number): boolean {
-  return k.activateAt <= now && (k.retiredAt === null || k.retiredAt > now);
+/** A key signs from activateAt unless it was retired before then (a cancelled rotation). */
+const tookOver = (k: SigningKeyRecord): boolean => k.retiredAt === null || k.retiredAt > k.activateAt;
+
+/** The order in which keys take over: activation time, then creation, then kid (a total order). */
+function later(a: SigningKeyRecord, b: SigningKeyRecord): boolean {
+  if (a.activateAt !== b.activateAt) return a.activateAt > b.activateAt;
+  if (a.createdAt !== b.createdAt) return a.createdAt > b.createdAt;
+  return a.kid > b.kid;
 }
 
-/** The key that signs at `now`: the most recently activated, not retired. */
-export function signingKey(keys: readonly SigningKeyRecord[], now: number): SigningKeyRecord | undefined {
-  let best: SigningKeyRecord | undefined;
-  for (const k of keys) {
-    if (!activated(k, now)) continue;
-    if (
-      !best ||
-      k.activateAt > best.activateAt ||
-      (k.activateAt === best.activateAt && k.createdAt > best.createdAt)
-    ) {
-      best = k;
-    }
+/** When the first key after `k` (in take-over order) took over, whether or not it was retired since. */
+function supersededAt(k: SigningKeyRecord, keys: readonly SigningKeyRecord[]): number | null {
+  if (!tookOver(k)) return null;
+  let at: number | null = null;
+  for (const o of keys) {
+    if (o === k || !tookOver(o) || !later(o, k)) continue;
+    if (at === null || o.activateAt < at) at = o.activateAt;
   }
-  return best;
-}
-
-/** When `k` stopped signing, if it has: retired, or superseded by a later key that has activated. */
-function stoppedSigningAt(
-  k: SigningKeyRecord,
-  keys: readonly SigningKeyRecord[],
-  now: number,
-): number | null {
-  let stop: number | null = k.retiredAt !== null && k.retiredAt <= now ? k.retiredAt : null;
-  if (k.activateAt > now) return stop; // never signed; only retirement stops it
-  for (const other of keys) {
-    if (other === k || other.activateAt <= k.activateAt || other.activateAt > now) continue;
-    if (other.retiredAt !== null && other.retiredAt <= other.activateAt) continue; // never took over
-    if (stop === null || other.activateAt < stop) stop = other.activateAt;
-  }
-  return stop;
+  return at;
 }
 
 /**
- * Every key's state. `lastTokenExpMs(kid)` is the latest exp (ms) of a token the key signed, or null.
+ * The key that signs at `now`, or undefined: the last key in take-over order that has activated, unless
+ * it has been retired. Never an older key: a superseded key stays superseded.
  */
+export function signingKey(keys: readonly SigningKeyRecord[], now: number): SigningKeyRecord | undefined {
+  let last: SigningKeyRecord | undefined;
+  for (const k of keys) {
+    if (tookOver(k) && k.activateAt <= now && (!last || later(k, last))) last = k;
+  }
+  return last && (last.retiredAt === null || last.retiredAt > now) ? last : undefined;
+}
+
+/**
+ * One key's state at `now`, by replaying its dated events through `transition` (so a derivation that
+ * would break the table throws instead of publishing something wrong). `lastTokenExpMs` is the latest
+ * exp (ms) of a token it signed, or null.
+ */
+export function keyStatus(
+  key: SigningKeyRecord,
+  keys: readonly SigningKeyRecord[],
+  now: number,
+  lastTokenExpMs: number | null,
+): KeyStatus {
+  const events: { at: number; to: KeyState }[] = [];
+  if (tookOver(key)) events.push({ at: key.activateAt, to: "active" });
+  let superseded = supersededAt(key, keys);
+  // A key retired while it signed (older stores) stopped then; a later key does not supersede it.
+  if (superseded !== null && key.retiredAt !== null && key.retiredAt < superseded) superseded = null;
+  if (superseded !== null) events.push({ at: superseded, to: "superseded" });
+  const stop = Math.min(superseded ?? Infinity, key.retiredAt ?? Infinity);
+  const unpublishAt = stop === Infinity ? null : Math.max(stop, lastTokenExpMs ?? 0) + AWS_SKEW_MS;
+  // Retiring a key that had already left the JWKS changes nothing (older stores allowed it).
+  if (key.retiredAt !== null && (unpublishAt === null || key.retiredAt < unpublishAt)) {
+    events.push({ at: key.retiredAt, to: "retiring" });
+  }
+  if (unpublishAt !== null) events.push({ at: unpublishAt, to: "retired" });
+  events.sort((a, b) => a.at - b.at); // stable: same-time events keep the order above
+  let state: KeyState = "pending";
+  for (const e of events) {
+    if (e.at > now) break;
+    state = transition(state, e.to);
+  }
+  const stopped = stop <= now ? stop : null;
+  return {
+    key,
+    state,
+    supersededAt: superseded !== null && superseded <= now ? superseded : null,
+    stoppedSigningAt: stopped,
+    unpublishAt: stopped === null ? null : unpublishAt,
+  };
+}
+
+/** Every key's state. `lastTokenExpMs(kid)` is the latest exp (ms) of a token the key signed, or null. */
 export function keyStatuses(
   keys: readonly SigningKeyRecord[],
   now: number,
   lastTokenExpMs: (kid: string) => number | null,
 ): KeyStatus[] {
-  const signer = signingKey(keys, now);
-  return keys.map((key) => {
-    if (key === signer) return { key, state: "active", stoppedSigningAt: null, unpublishAt: null };
-    const stop = stoppedSigningAt(key, keys, now);
-    if (stop === null) return { key, state: "pending", stoppedSigningAt: null, unpublishAt: null };
-    const unpublishAt = Math.max(stop, lastTokenExpMs(key.kid) ?? 0) + AWS_SKEW_MS;
-    return { key, state: now < unpublishAt ? "retiring" : "expired", stoppedSigningAt: stop, unpublishAt };
-  });
+  return keys.map((key) => keyStatus(key, keys, now, lastTokenExpMs(key.kid)));
 }
 
-/** Keys to publish: everything not expired (pending keys first of all: that is the pre-publication). */
+/** Keys to publish: everything not retired (pending keys first of all: that is the pre-publication). */
 export function publishedKeys(statuses: readonly KeyStatus[]): SigningKeyRecord[] {
-  return statuses.filter((s) => s.state !== "expired").map((s) => s.key);
+  return statuses.filter((s) => s.state !== "retired").map((s) => s.key);
 }
 
 export type RotationDecision =
   | { readonly action: "none" }
-  /** No usable key at all (first start): create one that signs at once. */
+  /** No key signs (first start, or only retired keys): create one that signs at once. */
   | { readonly action: "bootstrap"; readonly activateAt: number }
   /** The schedule says so: create a key that signs after the overlap. */
   | { readonly action: "rotate"; readonly activateAt: number };
@@ -121,10 +197,9 @@ export function scheduledRotation(
   now: number,
   policy: KeyPolicy,
 ): RotationDecision {
-  const live = keys.filter((k) => k.retiredAt === null || k.retiredAt > now);
-  if (live.length === 0) return { action: "bootstrap", activateAt: now };
-  if (live.some((k) => k.activateAt > now)) return { action: "none" };
   if (!signingKey(keys, now)) return { action: "bootstrap", activateAt: now };
+  const live = keys.filter((k) => k.retiredAt === null || k.retiredAt > now);
+  if (live.some((k) => k.activateAt > now)) return { action: "none" };
   if (policy.rotationIntervalMs <= 0) return { action: "none" };
   const newest = Math.max(...live.map((k) => k.createdAt));
   return now - newest >= policy.rotationIntervalMs

@@ -74,6 +74,12 @@ export interface ApiKeyRepository {
 export interface SigningKeyRepository {
   insertSigningKey(key: SigningKeyRecord): Promise<void>;
   listSigningKeys(): Promise<SigningKeyRecord[]>;
+  /**
+   * Every key with the latest `exp` (epoch s) of a token it signed, from the audit log (null if none), in
+   * one statement: the key set and the expiries are read from one database snapshot.
+   */
+  listSigningKeysWithLastExpiry(): Promise<{ key: SigningKeyRecord; lastTokenExp: number | null }[]>;
+  /** Sets `retiredAt` once; false when the key is unknown or already retired (never cleared). */
   retireSigningKey(kid: string, at: number): Promise<boolean>;
 }
 
@@ -82,8 +88,6 @@ export interface AuditRepository {
   /** Several entries in one statement (group commit of mint records). */
   appendAudits(entries: readonly AuditEntry[]): Promise<void>;
   listAudit(filter: AuditFilter): Promise<AuditEntry[]>;
-  /** The latest `exp` (epoch s) of any token signed with `kid`, from the audit log; null if none. */
-  maxTokenExpiry(kid: string): Promise<number | null>;
 }
 
 /**

@@ -33,11 +33,13 @@ export function register(program: Command): void {
     .description("list, rotate and retire the issuer's signing keys (works on the data directory / database)")
     .addHelpText(
       "after",
-      "\nExamples:\n  keyless keys list --data-dir /var/lib/keyless\n  keyless keys rotate            (the new key signs after the overlap)\n  keyless keys retire <kid>\n",
+      "\nExamples:\n  keyless keys list --data-dir /var/lib/keyless\n  keyless keys rotate            (the new key signs after the overlap)\n  keyless keys retire -- <kid>   (-- because a kid may begin with '-')\n",
     );
 
   addStoreOptions(
-    keys.command("list").description("every key with its state: pending, active, retiring, expired"),
+    keys
+      .command("list")
+      .description("every key with its state: pending, active, superseded, retiring, retired"),
   )
     .option("--json", "machine-readable output")
     .action((flags: StoreFlags) =>
@@ -52,6 +54,7 @@ export function register(program: Command): void {
                 state: s.state,
                 createdAt: s.key.createdAt,
                 activateAt: s.key.activateAt,
+                supersededAt: s.supersededAt,
                 retiredAt: s.key.retiredAt,
                 unpublishAt: s.unpublishAt,
               })),
@@ -100,15 +103,19 @@ export function register(program: Command): void {
   addStoreOptions(
     keys
       .command("retire <kid>")
-      .description("stop signing with a key; it stays published until its last token expires")
+      .description(
+        "retire a pending or superseded key for good (the signing key is refused: rotate first); it stays published until its last token expires",
+      )
       // A kid is an RFC 7638 thumbprint in base64url, so one in 64 starts with "-": taken as the operand
-      // rather than refused as an unknown option. A "--word" is still a mistyped flag.
+      // rather than refused as an unknown option (`-- KID` works too). A "--word" is still a mistyped flag.
       .allowUnknownOption(),
   ).action((kid: string, flags: StoreFlags) =>
     withIssuer(flags, async (svc) => {
       if (kid.startsWith("--")) throw inputError(`unknown option '${kid}' (run keyless keys retire --help)`);
       await svc.retire(OPERATOR, kid);
-      process.stdout.write(`${kid} retired: no longer signs; published until its last token has expired\n`);
+      process.stdout.write(
+        `${kid} retiring: never signs again; published until its last token has expired\n`,
+      );
     }),
   );
 }

@@ -34,13 +34,5 @@ export function auditRows(db: IssuerDb): AuditRepository {
       const rows = await q.orderBy("at", "desc").orderBy("id", "desc").limit(filter.limit).execute();
       return rows.map(toAudit);
     },
-    async maxTokenExpiry(kid: string): Promise<number | null> {
-      const r = await db
-        .selectFrom("issuer_audit")
-        .select((eb) => eb.fn.max("token_exp").as("m"))
-        .where("kid", "=", kid)
-        .executeTakeFirst();
-      return r?.m === null || r?.m === undefined ? null : Number(r.m);
-    },
   };
 }

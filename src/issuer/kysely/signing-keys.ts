@@ -1,6 +1,6 @@
 import type { SigningKeyRecord } from "../model.js";
 import type { SigningKeyRepository } from "../repository.js";
-import { type IssuerDb, toSigningKey, unique } from "./rows.js";
+import { type IssuerDb, numOrNull, toSigningKey, unique } from "./rows.js";
 
 /** Signing keys (private halves sealed by the KEK) on Kysely. */
 export function signingKeyRows(db: IssuerDb): SigningKeyRepository {
@@ -29,6 +29,22 @@ export function signingKeyRows(db: IssuerDb): SigningKeyRepository {
         .orderBy("kid")
         .execute();
       return rows.map(toSigningKey);
+    },
+    async listSigningKeysWithLastExpiry() {
+      const rows = await db
+        .selectFrom("issuer_signing_keys as k")
+        .selectAll("k")
+        .select((eb) =>
+          eb
+            .selectFrom("issuer_audit as a")
+            .select((a) => a.fn.max("a.token_exp").as("m"))
+            .whereRef("a.kid", "=", "k.kid")
+            .as("last_token_exp"),
+        )
+        .orderBy("k.created_at")
+        .orderBy("k.kid")
+        .execute();
+      return rows.map((r) => ({ key: toSigningKey(r), lastTokenExp: numOrNull(r.last_token_exp) }));
     },
     async retireSigningKey(kid: string, at: number): Promise<boolean> {
       const r = await db

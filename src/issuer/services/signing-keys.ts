@@ -4,12 +4,12 @@ import { KEYLESS_CLAIMS, PROFILE } from "../claims/profiles.js";
 import { problem } from "../errors.js";
 import type { KeyEncryptionKey } from "../kek.js";
 import {
+  isTransition,
   type KeyStatus,
   keyStatuses,
   MIN_OVERLAP_MS,
   publishedKeys,
   scheduledRotation,
-  signingKey,
 } from "../key-lifecycle.js";
 import type { SigningAlgorithm, SigningKeyRecord } from "../model.js";
 import { generateSigningKey, publicJwk, type SignedToken, Signer } from "../signing-keys.js";
@@ -21,10 +21,28 @@ const MAX_JWKS_KEYS_PER_TYPE = 100;
  * Signing keys and what verifiers read of them: rotation (scheduled and manual), retirement, the key
  * that signs now, and the discovery document and JWKS of every issuer URL this server answers for.
  */
+/**
+ * What one server knows of the key set at one instant: the key that signs and the JWKS it serves, derived
+ * together from one read, cached together and refreshed together, so the signer is always in the JWKS this
+ * server serves (a rotation made by another process is seen by both at once, never by one first).
+ */
+interface KeySnapshot {
+  readonly at: number;
+  readonly statuses: KeyStatus[];
+  readonly signer: SigningKeyRecord | undefined;
+  readonly jwks: { keys: Record<string, unknown>[] };
+}
+
+/**
+ * Signing keys and what verifiers read of them: rotation (scheduled and manual), retirement, the key
+ * that signs now, and the discovery document and JWKS of every issuer URL this server answers for.
+ */
 export class SigningKeyService extends IssuerResource {
   private readonly signer: Signer;
-  private keysCache: { at: number; keys: SigningKeyRecord[] } | undefined;
-  private jwksCache: { at: number; jwks: { keys: Record<string, unknown>[] } } | undefined;
+  private cached: KeySnapshot | undefined;
+  private loading: Promise<KeySnapshot> | undefined;
+  /** Bumped by every change this process makes, so a load begun before it is not cached after it. */
+  private generation = 0;
 
   constructor(
     ctx: ServiceContext,
@@ -37,9 +55,9 @@ export class SigningKeyService extends IssuerResource {
     }
   }
 
-  /** The key that signs now (from the cached list), or undefined when none is active. */
+  /** The key that signs now (from this server's snapshot), or undefined when none is active. */
   async current(): Promise<SigningKeyRecord | undefined> {
-    return signingKey(await this.keys(), this.clock());
+    return (await this.snapshot()).signer;
   }
 
   /** A compact JWS of `claims` signed with `key` (from `current()`). */
@@ -47,36 +65,53 @@ export class SigningKeyService extends IssuerResource {
     return this.signer.sign(key, claims);
   }
 
-  private async keys(): Promise<SigningKeyRecord[]> {
+  /** The cached snapshot, or a fresh one after `keyCacheMs` (one load at a time, shared by every caller). */
+  private async snapshot(): Promise<KeySnapshot> {
     const now = this.clock();
-    if (this.keysCache && now - this.keysCache.at < this.config.keyCacheMs && now >= this.keysCache.at) {
-      return this.keysCache.keys;
-    }
-    const keys = await this.repo.listSigningKeys();
-    this.keysCache = { at: now, keys };
-    return keys;
+    const c = this.cached;
+    if (c && now - c.at < this.config.keyCacheMs && now >= c.at) return c;
+    if (this.loading) return this.loading;
+    const loading = this.load().finally(() => {
+      if (this.loading === loading) this.loading = undefined;
+    });
+    this.loading = loading;
+    return loading;
+  }
+
+  private async load(): Promise<KeySnapshot> {
+    const generation = this.generation;
+    const at = this.clock();
+    const statuses = await this.statuses();
+    const signer = statuses.find((s) => s.state === "active")?.key;
+    const jwks = { keys: publishedKeys(statuses).map((k) => publicJwk(k) as Record<string, unknown>) };
+    const snapshot = { at, statuses, signer, jwks };
+    if (generation === this.generation) this.cached = snapshot;
+    return snapshot;
   }
 
   private forgetKeys(): void {
-    this.keysCache = undefined;
-    this.jwksCache = undefined;
+    this.generation++;
+    this.cached = undefined;
+    this.loading = undefined;
   }
 
   async keyStatuses(actor: Actor): Promise<KeyStatus[]> {
     requireAdmin(actor);
-    return this.statuses(await this.repo.listSigningKeys());
+    return this.statuses();
   }
 
-  private async statuses(keys: SigningKeyRecord[]): Promise<KeyStatus[]> {
-    const now = this.clock();
-    const lastExp = new Map<string, number | null>();
-    for (const k of keys) {
-      if (k.activateAt <= now) lastExp.set(k.kid, await this.repo.maxTokenExpiry(k.kid));
-    }
-    return keyStatuses(keys, now, (kid) => {
-      const s = lastExp.get(kid);
-      return s === null || s === undefined ? null : s * 1000;
-    });
+  /** Every key's state now, from one read of the keys and their last token expiries. */
+  private async statuses(): Promise<KeyStatus[]> {
+    const rows = await this.repo.listSigningKeysWithLastExpiry();
+    const lastExp = new Map(rows.map((r) => [r.key.kid, r.lastTokenExp]));
+    return keyStatuses(
+      rows.map((r) => r.key),
+      this.clock(),
+      (kid) => {
+        const s = lastExp.get(kid);
+        return s === null || s === undefined ? null : s * 1000;
+      },
+    );
   }
 
   /**
@@ -90,8 +125,8 @@ export class SigningKeyService extends IssuerResource {
   ): Promise<SigningKeyRecord> {
     requireAdmin(actor);
     const now = this.clock();
-    const existing = await this.repo.listSigningKeys();
-    if (!options.immediate && existing.some((k) => k.activateAt > now && k.retiredAt === null)) {
+    const statuses = await this.statuses();
+    if (!options.immediate && statuses.some((s) => s.state === "pending")) {
       throw problem(
         "conflict",
         "a new key is already waiting out its overlap; retire it first or use --immediate",
@@ -100,7 +135,7 @@ export class SigningKeyService extends IssuerResource {
     // AWS reads at most 100 RSA and 100 EC keys from a JWKS; beyond that its tokens fail
     // (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html).
     const alg = options.algorithm ?? this.config.signingAlgorithm;
-    const published = publishedKeys(await this.statuses(existing)).filter((k) => k.alg === alg).length;
+    const published = publishedKeys(statuses).filter((k) => k.alg === alg).length;
     if (published >= MAX_JWKS_KEYS_PER_TYPE) {
       throw problem(
         "conflict",
@@ -108,14 +143,8 @@ export class SigningKeyService extends IssuerResource {
       );
     }
     const activateAt =
-      options.immediate || existing.length === 0 ? now : now + this.config.keyPolicy.overlapMs;
-    return this.addKey(
-      actor,
-      options.algorithm ?? this.config.signingAlgorithm,
-      activateAt,
-      "signing-key.rotate",
-      now,
-    );
+      options.immediate || statuses.length === 0 ? now : now + this.config.keyPolicy.overlapMs;
+    return this.addKey(actor, alg, activateAt, "signing-key.rotate", now);
   }
 
   /** `createdAt` is the moment the decision was taken, so the overlap is exact whatever keygen takes. */
@@ -135,24 +164,34 @@ export class SigningKeyService extends IssuerResource {
     return key;
   }
 
-  /** Stops a key signing now; it stays published until its last token has expired. */
+  /**
+   * Stops a pending or superseded key for good; it stays published until its last token has expired
+   * (state `retiring`). The key that signs now is refused (409 `conflict`): no older key may sign again,
+   * so retiring it would leave nothing to sign with; rotate first (`--immediate` in an emergency), then
+   * retire the superseded key. A retiring or retired key is refused too.
+   */
   async retire(actor: Actor, kid: string): Promise<void> {
     requireAdmin(actor);
     const now = this.clock();
-    const keys = await this.repo.listSigningKeys();
-    const key = keys.find((k) => k.kid === kid);
-    if (!key) throw problem("not-found", `no signing key ${kid}`);
-    if (key.retiredAt !== null) throw problem("conflict", `signing key ${kid} is already retired`);
-    const after = keys.map((k) => (k.kid === kid ? { ...k, retiredAt: now } : k));
-    if (signingKey(keys, now)?.kid === kid && !signingKey(after, now)) {
+    const status = (await this.statuses()).find((s) => s.key.kid === kid);
+    if (!status) throw problem("not-found", `no signing key ${kid}`);
+    if (status.state === "active") {
       throw problem(
         "conflict",
-        `${kid} is the only key that can sign; run \`keyless keys rotate --immediate\` first`,
+        `${kid} is the only key that can sign; run \`keyless keys rotate\` (--immediate in an emergency) first, then retire it`,
+        { state: status.state },
       );
     }
+    if (!isTransition(status.state, "retiring")) {
+      throw problem("conflict", `signing key ${kid} is ${status.state}; it cannot be retired`, {
+        state: status.state,
+      });
+    }
     await this.repo.transaction(async (tx) => {
-      await tx.retireSigningKey(kid, now);
-      await this.audit(actor, "signing-key.retire", null, kid, {}, tx);
+      if (!(await tx.retireSigningKey(kid, now))) {
+        throw problem("conflict", `signing key ${kid} is already retired`);
+      }
+      await this.audit(actor, "signing-key.retire", null, kid, { from: status.state }, tx);
     });
     this.forgetKeys();
   }
@@ -173,15 +212,9 @@ export class SigningKeyService extends IssuerResource {
   }
 
   // ------------------------------------------------------------------ discovery
+  /** The JWKS this server serves: from the same snapshot as the key it signs with. */
   async jwks(): Promise<{ keys: Record<string, unknown>[] }> {
-    const now = this.clock();
-    if (this.jwksCache && now - this.jwksCache.at < this.config.keyCacheMs && now >= this.jwksCache.at) {
-      return this.jwksCache.jwks;
-    }
-    const statuses = await this.statuses(await this.repo.listSigningKeys());
-    const jwks = { keys: publishedKeys(statuses).map((k) => publicJwk(k) as Record<string, unknown>) };
-    this.jwksCache = { at: now, jwks };
-    return jwks;
+    return (await this.snapshot()).jwks;
   }
 
   /** Every issuer URL this server answers for: its own, and each organization's form. */

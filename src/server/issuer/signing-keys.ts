@@ -19,6 +19,7 @@ export function signingKeysRoutes(svc: SigningKeyService): AdminRoute[] {
           state: s.state,
           createdAt: iso(s.key.createdAt),
           activateAt: iso(s.key.activateAt),
+          supersededAt: iso(s.supersededAt),
           retiredAt: iso(s.key.retiredAt),
           unpublishAt: iso(s.unpublishAt),
         })),

@@ -83,22 +83,26 @@ describe("key lifecycle with an injected clock", () => {
     lastExp.set("a", clock() + H);
     clock.advance(1);
     assert.equal(signingKey(keys, clock())?.kid, "b");
-    assert.deepEqual(states(), { a: "retiring", b: "active" });
+    assert.deepEqual(states(), { a: "superseded", b: "active" });
     clock.advance(H + AWS_SKEW_MS - 2);
     assert.deepEqual(
       states(),
-      { a: "retiring", b: "active" },
+      { a: "superseded", b: "active" },
       "kept until its last token's exp + AWS's skew",
     );
     clock.advance(2);
-    assert.deepEqual(states(), { a: "expired", b: "active" });
+    assert.deepEqual(states(), { a: "retired", b: "active" });
   });
-  test("retiring the signing key falls back to the previous activated key; a never-used key leaves at once", () => {
+  test("a key retired after it signed (older stores) never hands signing back to the key it superseded", () => {
     const now = 100 * H;
     const keys = [key("a", 0, 0), key("b", H, 2 * H, 50 * H)];
-    assert.equal(signingKey(keys, now)?.kid, "a", "b is retired");
-    const st = keyStatuses(keys, now, () => null);
-    assert.equal(st.find((s) => s.key.kid === "b")?.state, "expired");
+    assert.equal(signingKey(keys, now), undefined, "b is retired and a stays superseded");
+    const st = Object.fromEntries(keyStatuses(keys, now, () => null).map((s) => [s.key.kid, s.state]));
+    assert.deepEqual(st, { a: "retired", b: "retired" });
+    assert.deepEqual(scheduledRotation(keys, now, { overlapMs: overlap, rotationIntervalMs: 0 }), {
+      action: "bootstrap",
+      activateAt: now,
+    });
   });
   test("the schedule: bootstrap with no key, rotate when the newest is old, never twice in flight", () => {
     const policy = { overlapMs: overlap, rotationIntervalMs: 30 * 24 * H };

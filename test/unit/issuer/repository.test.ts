@@ -177,7 +177,10 @@ function repositorySuite(name: string, open: () => Promise<Database<IssuerTables
         activateAt: T0,
         retiredAt: null,
       });
-      assert.equal(await repo.maxTokenExpiry("kid1"), null);
+      assert.deepEqual(
+        (await repo.listSigningKeysWithLastExpiry()).map((r) => r.lastTokenExp),
+        [null],
+      );
       await repo.appendAudits([]);
       for (const [i, exp] of [1_790_000_900, 1_790_003_600, 1_790_001_000].entries()) {
         await repo.appendAudit({
@@ -192,14 +195,33 @@ function repositorySuite(name: string, open: () => Promise<Database<IssuerTables
           details: { jti: `j${i}`, audience: "sts.amazonaws.com" },
         });
       }
-      assert.equal(await repo.maxTokenExpiry("kid1"), 1_790_003_600);
       const page = await repo.listAudit({ organizationId: "o1", limit: 2 });
       assert.deepEqual(
         page.map((e) => e.id),
         ["a2", "a1"],
       );
       assert.deepEqual(page[0]?.details, { jti: "j2", audience: "sts.amazonaws.com" });
+      await repo.insertSigningKey({
+        kid: "kid2",
+        alg: "RS256",
+        publicJwk: { kty: "RSA", n: "n", e: "AQAB" },
+        privateKeySealed: "v1.a.b.c",
+        createdAt: T0 + 1,
+        activateAt: T0 + 5,
+        retiredAt: null,
+      });
+      assert.deepEqual(
+        (await repo.listSigningKeysWithLastExpiry()).map((r) => [r.key.kid, r.lastTokenExp]),
+        [
+          ["kid1", 1_790_003_600],
+          ["kid2", null],
+        ],
+        "each key with its last token's exp, read in one statement",
+      );
       assert.equal(await repo.retireSigningKey("kid1", T0 + 9), true);
+      assert.equal((await repo.listSigningKeys())[0]?.retiredAt, T0 + 9);
+      assert.equal(await repo.retireSigningKey("kid1", T0 + 20), false, "set once, never moved");
+      assert.equal(await repo.retireSigningKey("nope", T0 + 20), false);
       assert.equal((await repo.listSigningKeys())[0]?.retiredAt, T0 + 9);
     });
 
