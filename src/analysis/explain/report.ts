@@ -12,6 +12,7 @@ import {
   type RequestPrincipal,
   requestContext,
 } from "../../core/policy/index.js";
+import { providerSpecificClaims } from "../../platforms/index.js";
 
 /**
  * What `keyless explain` reports: whether a token may assume a role under a trust policy, and why,
@@ -86,6 +87,7 @@ export function explainAssumeRoleWithWebIdentity(input: ExplainInput): ExplainRe
     providerUrl: url,
     account,
     roleSessionName: input.sessionName,
+    providerKeys: providerSpecificClaims(key),
     now: input.now,
   });
   if (!built.ok) throw new ExplainInputError(built.error.message);

@@ -1,12 +1,35 @@
 import {
-  type InitPlatform,
+  INIT_PLATFORM_IDS,
+  type InitRecipe,
   type Phase,
-  PLATFORM_SPECS,
-  type PlatformSpec,
+  type PlatformId,
+  platformById,
   SCOPE_FLAGS,
   type Scope,
   type ScopeFlag,
-} from "./platforms.js";
+} from "../../platforms/index.js";
+
+/** A platform `keyless init aws` has a recipe for (the registry's records with `init`; the platforms
+ * test checks that this type and the records agree). */
+export type InitPlatform = Exclude<PlatformId, "kubernetes" | "bitbucket">;
+export const INIT_PLATFORMS = INIT_PLATFORM_IDS as readonly InitPlatform[];
+export function isInitPlatform(value: string): value is InitPlatform {
+  return (INIT_PLATFORMS as readonly string[]).includes(value);
+}
+export { type Phase, SCOPE_FLAGS, type Scope, type ScopeFlag };
+
+/** A platform's recipe with the record facts init also reads. */
+interface PlatformSpec extends InitRecipe {
+  readonly id: InitPlatform;
+  readonly title: string;
+  /** `always`: every token carries session tags (needs sts:TagSession); `opt-in`: only with --session-tags. */
+  readonly sessionTags: "always" | "opt-in" | "never";
+}
+
+function specOf(id: InitPlatform): PlatformSpec {
+  const platform = platformById(id);
+  return { ...platform.init!, id, title: platform.title, sessionTags: platform.sessionTags.mode };
+}
 
 /**
  * The model every output form renders: one IAM OIDC provider in the tooling account, one web-identity
@@ -86,7 +109,7 @@ const THUMBPRINT = /^[0-9a-fA-F]{40}$/;
 const FREE_FORM: readonly ScopeFlag[] = ["issuer", "space-path", "vcs-origin", "organization", "audience"];
 
 export function buildPlan(options: InitOptions): InitPlan {
-  const spec = PLATFORM_SPECS[options.platform];
+  const spec = specOf(options.platform);
   const scope = validateScope(spec, options.scope);
   if (!ACCOUNT.test(options.toolingAccount))
     throw new InitError(

@@ -15,6 +15,7 @@ import {
 } from "../../core/policy/index.js";
 import type { Clock } from "../../lib/clock.js";
 import type { IdGenerator } from "../../lib/ids.js";
+import { providerSpecificClaims } from "../../platforms/index.js";
 import {
   assumedRoleArn,
   type Caller,
@@ -180,6 +181,7 @@ export class StsModel {
       account,
       roleArn: p.roleArn!,
       roleSessionName: p.roleSessionName!,
+      providerKeys: providerSpecificClaims(iss),
       now: this.clock(),
       ...(p.sourceIp ? { sourceIp: p.sourceIp } : {}),
       ...(p.userAgent ? { userAgent: p.userAgent } : {}),

@@ -11,7 +11,7 @@ import {
   SCOPE_FLAGS,
   type ScopeFlag,
 } from "../../analysis/init/index.js";
-import type { Phase } from "../../analysis/init/platforms.js";
+import type { Phase } from "../../analysis/init/index.js";
 import { CliError, EXIT } from "../errors.js";
 
 type Flags = Record<string, string | string[] | boolean | undefined>;

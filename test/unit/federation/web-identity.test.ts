@@ -6,12 +6,12 @@ import {
   parseProviderArn,
   providerArn,
   providerKey,
-  providerSpecificClaims,
   sessionTagsFromClaims,
   validateSessionTags,
   webIdentityRequest,
 } from "../../../src/core/federation/index.js";
 import { parsePolicy } from "../../../src/core/policy/index.js";
+import { providerSpecificClaims } from "../../../src/platforms/index.js";
 
 const NOW = Date.parse("2026-11-22T10:00:00Z");
 const ENV0 = "https://login.app.env0.com/";
@@ -22,6 +22,7 @@ function build(claims: Record<string, unknown>, providerUrl = ENV0) {
     providerUrl,
     account: "123456789012",
     roleSessionName: "run-1",
+    providerKeys: providerSpecificClaims(providerUrl),
     now: NOW,
   });
   assert.ok(result.ok, JSON.stringify(result));

@@ -80,5 +80,3 @@ export const RULES: readonly RuleInfo[] = [
   { id: "OIDC-202", title: "StringLike without a wildcard", group: "C", severity: "info" },
   { id: "OIDC-203", title: "Duplicate condition keys", group: "C", severity: "low" },
 ];
-
-export const RULE_BY_ID: ReadonlyMap<string, RuleInfo> = new Map(RULES.map((r) => [r.id, r]));
