@@ -52,7 +52,13 @@ function claimsOf(ctx: ClaimContext): Record<string, string> {
 const SPECS: readonly SubjectFieldSpec[] = [
   { name: "group", role: "tenant", fallback: "acme" },
   { name: "project", role: "project", fallback: "app" },
-  { name: "ref_type", role: "dimension", fallback: "branch", alternatives: ["branch", "tag"] },
+  {
+    name: "ref_type",
+    role: "dimension",
+    fallback: "branch",
+    alternatives: ["branch", "tag"],
+    readOnlyPhase: true,
+  },
   // Merge-request pipelines carry the source branch with no marker: any other branch is untrusted code.
   { name: "ref", role: "context", fallback: "main", untrusted: ["zz-feature"] },
 ];

@@ -33,7 +33,13 @@ const SPECS: readonly SubjectFieldSpec[] = [
   { name: "org", role: "tenant", fallback: "acme" },
   { name: "project", role: "project", fallback: "app" },
   { name: "env", role: "project", fallback: "production" },
-  { name: "phase", role: "dimension", fallback: "apply", alternatives: ["plan", "apply"] },
+  {
+    name: "phase",
+    role: "dimension",
+    fallback: "apply",
+    alternatives: ["plan", "apply"],
+    readOnlyPhase: true,
+  },
 ];
 
 /** The keyless issuer's default subject, as `keyless init aws` writes it and the linter reads it. */

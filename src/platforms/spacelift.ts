@@ -132,5 +132,11 @@ export const spacelift: Platform = {
     sharedIssuer: false,
     tenancyClaims: ["sub"],
     audienceIsProviderKey: true,
+    nonUniqueField: {
+      field: "space",
+      what: "space slug",
+      advice:
+        "the same slug under another parent space yields the same subject. Use a subject template with {spacePath} and pin space_path.",
+    },
   },
 };

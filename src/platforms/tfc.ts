@@ -22,7 +22,13 @@ const SPECS: readonly SubjectFieldSpec[] = [
   { name: "organization", role: "tenant", fallback: "acme" },
   { name: "project", role: "project", fallback: "Default Project" },
   { name: "workspace", role: "project", fallback: "app" },
-  { name: "run_phase", role: "dimension", fallback: "apply", alternatives: ["plan", "apply"] },
+  {
+    name: "run_phase",
+    role: "dimension",
+    fallback: "apply",
+    alternatives: ["plan", "apply"],
+    readOnlyPhase: true,
+  },
 ];
 
 export const tfc: Platform = {

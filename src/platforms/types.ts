@@ -76,6 +76,8 @@ export interface SubjectFieldSpec {
   readonly aliases?: readonly string[];
   /** Only present when written (Spacelift template fields): never filled in for a spanning wildcard. */
   readonly optional?: boolean;
+  /** A dimension whose other value is a read-only phase (plan, tag build): leaving it open is worse. */
+  readonly readOnlyPhase?: boolean;
 }
 
 /**
@@ -233,6 +235,9 @@ export interface LintFacts {
     readonly what: string;
     readonly advice: string;
   };
+  /** A subject field whose values are not unique (Spacelift's space slug, OIDC-017): what it is, and
+   * the fix. */
+  readonly nonUniqueField?: { readonly field: string; readonly what: string; readonly advice: string };
   /** First components of a customised subject that bind it to the tenant (GitHub's OIDC-009). */
   readonly ownerBoundSubjectKeys?: readonly string[];
 }

@@ -26,6 +26,14 @@ export function runPhase(claims: Readonly<Record<string, unknown>>): string | un
   return undefined;
 }
 
+/** The platforms' role variables, in precedence order (for help texts). */
+export const ROLE_VARIABLES: readonly string[] = PLATFORMS.flatMap((p) => [
+  ...(p.runner?.roleVariables ?? []),
+  ...(p.runner?.phasedRoles
+    ? [...Object.values(p.runner.phasedRoles.byPhase), p.runner.phasedRoles.fallback]
+    : []),
+]);
+
 export function selectRole(
   flag: string | undefined,
   env: NodeJS.ProcessEnv,

@@ -305,7 +305,7 @@ function validateScope(spec: PlatformSpec, scope: Scope): Scope {
       throw new InitError(`--space-path "${scope["space-path"]}" must look like /root/production/eu-west-1`);
     if (!/^[a-z0-9-]+$/.test(scope.organization!))
       throw new InitError(
-        `--organization "${scope.organization}": the Spacelift account name as in <name>.app.spacelift.io`,
+        `--organization "${scope.organization}": the Spacelift account name as in ${spec.audience({ organization: "<name>" })}`,
       );
   }
   if (spec.id !== "spacelift" && scope.organization?.includes(":"))

@@ -34,6 +34,8 @@ export interface SubjectField {
   readonly value: string;
   /** The value as written in the policy (a pattern), or undefined when a wildcard spanned it. */
   readonly written: string | undefined;
+  /** A dimension whose other value is a read-only phase. */
+  readonly readOnlyPhase?: boolean;
 }
 
 export interface SubjectProbe {
@@ -67,7 +69,13 @@ const fill = (written: string | undefined, fallback: string): string => {
 function analyse(layout: Layout, sharedIssuer: boolean): SubjectAnalysis {
   const fields: SubjectField[] = layout.specs.map((spec) => {
     const v = layout.values.get(spec.name);
-    return { name: spec.name, role: spec.role, value: v?.value ?? spec.fallback, written: v?.written };
+    return {
+      name: spec.name,
+      role: spec.role,
+      value: v?.value ?? spec.fallback,
+      written: v?.written,
+      ...(spec.readOnlyPhase ? { readOnlyPhase: true } : {}),
+    };
   });
   const base = new Map(fields.map((f) => [f.name, f.value]));
   const variant = (changes: Record<string, string>) =>

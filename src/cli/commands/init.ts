@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import type { Phase } from "../../analysis/init/index.js";
 import {
   generate,
   INIT_FORMATS,
@@ -11,7 +12,6 @@ import {
   SCOPE_FLAGS,
   type ScopeFlag,
 } from "../../analysis/init/index.js";
-import type { Phase } from "../../analysis/init/index.js";
 import { CliError, EXIT } from "../errors.js";
 
 type Flags = Record<string, string | string[] | boolean | undefined>;

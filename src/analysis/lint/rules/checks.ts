@@ -252,7 +252,7 @@ export function checkOidcStatement(
         }
         if (admitted.has("dimension")) {
           const dims = [...fieldsAdmitted].filter(([, k]) => k.has("dimension")).map(([f]) => f);
-          const high = dims.includes("run_phase") || dims.includes("ref_type") || dims.includes("phase");
+          const high = analysis.fields.some((f) => dims.includes(f.name) && f.readOnlyPhase === true);
           raws.push({
             rule: "OIDC-008",
             severity: high ? "high" : "medium",

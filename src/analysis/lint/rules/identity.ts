@@ -56,15 +56,13 @@ export function identityChecks(
       });
     }
   }
-  if (
-    profile.id === "spacelift" &&
-    field("space")?.written !== undefined &&
-    !hasWildcard(field("space")!.written!)
-  ) {
+  const nonUnique = profile.nonUniqueField;
+  const slug = nonUnique ? field(nonUnique.field)?.written : undefined;
+  if (nonUnique && slug !== undefined && !hasWildcard(slug)) {
     out.push({
       rule: "OIDC-017",
       severity: "medium",
-      message: `${where}: ${cond} pins space slug "${field("space")!.written}", which is not unique: the same slug under another parent space yields the same subject. Use a subject template with {spacePath} and pin space_path.`,
+      message: `${where}: ${cond} pins ${nonUnique.what} "${slug}", which is not unique: ${nonUnique.advice}`,
     });
   }
   if (profile.id === "kubernetes") {
