@@ -117,7 +117,7 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * The string literals and template texts of JavaScript code (esbuild's output: comments and types
@@ -198,8 +198,8 @@ export function findFacts(fileName: string, text: string, facts: readonly Fact[]
   for (const fact of facts) {
     const re =
       fact.kind === "host"
-        ? new RegExp(escape(fact.text), "i")
-        : new RegExp(`(?<![\\w-])${escape(fact.text)}(?![\\w-])`);
+        ? new RegExp(escapeRegExp(fact.text), "i")
+        : new RegExp(`(?<![\\w-])${escapeRegExp(fact.text)}(?![\\w-])`);
     const inLiteral = literals.some((l) => re.test(l));
     const inCode = fact.kind === "variable" && re.test(code);
     if (inLiteral || inCode)
