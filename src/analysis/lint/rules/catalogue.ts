@@ -1,6 +1,6 @@
 /**
- * The rules, as trust-policy-rules.md §2 lists them. Group B `error` (the legitimate caller is locked
- * out or the role cannot be deployed) maps to `medium`, `warn` to `low`; group C `warn` to `low`,
+ * The rules (docs/rules/ in this repository describes each). Group B `error` (the legitimate caller
+ * is locked out or the role cannot be deployed) maps to `medium`, `warn` to `low`; group C `warn` to `low`,
  * `info` to `info`. Group A severities are decided per finding (see checks.ts), the default here is the
  * catalogue's headline one.
  */
