@@ -102,6 +102,7 @@ export const buildkite: Platform = {
         ],
       };
     },
+    sessionTagsRefused: "for Buildkite, pass --organization-id (the session tag the role checks)",
     usage: (s, roles) => [
       `Step: buildkite-agent oidc request-token --audience ${s.audience ?? STS}${s["organization-id"] ? " --claim organization_id --aws-session-tag organization_id" : ""}, then assume:`,
       ...roles.map((r) => r.arn),

@@ -67,6 +67,10 @@ export const circleci: Platform = {
         "No sts:TagSession: CircleCI tokens carry no session tags.",
       ],
     }),
+    check: (s) =>
+      /^[\w.-]+(\/[\w.-]+)+$/.test(s["vcs-origin"]!)
+        ? undefined
+        : `--vcs-origin "${s["vcs-origin"]}" must look like github.com/acme/app`,
     usage: (_s, roles) => [
       "Job: use $CIRCLE_OIDC_TOKEN_V2 (the v2 subject) as the web identity token for:",
       ...roles.map((r) => r.arn),

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { attr, opt } from "./claims.js";
 import { TAG_SESSION, WEB_IDENTITY } from "./recipe.js";
 import type { ClaimContext, Platform, SubjectLayout } from "./types.js";
 
@@ -41,10 +42,6 @@ const TAGS = [
   "deploymentType",
   "env0Tag",
 ] as const;
-
-const opt = (org: ClaimContext["organization"], key: string): string | undefined =>
-  org.settings.profileOptions[key];
-const attr = (ctx: ClaimContext, key: string): string | undefined => ctx.run.attributes[key];
 
 /** env0's organization subject `auth0|<24 hex>`: configured, or derived stably from the organization id. */
 function env0Subject(org: ClaimContext["organization"]): string {
@@ -157,6 +154,10 @@ export const env0: Platform = {
         ],
       };
     },
+    check: (s) =>
+      /^auth0\|[0-9a-f]{24}$/.test(s["organization-subject"]!)
+        ? undefined
+        : `--organization-subject "${s["organization-subject"]}": env0's subject looks like auth0|632b8219674bde0224a96141 (decode a token or see env0's guide)`,
     usage: (_s, roles) => [
       "In env0, create an AWS OIDC credential with this role ARN and a duration of 1 hour (3600 s), or set ENV0_AWS_ROLE_ARN per environment.",
       ...roles.map((r) => `role: ${r.arn}`),

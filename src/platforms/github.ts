@@ -1,3 +1,4 @@
+import { attr, opt, refType } from "./claims.js";
 import { branchOf, WEB_IDENTITY } from "./recipe.js";
 import type { ClaimContext, Platform, SubjectFieldSpec, SubjectLayout } from "./types.js";
 
@@ -13,11 +14,6 @@ import type { ClaimContext, Platform, SubjectFieldSpec, SubjectLayout } from "./
 const HOST = "token.actions.githubusercontent.com";
 const ISSUER = `https://${HOST}`;
 const STS = "sts.amazonaws.com";
-
-const opt = (org: ClaimContext["organization"], key: string): string | undefined =>
-  org.settings.profileOptions[key];
-const attr = (ctx: ClaimContext, key: string): string | undefined => ctx.run.attributes[key];
-const refType = (r: string): "tag" | "branch" => (r.startsWith("refs/tags/") ? "tag" : "branch");
 
 const CLAIMS = [
   "actor",

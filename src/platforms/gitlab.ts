@@ -1,3 +1,4 @@
+import { attr, opt, refType } from "./claims.js";
 import { readPairs } from "./grammar.js";
 import { branchOf, WEB_IDENTITY } from "./recipe.js";
 import type { ClaimContext, Platform, SubjectFieldSpec, SubjectLayout } from "./types.js";
@@ -12,10 +13,6 @@ import type { ClaimContext, Platform, SubjectFieldSpec, SubjectLayout } from "./
 const GITLAB_COM = "https://gitlab.com";
 const HOST = "gitlab.com";
 
-const opt = (org: ClaimContext["organization"], key: string): string | undefined =>
-  org.settings.profileOptions[key];
-const attr = (ctx: ClaimContext, key: string): string | undefined => ctx.run.attributes[key];
-const refType = (r: string): "tag" | "branch" => (r.startsWith("refs/tags/") ? "tag" : "branch");
 const refName = (r: string): string => r.replace(/^refs\/(heads|tags)\//, "");
 
 function claimsOf(ctx: ClaimContext): Record<string, string> {

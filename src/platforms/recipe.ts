@@ -58,6 +58,10 @@ export interface InitRecipe {
   usage(scope: Scope, roles: { phase?: Phase; arn: string }[]): string[];
   /** Findings of `keyless lint` that cannot be avoided with the given scope, and why (empty: clean). */
   unavoidable(scope: Scope): readonly { rule: string; why: string }[];
+  /** The platform's own rules on the scope's values: the first problem, or undefined. */
+  check?(scope: Scope): string | undefined;
+  /** Why `--session-tags` is refused although the platform's tags are opt-in, and what to do instead. */
+  readonly sessionTagsRefused?: string;
 }
 
 export const WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity";

@@ -1,3 +1,4 @@
+import { attr, opt } from "./claims.js";
 import { keyValueLayout } from "./grammar.js";
 import { WEB_IDENTITY } from "./recipe.js";
 import type { ClaimContext, Platform, SubjectFieldSpec } from "./types.js";
@@ -12,9 +13,6 @@ import type { ClaimContext, Platform, SubjectFieldSpec } from "./types.js";
 const DOMAIN = "app.spacelift.io";
 const TOKEN_FILE = "/mnt/workspace/spacelift.oidc";
 
-const opt = (org: ClaimContext["organization"], key: string): string | undefined =>
-  org.settings.profileOptions[key];
-const attr = (ctx: ClaimContext, key: string): string | undefined => ctx.run.attributes[key];
 const account = (org: ClaimContext["organization"]): string => opt(org, "account") ?? org.name;
 const runTypeOf = (phase: string): string =>
   ({ plan: "PROPOSED", apply: "TRACKED", destroy: "DESTROY", test: "TESTING" })[phase] ?? "TASK";
@@ -118,6 +116,16 @@ export const spacelift: Platform = {
       `Attach the role to the stack through Spacelift's AWS integration, or use ${TOKEN_FILE} as web_identity_token_file.`,
       ...roles.map((r) => `role: ${r.arn}`),
     ],
+    check: (s) => {
+      if ((s.space === undefined) === (s["space-path"] === undefined))
+        return "Spacelift needs one of --space-path (recommended, with a subject template) or --space";
+      if (s["space-path"] !== undefined && !/^\/root(\/[\w-]+)*$/.test(s["space-path"]))
+        return `--space-path "${s["space-path"]}" must look like /root/production/eu-west-1`;
+      // The account name is a DNS label of the issuer's host.
+      if (!/^[a-z0-9-]+$/.test(s.organization!))
+        return `--organization "${s.organization}": the Spacelift account name as in <name>.${DOMAIN}`;
+      return undefined;
+    },
     unavoidable: (s) =>
       s["space-path"]
         ? []

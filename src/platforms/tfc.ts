@@ -1,3 +1,4 @@
+import { opt } from "./claims.js";
 import { keyValueLayout } from "./grammar.js";
 import { WEB_IDENTITY } from "./recipe.js";
 import type { ClaimContext, Platform, SubjectFieldSpec } from "./types.js";
@@ -14,9 +15,6 @@ const HOST = "app.terraform.io";
 const ISSUER = `https://${HOST}`;
 const DEFAULT_AUDIENCE = "aws.workload.identity";
 const TEMPLATE = "organization:{organization}:project:{project}:workspace:{workspace}:run_phase:{run_phase}";
-
-const opt = (org: ClaimContext["organization"], key: string): string | undefined =>
-  org.settings.profileOptions[key];
 
 const SPECS: readonly SubjectFieldSpec[] = [
   { name: "organization", role: "tenant", fallback: "acme" },

@@ -135,10 +135,8 @@ export function buildPlan(options: InitOptions): InitPlan {
         : `--session-tags: ${spec.title} tokens carry no session tags`,
     );
   }
-  if (options.sessionTags && spec.id === "buildkite")
-    throw new InitError(
-      "--session-tags: for Buildkite, pass --organization-id (the session tag the role checks)",
-    );
+  if (options.sessionTags && spec.sessionTagsRefused)
+    throw new InitError(`--session-tags: ${spec.sessionTagsRefused}`);
   const prefixName = options.name ?? `keyless-${spec.id}`;
   if (options.phases && options.phases.length > 0 && !spec.phased)
     throw new InitError(`--phase: ${spec.title} runs have no plan/apply phases; one role is written`);
@@ -296,26 +294,10 @@ function validateScope(spec: PlatformSpec, scope: Scope): Scope {
         `--issuer "${scope.issuer}": IAM needs an https:// URL without query, fragment or user`,
       );
   }
-  if (spec.id === "spacelift") {
-    if ((scope.space === undefined) === (scope["space-path"] === undefined))
-      throw new InitError(
-        "Spacelift needs one of --space-path (recommended, with a subject template) or --space",
-      );
-    if (scope["space-path"] !== undefined && !/^\/root(\/[\w-]+)*$/.test(scope["space-path"]))
-      throw new InitError(`--space-path "${scope["space-path"]}" must look like /root/production/eu-west-1`);
-    if (!/^[a-z0-9-]+$/.test(scope.organization!))
-      throw new InitError(
-        `--organization "${scope.organization}": the Spacelift account name as in ${spec.audience({ organization: "<name>" })}`,
-      );
-  }
-  if (spec.id !== "spacelift" && scope.organization?.includes(":"))
+  const problem = spec.check?.(scope);
+  if (problem) throw new InitError(problem);
+  if (scope.organization?.includes(":"))
     throw new InitError(`--organization "${scope.organization}": ":" separates the fields of the subject`);
-  if (spec.id === "env0" && !/^auth0\|[0-9a-f]{24}$/.test(scope["organization-subject"]!))
-    throw new InitError(
-      `--organization-subject "${scope["organization-subject"]}": env0's subject looks like auth0|632b8219674bde0224a96141 (decode a token or see env0's guide)`,
-    );
-  if (spec.id === "circleci" && !/^[\w.-]+(\/[\w.-]+)+$/.test(scope["vcs-origin"]!))
-    throw new InitError(`--vcs-origin "${scope["vcs-origin"]}" must look like github.com/acme/app`);
   return scope;
 }
 
