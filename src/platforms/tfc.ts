@@ -1,7 +1,7 @@
 import { opt } from "./claims.js";
 import { keyValueLayout } from "./grammar.js";
 import { WEB_IDENTITY } from "./recipe.js";
-import type { ClaimContext, Platform, SubjectFieldSpec } from "./types.js";
+import type { Platform, SubjectFieldSpec } from "./types.js";
 
 /**
  * HCP Terraform (Terraform Cloud) and Terraform Enterprise: issuer https://app.terraform.io (or the
