@@ -16,6 +16,7 @@ import { tfc } from "./tfc.js";
 import type { Platform, PlatformId } from "./types.js";
 
 export { ENV0_CLIENT_ID } from "./env0.js";
+export { renderTemplate } from "./grammar.js";
 export { KEYLESS_CLAIMS, keylessSubject } from "./keyless.js";
 export { AUD_TENANCY_HOSTS } from "./others.js";
 export type { InitRecipe, Phase, Scope, ScopeFlag, TrustStatementSpec } from "./recipe.js";

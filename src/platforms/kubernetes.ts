@@ -53,5 +53,14 @@ export const kubernetes: Platform = {
     files: [{ path: TOKEN_FILE, description: "EKS projected service-account token" }],
     requirement: `AWS_WEB_IDENTITY_TOKEN_FILE or ${TOKEN_FILE}`,
   },
-  lint: { sharedIssuer: false, tenancyClaims: ["sub"] },
+  lint: {
+    sharedIssuer: false,
+    tenancyClaims: ["sub"],
+    scopedName: {
+      name: "serviceaccount",
+      scope: "namespace",
+      what: "service account",
+      advice: "every namespace can create one with that name. Pin the namespace.",
+    },
+  },
 };

@@ -238,6 +238,14 @@ export interface LintFacts {
   /** A subject field whose values are not unique (Spacelift's space slug, OIDC-017): what it is, and
    * the fix. */
   readonly nonUniqueField?: { readonly field: string; readonly what: string; readonly advice: string };
+  /** A subject field whose name is unique only within another field (a service account within its
+   * namespace, OIDC-017): pinning the name alone admits every scope. */
+  readonly scopedName?: {
+    readonly name: string;
+    readonly scope: string;
+    readonly what: string;
+    readonly advice: string;
+  };
   /** First components of a customised subject that bind it to the tenant (GitHub's OIDC-009). */
   readonly ownerBoundSubjectKeys?: readonly string[];
 }

@@ -1,3 +1,4 @@
+import { renderTemplate } from "../../../platforms/index.js";
 import { type Admission, hasWildcard, type Probe } from "../admission.js";
 import type { PlatformProfile } from "../platform.js";
 import type { SubjectAnalysis } from "../subjects.js";
@@ -65,17 +66,22 @@ export function identityChecks(
       message: `${where}: ${cond} pins ${nonUnique.what} "${slug}", which is not unique: ${nonUnique.advice}`,
     });
   }
-  if (profile.id === "kubernetes") {
-    const nsOpen = adm.admitsWithOnly(
-      subKey,
-      value,
-      probe({ [subKey]: [`system:serviceaccount:zz-other-namespace:${field("serviceaccount")?.value}`] }),
-    );
-    if (nsOpen && field("serviceaccount")?.written && !hasWildcard(field("serviceaccount")!.written!)) {
+  const scoped = profile.scopedName;
+  const template = profile.platform?.subject?.defaultTemplate;
+  if (scoped && template) {
+    // The same name in another scope (a service account in another namespace), rendered by the
+    // platform's own template.
+    const name = field(scoped.name);
+    const elsewhere = renderTemplate(template, {
+      [scoped.scope]: "zz-other-scope",
+      [scoped.name]: name?.value ?? "",
+    });
+    const scopeOpen = adm.admitsWithOnly(subKey, value, probe({ [subKey]: [elsewhere] }));
+    if (scopeOpen && name?.written && !hasWildcard(name.written)) {
       out.push({
         rule: "OIDC-017",
         severity: "medium",
-        message: `${where}: ${cond} pins service account "${field("serviceaccount")!.written}" in any namespace: every namespace can create one with that name. Pin the namespace.`,
+        message: `${where}: ${cond} pins ${scoped.what} "${name.written}" in any ${scoped.scope}: ${scoped.advice}`,
       });
     }
   }
