@@ -236,10 +236,7 @@ export function chooseTokenSource(
     const variable = choice.fromEnv;
     if (sys.env[variable] === undefined)
       throw new TokenSourceError(`--from-env ${variable}: the variable is not set`);
-    return {
-      ...fromVariable(sys, choice.source === "gitlab" ? "gitlab" : "env", variable, "variable"),
-      name: "env",
-    };
+    return fromVariable(sys, "env", variable, "variable");
   }
   const all = candidates(sys);
   if (choice.source) {

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { INIT_PLATFORMS } from "../../../src/analysis/init/index.js";
 import { renderTemplate } from "../../../src/platforms/grammar.js";
 import {
@@ -142,5 +145,31 @@ describe("platform registry", () => {
     assert.ok(env0.sessionTags.keys.includes("organizationId"));
     assert.ok(env0.sessionTags.keys.includes(env0.lint.tenantTag!));
     for (const tag of env0.lint.controlled?.tags ?? []) assert.ok(env0.sessionTags.keys.includes(tag));
+  });
+});
+
+describe("platform layering", () => {
+  const SRC = fileURLToPath(new URL("../../../../src/", import.meta.url));
+  const importsOf = (path: string) =>
+    [...readFileSync(path, "utf8").matchAll(/^(?:import|export)[^"']*from\s+["']([^"']+)["']/gm)].map(
+      (m) => m[1]!,
+    );
+  const filesUnder = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? filesUnder(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+    );
+
+  test("src/platforms imports only itself, core, lib and node", () => {
+    for (const file of filesUnder(join(SRC, "platforms")))
+      for (const spec of importsOf(file))
+        assert.ok(
+          spec.startsWith("./") || spec.startsWith("node:") || /^\.\.\/(core|lib)\//.test(spec),
+          `${file} imports ${spec}`,
+        );
+  });
+
+  test("nothing in src/core imports src/platforms (the policy engine stays platform-free)", () => {
+    for (const file of filesUnder(join(SRC, "core")))
+      for (const spec of importsOf(file)) assert.ok(!spec.includes("platforms"), `${file} imports ${spec}`);
   });
 });
