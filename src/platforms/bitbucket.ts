@@ -42,5 +42,12 @@ export const bitbucket: Platform = {
   claims: [],
   sessionTags: { mode: "never", keys: [], transitive: [] },
   providerKeys: [],
-  lint: { sharedIssuer: false, tenancyClaims: ["sub"] },
+  lint: {
+    sharedIssuer: false,
+    tenancyClaims: ["sub"],
+    perRunSubject: {
+      what: "the step UUID",
+      advice: 'Use StringLike with the repository (and environment) UUID and "*" for the step.',
+    },
+  },
 };

@@ -249,6 +249,11 @@ export const github: Platform = {
     audienceHint:
       " (bad when the workflow requests the sts.amazonaws.com audience, configure-aws-credentials' default)",
     controlled: { claims: ["workflow"] },
+    // A job that uses an environment gets `environment` and `sub` repo:<owner>/<repo>:environment:<name>.
+    contextClaim: {
+      claim: "environment",
+      subjectTemplate: "repo:{owner}/{repository}:environment:{environment}",
+    },
     immutableIds: {
       claims: ["repository_owner_id", "repository_id"],
       what: "the owner and repository by name only; a deleted or renamed name can be registered by someone else",

@@ -246,6 +246,14 @@ export interface LintFacts {
     readonly what: string;
     readonly advice: string;
   };
+  /**
+   * A claim present only when the job has that context, which then also changes `sub` (GitHub's
+   * `environment`): the subject's form then, `{field}` placeholders from the grammar plus the claim.
+   */
+  readonly contextClaim?: { readonly claim: string; readonly subjectTemplate: string };
+  /** A `sub` that names something new on every run (Bitbucket's step UUID): an exact pin admits nobody
+   * next time. */
+  readonly perRunSubject?: { readonly what: string; readonly advice: string };
   /** First components of a customised subject that bind it to the tenant (GitHub's OIDC-009). */
   readonly ownerBoundSubjectKeys?: readonly string[];
 }

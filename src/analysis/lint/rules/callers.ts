@@ -1,4 +1,5 @@
 import type { Condition, Statement } from "../../../core/policy/types.js";
+import { renderTemplate } from "../../../platforms/index.js";
 import { type Admission, isLike, isPositive, type Probe } from "../admission.js";
 import type { PlatformProfile } from "../platform.js";
 import { analyseSubject, type SubjectAnalysis } from "../subjects.js";
@@ -27,43 +28,47 @@ export function callerChecks(ctx: CallerContext): Raw[] {
   const key = (claim: string) => `${prefix}:${claim}`.toLowerCase();
   const subKey = key("sub");
   const conditionsOn = (k: string) => statement.conditions.filter((c) => c.key.toLowerCase() === k);
-  if (profile.id === "github" && byKey.get(key("environment"))?.some(isPositive)) {
-    const env = adm.witnessOf(key("environment"))?.[0] ?? "production";
+  const context = profile.contextClaim;
+  const contextKey = context ? key(context.claim) : undefined;
+  if (context && contextKey && byKey.get(contextKey)?.some(isPositive)) {
+    // The claim is in the token only when the job has that context, and then `sub` takes its form.
+    const env = adm.witnessOf(contextKey)?.[0] ?? "production";
     const anchors = subValues
-      .map((v) => analyseSubject("github", v, true))
+      .map((v) => analyseSubject(profile.id, v, true))
       .filter((a): a is SubjectAnalysis => a !== undefined);
-    const envForm = anchors.map((a) => {
-      const owner = a.fields.find((f) => f.name === "owner")?.value;
-      const repo = a.fields.find((f) => f.name === "repository")?.value;
-      return `repo:${owner}/${repo}:environment:${env}`;
-    });
+    const formOf = (values: Record<string, string>) =>
+      renderTemplate(context.subjectTemplate, { ...values, [context.claim]: env });
+    const envForm = anchors.map((a) => formOf(Object.fromEntries(a.fields.map((f) => [f.name, f.value]))));
     const envAdmitted = envForm.some((s) => adm.admits(probe({ [subKey]: [s] })));
+    const marker = `:${context.claim}:`;
     if (anchors.length > 0 && !envAdmitted) {
+      const placeholders = Object.fromEntries(anchors[0]!.fields.map((f) => [f.name, `<${f.name}>`]));
       out.push({
         rule: "OIDC-103",
         severity: "medium",
-        message: `${where} requires ${key("environment")} = ${quote(env)}, but a job that uses an environment gets sub "…:environment:${env}", which ${subKey} does not admit: nobody can assume the role. Pin ${subKey} to "repo:<owner>/<repo>:environment:${env}".`,
+        message: `${where} requires ${contextKey} = ${quote(env)}, but a job that uses an ${context.claim} gets sub "…${marker}${env}", which ${subKey} does not admit: nobody can assume the role. Pin ${subKey} to "${formOf(placeholders)}".`,
       });
     } else if (
       envAdmitted &&
-      adm.admits(probe({ [subKey]: [anchors[0]!.anchor], [key("environment")]: undefined })) === false &&
-      anchors.some((a) => !a.anchor.includes(":environment:"))
+      adm.admits(probe({ [subKey]: [anchors[0]!.anchor], [contextKey]: undefined })) === false &&
+      anchors.some((a) => !a.anchor.includes(marker))
     ) {
       out.push({
         rule: "OIDC-108",
         severity: "low",
-        message: `${where} requires ${key("environment")}, which tokens of jobs without an environment do not carry, while ${subKey} also admits such jobs: they are denied. Pin ${subKey} to the environment form instead.`,
+        message: `${where} requires ${contextKey}, which tokens of jobs without an ${context.claim} do not carry, while ${subKey} also admits such jobs: they are denied. Pin ${subKey} to the ${context.claim} form instead.`,
       });
     }
   }
-  if (profile.id === "bitbucket") {
+  const perRun = profile.perRunSubject;
+  if (perRun) {
     for (const c of conditionsOn(subKey).filter((c) => !isLike(c) && isPositive(c))) {
       for (const v of c.values) {
-        if (analyseSubject("bitbucket", v, false)) {
+        if (analyseSubject(profile.id, v, false)) {
           out.push({
             rule: "OIDC-103",
             severity: "medium",
-            message: `${where}: ${operatorOf(c)} ${subKey} ${quote(v)} pins the step UUID, which changes on every run: the next run is denied. Use StringLike with the repository (and environment) UUID and "*" for the step.`,
+            message: `${where}: ${operatorOf(c)} ${subKey} ${quote(v)} pins ${perRun.what}, which changes on every run: the next run is denied. ${perRun.advice}`,
           });
         }
       }
