@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { fileErrorFrom, inputError } from "../lib/errors.js";
 import type { AssumePlan, ChainStep } from "../runner/assume.js";
-import { validateRoleArn } from "../runner/role.js";
+import { ROLE_VARIABLES, validateRoleArn } from "../runner/role.js";
 import { StsError } from "../runner/sts.js";
 import {
   chooseTokenSource,
@@ -34,10 +34,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function addAssumeOptions(command: Command): Command {
   return command
-    .option(
-      "--role-arn <arn>",
-      "role to assume (default: KEYLESS_ROLE_ARN, ENV0_AWS_ROLE_ARN, TFC_AWS_{PLAN,APPLY,RUN}_ROLE_ARN)",
-    )
+    .option("--role-arn <arn>", `role to assume (default: ${ROLE_VARIABLES.join(", ")})`)
     .option(
       "--chain-role-arn <arn>",
       "then assume this role with the credentials so far (repeatable, in order)",

@@ -1,4 +1,5 @@
 import { relative } from "node:path";
+import { platformById } from "../platforms/index.js";
 import type { DevInfo } from "./start.js";
 
 /** The copy-paste walkthrough `keyless dev` prints; every line works as printed. */
@@ -8,6 +9,7 @@ export function walkthrough(info: DevInfo, cwd = process.cwd()): string {
     return r.startsWith("..") ? path : r;
   };
   const q = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+  const request = platformById("keyless").tokenSource!.request!;
   return `keyless dev is running (Ctrl-C stops it)
   issuer        ${info.issuerUrl}   (/.well-known/openid-configuration)
   AWS emulator  ${info.awsEndpoint}   IAM + STS; accounts ${info.toolingAccount} (tooling), ${info.workloadAccount} (workload)
@@ -17,8 +19,8 @@ export function walkthrough(info: DevInfo, cwd = process.cwd()): string {
 In another terminal, from this directory:
 
   # 1. the demo run (organization demo, project infra, environment staging, phase apply), as a job sees it
-  export KEYLESS_ID_TOKEN_REQUEST_URL=${q(info.requestUrl)}
-  export KEYLESS_ID_TOKEN_REQUEST_TOKEN=${q(info.requestToken)}
+  export ${request.urlVariable}=${q(info.requestUrl)}
+  export ${request.tokenVariable}=${q(info.requestToken)}
   export NODE_EXTRA_CA_CERTS=${q(rel(info.caFile))} AWS_ENDPOINT_URL_STS=${info.awsEndpoint} AWS_REGION=${info.region}
 
   # 2. the run's ID token, decoded

@@ -3,9 +3,11 @@
  * human, renamable labels (which is why immutable-id subject variants exist).
  */
 
+import { PROFILE_NAMES, type ProfileName } from "../platforms/index.js";
+
 /** Which platform's token shape an organization's tokens take (see claims/profiles.ts). */
-export const PROFILES = ["keyless", "env0", "spacelift", "tfc", "github", "gitlab"] as const;
-export type ProfileName = (typeof PROFILES)[number];
+export const PROFILES = PROFILE_NAMES;
+export type { ProfileName };
 
 export interface SessionTagSettings {
   /** Opt-in: tags make AWS require `sts:TagSession` in every trust policy (env0's 2023 breaking change). */

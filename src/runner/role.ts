@@ -1,11 +1,12 @@
 import { errorKind } from "../lib/errors.js";
+import { PLATFORMS } from "../platforms/index.js";
 
 /**
  * Which role to assume, and under what session name, from flags, the platforms' own variables and the
- * token's claims. Precedence: --role-arn, then KEYLESS_ROLE_ARN, then env0's ENV0_AWS_ROLE_ARN, then
- * HCP Terraform's TFC_AWS_PLAN_ROLE_ARN / TFC_AWS_APPLY_ROLE_ARN by the run's phase, falling back to
- * TFC_AWS_RUN_ROLE_ARN, when TFC_AWS_PROVIDER_AUTH is "true" (the same rules HCP Terraform's own
- * provider auth applies; the phase comes from the token's terraform_run_phase claim).
+ * token's claims (each platform record's `runner` facts, src/platforms/). Precedence: --role-arn, then
+ * the platforms' role variables in registry order (keyless's, env0's), then a role per run phase where a
+ * platform's provider auth is enabled (HCP Terraform: the plan or apply role by the run's phase, falling
+ * back to its run role, the same rules HCP Terraform's own provider auth applies).
  */
 export class RoleSelectionError extends errorKind("ERR_ROLE", "input") {}
 
@@ -19,30 +20,40 @@ export interface RoleChoice {
 
 /** The run's phase from the token: HCP Terraform's terraform_run_phase, keyless's phase. */
 export function runPhase(claims: Readonly<Record<string, unknown>>): string | undefined {
-  for (const key of ["terraform_run_phase", "phase", "run_phase"]) {
+  for (const key of PLATFORMS.flatMap((p) => p.runner?.phaseClaims ?? [])) {
     const value = claims[key];
     if (typeof value === "string") return value;
   }
   return undefined;
 }
 
+/** The platforms' role variables, in precedence order (for help texts). */
+export const ROLE_VARIABLES: readonly string[] = PLATFORMS.flatMap((p) => [
+  ...(p.runner?.roleVariables ?? []),
+  ...(p.runner?.phasedRoles
+    ? [...Object.values(p.runner.phasedRoles.byPhase), p.runner.phasedRoles.fallback]
+    : []),
+]);
+
 export function selectRole(
   flag: string | undefined,
   env: NodeJS.ProcessEnv,
   claims: Readonly<Record<string, unknown>>,
 ): RoleChoice {
-  const candidates: [string | undefined, string][] = [
-    [flag, "--role-arn"],
-    [env.KEYLESS_ROLE_ARN, "KEYLESS_ROLE_ARN"],
-    [env.ENV0_AWS_ROLE_ARN, "ENV0_AWS_ROLE_ARN"],
-  ];
-  // HCP Terraform's dynamic provider credentials: its role variables count only when enabled.
-  if (env.TFC_AWS_PROVIDER_AUTH === "true") {
-    const phase = runPhase(claims) ?? env.TFC_RUN_PHASE;
-    if (phase === "plan") candidates.push([env.TFC_AWS_PLAN_ROLE_ARN, "TFC_AWS_PLAN_ROLE_ARN (plan phase)"]);
-    if (phase === "apply")
-      candidates.push([env.TFC_AWS_APPLY_ROLE_ARN, "TFC_AWS_APPLY_ROLE_ARN (apply phase)"]);
-    candidates.push([env.TFC_AWS_RUN_ROLE_ARN, "TFC_AWS_RUN_ROLE_ARN"]);
+  const candidates: [string | undefined, string][] = [[flag, "--role-arn"]];
+  for (const p of PLATFORMS)
+    for (const variable of p.runner?.roleVariables ?? []) candidates.push([env[variable], variable]);
+  for (const p of PLATFORMS) {
+    const phased = p.runner?.phasedRoles;
+    if (!phased) continue;
+    // Its role variables count only when the platform's provider auth is enabled.
+    const on = env[phased.enabledBy.variable];
+    if (!on || (phased.enabledBy.equals !== undefined && on !== phased.enabledBy.equals)) continue;
+    const phase = runPhase(claims) ?? env[phased.phaseVariable];
+    const byPhase =
+      phase !== undefined && Object.hasOwn(phased.byPhase, phase) ? phased.byPhase[phase] : undefined;
+    if (byPhase) candidates.push([env[byPhase], `${byPhase} (${phase} phase)`]);
+    candidates.push([env[phased.fallback], phased.fallback]);
   }
   for (const [value, from] of candidates) {
     if (!value) continue;
@@ -52,8 +63,14 @@ export function selectRole(
       );
     return { roleArn: value, from };
   }
+  const [first, ...others] = PLATFORMS.flatMap((p) => p.runner?.roleVariables ?? []);
+  const phased = PLATFORMS.flatMap((p) =>
+    p.runner?.phasedRoles
+      ? [[p.runner.phasedRoles.fallback, ...Object.values(p.runner.phasedRoles.byPhase)].join(" / ")]
+      : [],
+  );
   throw new RoleSelectionError(
-    "no role to assume: pass --role-arn, or set KEYLESS_ROLE_ARN (or ENV0_AWS_ROLE_ARN, TFC_AWS_RUN_ROLE_ARN / TFC_AWS_PLAN_ROLE_ARN / TFC_AWS_APPLY_ROLE_ARN)",
+    `no role to assume: pass --role-arn, or set ${first} (or ${[...others, ...phased].join(", ")})`,
   );
 }
 
@@ -64,8 +81,8 @@ export function validateRoleArn(value: string, what: string): string {
 
 /**
  * A RoleSessionName valid by construction ([\w+=,.@-], 2–64 characters): from the flag as given (it
- * must already be valid), else from the run (keyless run id, GitHub run id, env0 deployment, HCP
- * Terraform run), characters outside the set replaced by "-", cut to 64.
+ * must already be valid), else from the run (the platforms' run-id claims, then their run-id
+ * variables, then the token's jti), characters outside the set replaced by "-", cut to 64.
  */
 export const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 
@@ -83,12 +100,12 @@ export function sessionName(
   }
   const str = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : undefined);
   const run =
-    str(claims.run_id) ??
-    str(claims.runId) ??
-    str(claims.terraform_run_id) ??
-    (env.GITHUB_RUN_ID ? `GitHubActions-${env.GITHUB_RUN_ID}` : undefined) ??
-    (env.ENV0_DEPLOYMENT_LOG_ID ? `env0-${env.ENV0_DEPLOYMENT_LOG_ID}` : undefined) ??
-    (env.SPACELIFT_RUN_ID ? `spacelift-${env.SPACELIFT_RUN_ID}` : undefined) ??
+    PLATFORMS.flatMap((p) => p.runner?.runIdClaims ?? [])
+      .map((claim) => str(claims[claim]))
+      .find((v) => v !== undefined) ??
+    PLATFORMS.map((p) => p.runner?.runIdVariable)
+      .map((v) => (v && env[v.variable] ? `${v.prefix}${env[v.variable]}` : undefined))
+      .find((v) => v !== undefined) ??
     str(claims.jti);
   const base = run ?? `keyless-${Date.now()}`;
   const cleaned = base.replace(/[^\w+=,.@-]/g, "-").slice(0, 64);

@@ -3,28 +3,24 @@ import { readFileSync } from "node:fs";
 import { errorKind, unreachable } from "../lib/errors.js";
 import { httpGet } from "../lib/http-get.js";
 import { parseJson } from "../lib/json.js";
+import {
+  type EnvMarker,
+  PLATFORMS,
+  type PlatformId,
+  platformById,
+  type TokenSourceFacts,
+} from "../platforms/index.js";
 
 /**
- * Where a job's ID token comes from. Detection follows a fixed order (first match wins), printed
- * with the result so nobody has to guess which one was used; `--source`, `--from-file` and
+ * Where a job's ID token comes from: each platform record's token source (src/platforms/). Detection
+ * follows a fixed order (first match wins), printed with the result so nobody has to guess which one was used; `--source`, `--from-file` and
  * `--from-env` override it.
  *
  * Sources that can mint again (request URLs, buildkite-agent, files the platform rewrites) are
  * `refreshable`: `keyless exec` keeps credentials alive past the token's lifetime with them. A token
  * handed over once in a variable cannot be renewed: credentials then last the role's session.
  */
-export type SourceName =
-  | "keyless"
-  | "github"
-  | "gitlab"
-  | "env0"
-  | "spacelift"
-  | "tfc"
-  | "buildkite"
-  | "circleci"
-  | "kubernetes"
-  | "file"
-  | "env";
+export type SourceName = PlatformId | "file" | "env";
 
 export interface TokenSource {
   readonly name: SourceName;
@@ -48,9 +44,6 @@ export interface SourceEnvironment {
   readonly get: (url: string, headers: Record<string, string>) => Promise<{ status: number; body: string }>;
   readonly run: (command: string, args: string[]) => Promise<string>;
 }
-
-export const SPACELIFT_TOKEN_FILE = "/mnt/workspace/spacelift.oidc";
-export const EKS_TOKEN_FILE = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";
 
 export function systemSourceEnvironment(options: { ca?: Buffer } = {}): SourceEnvironment {
   return {
@@ -171,125 +164,66 @@ const fromFile = (
   },
 });
 
-/** Each platform's source, in detection order; undefined when the platform's markers are absent. */
-function candidates(sys: SourceEnvironment): Array<[SourceName, () => TokenSource | undefined]> {
+/** Whether an environment marker holds: the variable is set (non-empty), or equals the value. */
+const holds = (env: NodeJS.ProcessEnv, m: EnvMarker): boolean =>
+  m.equals === undefined ? Boolean(env[m.variable]) : env[m.variable] === m.equals;
+
+/** A platform's source from its record, or undefined when the platform's markers are absent. */
+function fromFacts(
+  sys: SourceEnvironment,
+  name: SourceName,
+  facts: TokenSourceFacts,
+): TokenSource | undefined {
   const env = sys.env;
-  return [
-    [
-      "keyless",
-      () =>
-        env.KEYLESS_ID_TOKEN_REQUEST_URL && env.KEYLESS_ID_TOKEN_REQUEST_TOKEN
-          ? {
-              name: "keyless",
-              description: "keyless issuer (KEYLESS_ID_TOKEN_REQUEST_URL)",
-              refreshable: true,
-              audienceSelectable: true,
-              fetch: (aud, options) =>
-                requestToken(
-                  sys,
-                  env.KEYLESS_ID_TOKEN_REQUEST_URL!,
-                  env.KEYLESS_ID_TOKEN_REQUEST_TOKEN!,
-                  aud,
-                  "keyless issuer",
-                  options?.lifetimeSeconds !== undefined ? { lifetime: String(options.lifetimeSeconds) } : {},
-                ),
-            }
-          : undefined,
-    ],
-    [
-      "github",
-      () =>
-        env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
-          ? {
-              name: "github",
-              description: "GitHub Actions (ACTIONS_ID_TOKEN_REQUEST_URL)",
-              refreshable: true,
-              audienceSelectable: true,
-              fetch: (aud) =>
-                requestToken(
-                  sys,
-                  env.ACTIONS_ID_TOKEN_REQUEST_URL!,
-                  env.ACTIONS_ID_TOKEN_REQUEST_TOKEN!,
-                  aud ?? "sts.amazonaws.com",
-                  "GitHub Actions",
-                ),
-            }
-          : undefined,
-    ],
-    ["env0", () => (env.ENV0_OIDC_TOKEN ? fromVariable(sys, "env0", "ENV0_OIDC_TOKEN", "env0") : undefined)],
-    [
-      "spacelift",
-      () =>
-        env.SPACELIFT_OIDC_TOKEN
-          ? fromVariable(sys, "spacelift", "SPACELIFT_OIDC_TOKEN", "Spacelift")
-          : sys.fileExists(SPACELIFT_TOKEN_FILE)
-            ? fromFile(sys, "spacelift", SPACELIFT_TOKEN_FILE, "Spacelift")
-            : undefined,
-    ],
-    [
-      "tfc",
-      () =>
-        env.TFC_WORKLOAD_IDENTITY_TOKEN
-          ? fromVariable(sys, "tfc", "TFC_WORKLOAD_IDENTITY_TOKEN", "HCP Terraform")
-          : undefined,
-    ],
-    [
-      "buildkite",
-      () =>
-        env.BUILDKITE === "true" || env.BUILDKITE_AGENT_ACCESS_TOKEN
-          ? {
-              name: "buildkite",
-              description: "Buildkite (buildkite-agent oidc request-token)",
-              refreshable: true,
-              audienceSelectable: true,
-              fetch: async (aud) => {
-                const args = ["oidc", "request-token", "--audience", aud ?? "sts.amazonaws.com"];
-                return (await sys.run("buildkite-agent", args)).trim();
-              },
-            }
-          : undefined,
-    ],
-    [
-      "circleci",
-      () =>
-        env.CIRCLE_OIDC_TOKEN_V2
-          ? fromVariable(sys, "circleci", "CIRCLE_OIDC_TOKEN_V2", "CircleCI")
-          : env.CIRCLE_OIDC_TOKEN
-            ? fromVariable(sys, "circleci", "CIRCLE_OIDC_TOKEN", "CircleCI")
-            : undefined,
-    ],
-    [
-      "gitlab",
-      () => {
-        if (env.GITLAB_CI !== "true") return undefined;
-        throw new TokenSourceError(
-          "GitLab CI: name the id_tokens variable that holds the token, e.g. --from-env AWS_ID_TOKEN (GitLab lets each job choose its name)",
-        );
-      },
-    ],
-    [
-      "kubernetes",
-      () =>
-        env.AWS_WEB_IDENTITY_TOKEN_FILE
-          ? fromFile(sys, "kubernetes", env.AWS_WEB_IDENTITY_TOKEN_FILE, "projected service-account token")
-          : sys.fileExists(EKS_TOKEN_FILE)
-            ? fromFile(sys, "kubernetes", EKS_TOKEN_FILE, "EKS projected service-account token")
-            : undefined,
-    ],
-  ];
+  const { request, command, namedVariable } = facts;
+  if (request && env[request.urlVariable] && env[request.tokenVariable]) {
+    return {
+      name,
+      description: `${facts.description} (${request.urlVariable})`,
+      refreshable: true,
+      audienceSelectable: true,
+      fetch: (aud, options) =>
+        requestToken(
+          sys,
+          env[request.urlVariable]!,
+          env[request.tokenVariable]!,
+          aud ?? request.defaultAudience,
+          facts.description,
+          request.lifetimeParameter && options?.lifetimeSeconds !== undefined
+            ? { [request.lifetimeParameter]: String(options.lifetimeSeconds) }
+            : {},
+        ),
+    };
+  }
+  const variable = facts.variables?.find((v) => env[v]);
+  if (variable) return fromVariable(sys, name, variable, facts.description);
+  const named = facts.fileVariable && env[facts.fileVariable.variable];
+  if (named) return fromFile(sys, name, named, facts.fileVariable!.description);
+  const file = facts.files?.find((f) => sys.fileExists(f.path));
+  if (file) return fromFile(sys, name, file.path, file.description);
+  if (command?.when.some((m) => holds(env, m))) {
+    return {
+      name,
+      description: `${facts.description} (${command.description})`,
+      refreshable: true,
+      audienceSelectable: true,
+      fetch: async (aud) =>
+        (await sys.run(command.program, command.args(aud ?? command.defaultAudience))).trim(),
+    };
+  }
+  if (namedVariable && holds(env, namedVariable.when)) throw new TokenSourceError(namedVariable.hint);
+  return undefined;
 }
 
-export const DETECTION_ORDER: readonly SourceName[] = [
-  "keyless",
-  "github",
-  "env0",
-  "spacelift",
-  "tfc",
-  "buildkite",
-  "circleci",
-  "gitlab",
-  "kubernetes",
-];
+/** The platforms with a token source, in the registry's (detection) order. */
+const SOURCES = PLATFORMS.filter((p) => p.tokenSource !== undefined);
+
+/** Each platform's source, in detection order; undefined when the platform's markers are absent. */
+function candidates(sys: SourceEnvironment): Array<[SourceName, () => TokenSource | undefined]> {
+  return SOURCES.map((p) => [p.id, () => fromFacts(sys, p.id, p.tokenSource!)]);
+}
+
+export const DETECTION_ORDER: readonly SourceName[] = SOURCES.map((p) => p.id);
 
 export interface SourceChoice {
   readonly source?: SourceName;
@@ -306,10 +240,7 @@ export function chooseTokenSource(
     const variable = choice.fromEnv;
     if (sys.env[variable] === undefined)
       throw new TokenSourceError(`--from-env ${variable}: the variable is not set`);
-    return {
-      ...fromVariable(sys, choice.source === "gitlab" ? "gitlab" : "env", variable, "variable"),
-      name: "env",
-    };
+    return fromVariable(sys, "env", variable, "variable");
   }
   const all = candidates(sys);
   if (choice.source) {
@@ -325,21 +256,10 @@ export function chooseTokenSource(
     if (source) return source;
   }
   throw new TokenSourceError(
-    `no ID token source found; tried, in order: ${DETECTION_ORDER.join(", ")}. Use --from-file FILE or --from-env VARIABLE, or set KEYLESS_ID_TOKEN_REQUEST_URL and KEYLESS_ID_TOKEN_REQUEST_TOKEN`,
+    `no ID token source found; tried, in order: ${DETECTION_ORDER.join(", ")}. Use --from-file FILE or --from-env VARIABLE, or set ${platformById("keyless").tokenSource!.requirement}`,
   );
 }
 
 function requirement(name: SourceName): string {
-  const needs: Record<string, string> = {
-    keyless: "KEYLESS_ID_TOKEN_REQUEST_URL and KEYLESS_ID_TOKEN_REQUEST_TOKEN",
-    github: "ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN (permissions: id-token: write)",
-    env0: "ENV0_OIDC_TOKEN",
-    spacelift: `SPACELIFT_OIDC_TOKEN or ${SPACELIFT_TOKEN_FILE}`,
-    tfc: "TFC_WORKLOAD_IDENTITY_TOKEN",
-    buildkite: "BUILDKITE=true and buildkite-agent",
-    circleci: "CIRCLE_OIDC_TOKEN_V2",
-    gitlab: "GITLAB_CI=true and --from-env",
-    kubernetes: `AWS_WEB_IDENTITY_TOKEN_FILE or ${EKS_TOKEN_FILE}`,
-  };
-  return needs[name] ?? name;
+  return SOURCES.find((p) => p.id === name)?.tokenSource?.requirement ?? name;
 }

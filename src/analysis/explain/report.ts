@@ -16,6 +16,7 @@ import {
   withKeys,
 } from "../../core/policy/index.js";
 import { errorKind } from "../../lib/errors.js";
+import { providerSpecificClaims } from "../../platforms/index.js";
 
 /**
  * What `keyless explain` reports: whether a token may assume a role under a trust policy, and why,
@@ -90,6 +91,7 @@ export function explainAssumeRoleWithWebIdentity(input: ExplainInput): ExplainRe
     providerUrl: url,
     account,
     roleSessionName: input.sessionName,
+    providerKeys: providerSpecificClaims(key),
     now: input.now,
   });
   if (!built.ok) throw new ExplainInputError(built.error.message);

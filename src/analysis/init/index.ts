@@ -8,14 +8,19 @@ import {
 import { jsonNote, renderJson } from "./render/json.js";
 import { renderTerraform } from "./render/terraform.js";
 
-export { buildPlan, InitError, type InitOptions, type InitPlan } from "./plan.js";
 export {
+  buildPlan,
   INIT_PLATFORMS,
+  InitError,
+  type InitOptions,
+  type InitPlan,
   type InitPlatform,
   isInitPlatform,
+  type Phase,
   SCOPE_FLAGS,
+  type Scope,
   type ScopeFlag,
-} from "./platforms.js";
+} from "./plan.js";
 
 export const INIT_FORMATS = ["terraform", "cloudformation", "cloudformation-json", "cli", "json"] as const;
 export type InitFormat = (typeof INIT_FORMATS)[number];

@@ -1,13 +1,36 @@
 import { errorKind } from "../../lib/errors.js";
 import {
-  type InitPlatform,
+  INIT_PLATFORM_IDS,
+  type InitRecipe,
   type Phase,
-  PLATFORM_SPECS,
-  type PlatformSpec,
+  type PlatformId,
+  platformById,
   SCOPE_FLAGS,
   type Scope,
   type ScopeFlag,
-} from "./platforms.js";
+} from "../../platforms/index.js";
+
+/** A platform `keyless init aws` has a recipe for (the registry's records with `init`; the platforms
+ * test checks that this type and the records agree). */
+export type InitPlatform = Exclude<PlatformId, "kubernetes" | "bitbucket">;
+export const INIT_PLATFORMS = INIT_PLATFORM_IDS as readonly InitPlatform[];
+export function isInitPlatform(value: string): value is InitPlatform {
+  return (INIT_PLATFORMS as readonly string[]).includes(value);
+}
+export { type Phase, SCOPE_FLAGS, type Scope, type ScopeFlag };
+
+/** A platform's recipe with the record facts init also reads. */
+interface PlatformSpec extends InitRecipe {
+  readonly id: InitPlatform;
+  readonly title: string;
+  /** `always`: every token carries session tags (needs sts:TagSession); `opt-in`: only with --session-tags. */
+  readonly sessionTags: "always" | "opt-in" | "never";
+}
+
+function specOf(id: InitPlatform): PlatformSpec {
+  const platform = platformById(id);
+  return { ...platform.init!, id, title: platform.title, sessionTags: platform.sessionTags.mode };
+}
 
 /**
  * The model every output form renders: one IAM OIDC provider in the tooling account, one web-identity
@@ -82,7 +105,7 @@ const THUMBPRINT = /^[0-9a-fA-F]{40}$/;
 const FREE_FORM: readonly ScopeFlag[] = ["issuer", "space-path", "vcs-origin", "organization", "audience"];
 
 export function buildPlan(options: InitOptions): InitPlan {
-  const spec = PLATFORM_SPECS[options.platform];
+  const spec = specOf(options.platform);
   const scope = validateScope(spec, options.scope);
   if (!ACCOUNT.test(options.toolingAccount))
     throw new InitError(
@@ -108,10 +131,8 @@ export function buildPlan(options: InitOptions): InitPlan {
         : `--session-tags: ${spec.title} tokens carry no session tags`,
     );
   }
-  if (options.sessionTags && spec.id === "buildkite")
-    throw new InitError(
-      "--session-tags: for Buildkite, pass --organization-id (the session tag the role checks)",
-    );
+  if (options.sessionTags && spec.sessionTagsRefused)
+    throw new InitError(`--session-tags: ${spec.sessionTagsRefused}`);
   const prefixName = options.name ?? `keyless-${spec.id}`;
   if (options.phases && options.phases.length > 0 && !spec.phased)
     throw new InitError(`--phase: ${spec.title} runs have no plan/apply phases; one role is written`);
@@ -269,26 +290,10 @@ function validateScope(spec: PlatformSpec, scope: Scope): Scope {
         `--issuer "${scope.issuer}": IAM needs an https:// URL without query, fragment or user`,
       );
   }
-  if (spec.id === "spacelift") {
-    if ((scope.space === undefined) === (scope["space-path"] === undefined))
-      throw new InitError(
-        "Spacelift needs one of --space-path (recommended, with a subject template) or --space",
-      );
-    if (scope["space-path"] !== undefined && !/^\/root(\/[\w-]+)*$/.test(scope["space-path"]))
-      throw new InitError(`--space-path "${scope["space-path"]}" must look like /root/production/eu-west-1`);
-    if (!/^[a-z0-9-]+$/.test(scope.organization!))
-      throw new InitError(
-        `--organization "${scope.organization}": the Spacelift account name as in <name>.app.spacelift.io`,
-      );
-  }
-  if (spec.id !== "spacelift" && scope.organization?.includes(":"))
+  const problem = spec.check?.(scope);
+  if (problem) throw new InitError(problem);
+  if (scope.organization?.includes(":"))
     throw new InitError(`--organization "${scope.organization}": ":" separates the fields of the subject`);
-  if (spec.id === "env0" && !/^auth0\|[0-9a-f]{24}$/.test(scope["organization-subject"]!))
-    throw new InitError(
-      `--organization-subject "${scope["organization-subject"]}": env0's subject looks like auth0|632b8219674bde0224a96141 (decode a token or see env0's guide)`,
-    );
-  if (spec.id === "circleci" && !/^[\w.-]+(\/[\w.-]+)+$/.test(scope["vcs-origin"]!))
-    throw new InitError(`--vcs-origin "${scope["vcs-origin"]}" must look like github.com/acme/app`);
   return scope;
 }
 

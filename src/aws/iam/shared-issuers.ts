@@ -1,38 +1,22 @@
 import type { Policy } from "../../core/policy/types.js";
+import { iamScopedKeys } from "../../platforms/index.js";
 import { AwsError } from "../wire/errors.js";
 
 /**
- * IAM's identity-provider controls for shared OIDC providers (2024–2025, aws-identity-plane §13): a trust
- * policy that trusts one of these multi-tenant issuers must pin the listed key(s) with a positive string
- * operator and a value other than `*`; otherwise CreateRole / UpdateAssumeRolePolicy fail. The check is on
- * spelling, as AWS's is (`repo:*` passes). Set-qualified positive operators (`ForAnyValue:StringLike`)
- * count as positive: AWS's handling is unknown (emulator choice, §16).
+ * IAM's identity-provider controls for shared OIDC providers: a trust policy that trusts one of these
+ * multi-tenant issuers must pin the listed key(s) with a positive string operator and a value other than
+ * `*`; otherwise CreateRole / UpdateAssumeRolePolicy fail
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html). The hosts and
+ * keys live in the platform records (src/platforms/). The check is on spelling, as AWS's is (`repo:*`
+ * passes). Set-qualified positive operators (`ForAnyValue:StringLike`) count as positive: AWS's handling
+ * is undocumented, so this is the emulator's choice.
  */
-const SHARED_ISSUERS: ReadonlyMap<string, readonly string[]> = new Map([
-  ["token.actions.githubusercontent.com", ["sub", "job_workflow_ref"]],
-  ["oidc-configuration.audit-log.githubusercontent.com", ["sub"]],
-  ["vstoken.actions.githubusercontent.com", ["sub"]],
-  ["gitlab.com", ["sub"]],
-  ["agent.buildkite.com", ["sub"]],
-  ["oidc.codefresh.io", ["sub"]],
-  ["studio.datachain.ai/api", ["sub"]],
-  ["scalr.io", ["sub"]],
-  ["tokens.cloud.shisho.dev", ["sub"]],
-  ["app.terraform.io", ["sub"]],
-  ["proidc.upbound.io", ["sub"]],
-  ["cognito-identity.amazonaws.com", ["aud"]],
-  ["api.pulumi.com/oidc", ["aud"]],
-  ["sandboxes.cloud", ["aud"]],
-  ["oidc.vercel.com", ["aud"]],
-  ["sts.windows.net/33e01921-4d64-4f8c-a055-5bdaffd5e33d", ["sts:RoleSessionName"]],
-]);
-
 const POSITIVE = new Set(["StringEquals", "StringLike", "StringEqualsIgnoreCase"]);
 
 function sharedIssuerOf(federated: string): { host: string; keys: readonly string[] } | undefined {
   const m = /^arn:aws[\w-]*:iam::\d{12}:oidc-provider\/(.+)$/.exec(federated);
   const host = m ? m[1]! : federated;
-  const keys = SHARED_ISSUERS.get(host);
+  const keys = iamScopedKeys(host);
   return keys ? { host, keys } : undefined;
 }
 

@@ -10,6 +10,7 @@ import {
 import { decide, evaluate, type Policy } from "../../core/policy/index.js";
 import type { Clock } from "../../lib/clock.js";
 import type { IdGenerator } from "../../lib/ids.js";
+import { providerSpecificClaims } from "../../platforms/index.js";
 import {
   assumedRoleArn,
   type Caller,
@@ -170,6 +171,7 @@ export class StsModel {
       account,
       roleArn: p.roleArn!,
       roleSessionName: p.roleSessionName!,
+      providerKeys: providerSpecificClaims(iss),
       now: this.clock(),
       ...(p.sourceIp ? { sourceIp: p.sourceIp } : {}),
       ...(p.userAgent ? { userAgent: p.userAgent } : {}),

@@ -69,7 +69,7 @@ export function register(program: Command): void {
     .option("--trust-ca <file>", "PEM CA trusted for identity providers' HTTPS (repeatable)", collect, [])
     .option(
       "--issuer-alias <host=url>",
-      "fetch HOST's discovery and JWKS from URL, e.g. login.app.env0.com=https://127.0.0.1:8443 (repeatable)",
+      "fetch HOST's discovery and JWKS from URL, e.g. id.example.com=https://127.0.0.1:8443 (repeatable)",
       collect,
       [],
     )
@@ -93,7 +93,7 @@ export function register(program: Command): void {
       `
 Examples:
   keyless emulator --port 4566 --data-dir .keyless/emulator
-  keyless emulator --port 4566 --data-dir d --trust-ca ca.pem --issuer-alias login.app.env0.com=https://127.0.0.1:8443
+  keyless emulator --port 4566 --data-dir d --trust-ca ca.pem --issuer-alias id.example.com=https://127.0.0.1:8443
   AWS_ACCESS_KEY_ID=123456789012 AWS_SECRET_ACCESS_KEY=test aws --endpoint-url http://127.0.0.1:4566 iam list-roles`,
     )
     .action(async (options: Options) => {

@@ -48,7 +48,7 @@ export function register(program: Command): void {
       `
 Examples:
   keyless explain --policy trust.json --token web-identity-token.txt
-  keyless explain --policy trust.json --claims claims.json --provider-url https://login.app.env0.com/
+  keyless explain --policy trust.json --claims claims.json --provider-url https://id.example.com/
   keyless explain --policy trust.json --token token.jwt --json | jq .decision
   keyless explain --policy workload-trust.json --caller arn:aws:sts::111111111111:assumed-role/Tooling/ci
   keyless explain --emulator http://127.0.0.1:4566 --role-arn arn:aws:iam::111111111111:role/deploy --token token.jwt`,

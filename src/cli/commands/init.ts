@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import type { Phase } from "../../analysis/init/index.js";
 import {
   generate,
   INIT_FORMATS,
@@ -10,7 +11,6 @@ import {
   SCOPE_FLAGS,
   type ScopeFlag,
 } from "../../analysis/init/index.js";
-import type { Phase } from "../../analysis/init/platforms.js";
 import { fileErrorFrom, inputError } from "../../lib/errors.js";
 
 type Flags = Record<string, string | string[] | boolean | undefined>;

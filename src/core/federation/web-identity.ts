@@ -11,59 +11,16 @@ import { parseProviderArn, providerArn, providerKey } from "./provider.js";
 import { hasTagsClaim, type SessionTags, sessionTagsFromClaims, type TagError } from "./session-tags.js";
 
 /**
- * The request STS evaluates for `AssumeRoleWithWebIdentity` (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif): the
+ * The request STS evaluates for `AssumeRoleWithWebIdentity`
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif): the
  * principal is the IAM provider that matched `iss`, and the context holds the provider's keys
  * (`<P>:aud`, `:sub`, …), the session name, tags and global keys. Custom claims are NOT keys: a
- * condition on `<P>:repository` sees an absent key (except the 2026 provider-specific keys below).
+ * condition on `<P>:repository` sees an absent key, except the provider-specific keys AWS documents for
+ * some issuers, which the caller passes in (`providerKeys`: the platform records hold them, and the
+ * policy engine stays platform-free).
  */
 export const SOURCE_IDENTITY_CLAIM = "https://aws.amazon.com/source_identity";
 export const ROLES_CLAIM = "https://aws.amazon.com/roles";
-
-/**
- * Provider-specific claim keys that STS adds for some issuers since 2026-01 (trust policy only), by
- * issuer host. The spellings come from third-party summaries of AWS's announcement and AWS's per-IdP
- * tabs as read by others (aws-identity-plane.md §6.3): GitHub's and Google's are the best attested.
- * One list for the whole project: the emulator builds request contexts from it, lint judges with it.
- */
-export const PROVIDER_SPECIFIC_CLAIMS: Readonly<Record<string, readonly string[]>> = {
-  "token.actions.githubusercontent.com": [
-    "actor",
-    "actor_id",
-    "job_workflow_ref",
-    "repository",
-    "repository_id",
-    "repository_owner_id",
-    "workflow",
-    "ref",
-    "environment",
-    "enterprise_id",
-  ],
-  "accounts.google.com": ["organization_number"],
-  "gitlab.com": [
-    "namespace_id",
-    "project_id",
-    "ref_protected",
-    "pipeline_source",
-    "namespace_path",
-    "project_path",
-  ],
-  "agent.buildkite.com": [
-    "organization_id",
-    "organization_slug",
-    "pipeline_slug",
-    "pipeline_id",
-    "build_branch",
-  ],
-  "oidc.circleci.com": ["project-id"],
-};
-
-/** The provider-specific keys for a provider key (`host[/path]`): GitHub Enterprise's
- * `token.actions.githubusercontent.com/<slug>` and CircleCI's `oidc.circleci.com/org/<id>` count
- * as their host. */
-export function providerSpecificClaims(providerKey: string): readonly string[] {
-  const trimmed = providerKey.replace(/\/+$/, "");
-  return PROVIDER_SPECIFIC_CLAIMS[trimmed] ?? PROVIDER_SPECIFIC_CLAIMS[trimmed.split("/")[0]!] ?? [];
-}
 
 export interface WebIdentityInput {
   /** The token's payload (decoded JSON). */
@@ -75,6 +32,9 @@ export interface WebIdentityInput {
   readonly account?: string;
   readonly roleArn?: string;
   readonly roleSessionName: string;
+  /** Claims AWS maps to condition keys for this provider beyond aud/sub/oaud/amr/azp/email (trust
+   * policy only), e.g. GitHub's `repository_id`; default none. */
+  readonly providerKeys?: readonly string[];
   /** Milliseconds since the epoch: aws:CurrentTime, aws:EpochTime. */
   readonly now: number;
   readonly sourceIp?: string;
@@ -148,7 +108,7 @@ export function webIdentityRequest(input: WebIdentityInput): WebIdentityResult {
   set(`${key}:sub`, asString(claims.sub));
   set(`${key}:amr`, asStrings(claims.amr));
   set(`${key}:email`, asString(claims.email));
-  for (const claim of providerSpecificClaims(key)) set(`${key}:${claim}`, asString(claims[claim]));
+  for (const claim of input.providerKeys ?? []) set(`${key}:${claim}`, asString(claims[claim]));
 
   set("sts:RoleSessionName", input.roleSessionName);
   set("sts:SourceIdentity", sourceIdentity);

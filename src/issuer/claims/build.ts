@@ -110,7 +110,8 @@ export function validateSettings(settings: OrganizationSettings): void {
   validateTagSettings(settings.sessionTags);
 }
 
-/** AWS's rules for a provider URL (aws-identity-plane §4.1): https, no query, no fragment. */
+/** AWS's rules for a provider URL: https, no query, no fragment
+ * (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html). */
 export function validateIssuerUrl(url: string): void {
   let u: URL;
   try {

@@ -2,7 +2,8 @@ import { problem } from "../errors.js";
 import type { SessionTagSettings } from "../model.js";
 
 /**
- * AWS session tags in a web-identity token (aws-identity-plane §7): the claim
+ * AWS session tags in a web-identity token
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_adding-assume-role-idp): the claim
  * `https://aws.amazon.com/tags` = `{principal_tags: {Key: ["value"]}, transitive_tag_keys: [...]}`, with
  * AWS's limits enforced here so a token we sign never fails at STS for its tags.
  */

@@ -6,12 +6,12 @@ import {
   parseProviderArn,
   providerArn,
   providerKey,
-  providerSpecificClaims,
   sessionTagsFromClaims,
   validateSessionTags,
   webIdentityRequest,
 } from "../../../src/core/federation/index.js";
 import { parsePolicy } from "../../../src/core/policy/index.js";
+import { providerSpecificClaims } from "../../../src/platforms/index.js";
 
 const NOW = Date.parse("2026-11-22T10:00:00Z");
 const ENV0 = "https://login.app.env0.com/";
@@ -22,6 +22,7 @@ function build(claims: Record<string, unknown>, providerUrl = ENV0) {
     providerUrl,
     account: "123456789012",
     roleSessionName: "run-1",
+    providerKeys: providerSpecificClaims(providerUrl),
     now: NOW,
   });
   assert.ok(result.ok, JSON.stringify(result));
@@ -117,15 +118,7 @@ describe("the AssumeRoleWithWebIdentity request context (§6.3)", () => {
     assert.equal(values(other, "ci.example.com:repository"), undefined);
   });
 
-  test("provider-specific keys follow the issuer's host: GitHub Enterprise paths and CircleCI org issuers count", () => {
-    assert.ok(
-      providerSpecificClaims("token.actions.githubusercontent.com/acme-enterprise").includes("repository_id"),
-    );
-    assert.deepEqual(providerSpecificClaims("oidc.circleci.com/org/0d1ff71d-5a0b-4c1c-a7d0-4d6a6e2d0a27"), [
-      "project-id",
-    ]);
-    assert.deepEqual(providerSpecificClaims("login.app.env0.com/"), []);
-  });
+  // The provider-specific keys per issuer host are the platform records' (test/unit/platforms/registry.test.ts).
 
   test("session tags become aws:RequestTag/*, aws:TagKeys, sts:TransitiveTagKeys, and require sts:TagSession", () => {
     const request = build({

@@ -6,6 +6,7 @@ import { authorizeWebIdentity, webIdentityRequest } from "../../../src/core/fede
 import { parsePolicy } from "../../../src/core/policy/index.js";
 import { OPERATOR } from "../../../src/issuer/authz.js";
 import type { OrganizationInput } from "../../../src/issuer/service.js";
+import { providerSpecificClaims } from "../../../src/platforms/index.js";
 import { queuedIds, type TestIssuer, testIssuer } from "../../support/issuer.js";
 
 /**
@@ -81,6 +82,7 @@ describe("compatibility profiles against the seeds' trust policies", () => {
       providerUrl: String(claims.iss),
       account: ACCOUNT,
       roleSessionName: "run",
+      providerKeys: providerSpecificClaims(String(claims.iss)),
       now: t.clock(),
     });
     assert.ok(r.ok, JSON.stringify(r));

@@ -67,7 +67,7 @@ export function renderCli(plan: InitPlan, command: string): string {
       `The identity provider for ${p.url}: created, or (if the account has it) given our audience.`,
       "No ThumbprintList: AWS verifies publicly trusted certificates itself.",
       "The values go through --cli-input-json: AWS CLI v1 would fetch a parameter that starts with",
-      "https:// (an audience like https://gitlab.com) instead of sending it.",
+      "https:// (an audience that is a URL, as GitLab's) instead of sending it.",
     ]),
     `provider_arn=${q(p.arn)}`,
     `if aws_in ${p.account} iam get-open-id-connect-provider --open-id-connect-provider-arn "$provider_arn" >/dev/null 2>&1; then`,

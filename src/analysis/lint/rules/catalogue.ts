@@ -1,6 +1,6 @@
 /**
- * The rules, as trust-policy-rules.md §2 lists them. Group B `error` (the legitimate caller is locked
- * out or the role cannot be deployed) maps to `medium`, `warn` to `low`; group C `warn` to `low`,
+ * The rules (docs/rules/ in this repository describes each). Group B `error` (the legitimate caller
+ * is locked out or the role cannot be deployed) maps to `medium`, `warn` to `low`; group C `warn` to `low`,
  * `info` to `info`. Group A severities are decided per finding (see checks.ts), the default here is the
  * catalogue's headline one.
  */
@@ -80,5 +80,3 @@ export const RULES: readonly RuleInfo[] = [
   { id: "OIDC-202", title: "StringLike without a wildcard", group: "C", severity: "info" },
   { id: "OIDC-203", title: "Duplicate condition keys", group: "C", severity: "low" },
 ];
-
-export const RULE_BY_ID: ReadonlyMap<string, RuleInfo> = new Map(RULES.map((r) => [r.id, r]));

@@ -1,65 +1,29 @@
 import { actionMatches } from "../../../core/policy/index.js";
 import type { Condition, Policy, Statement } from "../../../core/policy/types.js";
-import {
-  Admission,
-  hasWildcard,
-  isLike,
-  isNegated,
-  isPositive,
-  type Probe,
-  TAG_SESSION,
-  WEB_IDENTITY,
-} from "../admission.js";
-import { maxSeverity, type Severity, severityRank } from "../findings.js";
-import { DEAD_HOSTS, type PlatformProfile } from "../platform.js";
-import { analyseSubject, GENERIC_UNIVERSAL, type ProbeKind, type SubjectAnalysis } from "../subjects.js";
+import { DEAD_HOSTS } from "../../../platforms/index.js";
+import { Admission, isNegated, isPositive, type Probe, TAG_SESSION, WEB_IDENTITY } from "../admission.js";
+import { type Severity, severityRank } from "../findings.js";
+import type { PlatformProfile } from "../platform.js";
+import { analyseSubject, GENERIC_UNIVERSAL, type ProbeKind } from "../subjects.js";
+import { callerChecks } from "./callers.js";
+import { hygiene, label, operatorOf, quote, type Raw } from "./hygiene.js";
+import { identityChecks } from "./identity.js";
 
-/** A finding before it is placed in a file: the rule, how bad, and what to tell the user. */
-export interface Raw {
-  readonly rule: string;
-  readonly severity: Severity;
-  readonly message: string;
-}
+export { hygiene, type Raw, weakest } from "./hygiene.js";
 
-/** Claims AWS maps to condition keys for every OIDC issuer (aws-identity-plane §6.3). */
+/** Claims AWS maps to condition keys for every OIDC issuer
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif). */
 const STANDARD_CLAIMS = new Set(["aud", "sub", "oaud", "amr", "azp", "email"]);
-/** First components of a customised GitHub subject that bind it to the owner (OIDC-009). */
-const OWNER_BOUND = new Set([
-  "repo",
-  "repository",
-  "repository_id",
-  "repository_owner",
-  "repository_owner_id",
-  "enterprise",
-  "enterprise_id",
-]);
-const EXACT_OPERATORS = new Set([
-  "StringEquals",
-  "StringNotEquals",
-  "StringEqualsIgnoreCase",
-  "StringNotEqualsIgnoreCase",
-]);
 
-const label = (s: Statement) => (s.sid ? `Statement[${s.index}] (Sid "${s.sid}")` : `Statement[${s.index}]`);
-const operatorOf = (c: Condition) => c.operator.text;
-const quote = (v: string) => `"${v}"`;
-
-/** What a real token of the platform carries besides what the statement conditions (aws-identity-plane §6.3, §7). */
+/** What a real token of the platform carries besides what the statement conditions: its audience,
+ * a subject, and the session tags it always sends. */
 function baseContext(prefix: string, profile: PlatformProfile): Map<string, readonly string[]> {
   const base = new Map<string, readonly string[]>();
-  const aud = profile.id === "spacelift" ? prefix : (profile.audiences[0] ?? "sts.amazonaws.com");
+  const aud = profile.audienceIsProviderKey ? prefix : (profile.audiences[0] ?? "sts.amazonaws.com");
   base.set(`${prefix}:aud`.toLowerCase(), [aud]);
   base.set(`${prefix}:sub`.toLowerCase(), ["zz-base-subject"]);
-  if (profile.id === "env0") {
-    const tags = [
-      "organizationId",
-      "projectId",
-      "templateId",
-      "environmentId",
-      "deployerEmail",
-      "deploymentType",
-      "env0Tag",
-    ];
+  const tags = profile.sessionTags === "always" ? (profile.platform?.sessionTags.keys ?? []) : [];
+  if (tags.length > 0) {
     for (const t of tags) base.set(`aws:requesttag/${t.toLowerCase()}`, [`zz-${t}`]);
     base.set("aws:tagkeys", tags);
   }
@@ -288,7 +252,7 @@ export function checkOidcStatement(
         }
         if (admitted.has("dimension")) {
           const dims = [...fieldsAdmitted].filter(([, k]) => k.has("dimension")).map(([f]) => f);
-          const high = dims.includes("run_phase") || dims.includes("ref_type") || dims.includes("phase");
+          const high = analysis.fields.some((f) => dims.includes(f.name) && f.readOnlyPhase === true);
           raws.push({
             rule: "OIDC-008",
             severity: high ? "high" : "medium",
@@ -299,20 +263,26 @@ export function checkOidcStatement(
       raws.push(
         ...identityChecks(adm, analysis, value, where, prefix, profile, subKey, broadestProject, probe),
       );
-    } else if (profile.id === "github" && !value.startsWith("repo:") && !value.startsWith("*")) {
+    } else if (
+      profile.ownerBoundSubjectKeys &&
+      profile.platform?.subject?.parse(value) === undefined &&
+      !value.startsWith("*")
+    ) {
+      // A customised subject (GitHub's OIDC subject customisation): the tenant is pinned only when the
+      // template starts with an owner-bound key or an immutable id is pinned beside it.
       const first = value.split(":")[0]!;
+      const ids = profile.immutableIds?.claims ?? [];
       const ownerPinnedById = !adm.admits(
         probe({
           [subKey]: [value.replaceAll("*", "x")],
-          [key("repository_owner_id")]: ["999999999"],
-          [key("repository_id")]: ["999999999"],
+          ...Object.fromEntries(ids.map((c) => [key(c), ["999999999"]])),
         }),
       );
-      if (!OWNER_BOUND.has(first) && !ownerPinnedById) {
+      if (!profile.ownerBoundSubjectKeys.includes(first) && !ownerPinnedById) {
         raws.push({
           rule: "OIDC-009",
           severity: "high",
-          message: `${where}: ${subKey} ${quote(value)} is a customised subject starting with "${first}", which any GitHub organisation can produce with its own template. Start the template with repo (or repository_owner_id) or add StringEquals ${key("repository_owner_id")}.`,
+          message: `${where}: ${subKey} ${quote(value)} is a customised subject starting with "${first}", which any ${profile.title} organisation can produce with its own template. Start the template with ${profile.ownerBoundSubjectKeys[0]} (or ${ids[0]}) or add StringEquals ${key(ids[0] ?? "sub")}.`,
         });
       }
     } else if (!analysis) {
@@ -376,13 +346,16 @@ export function checkOidcStatement(
   const controlled = controlledKeys(prefix, profile).filter((k) => byKey.get(k)?.some(isPositive));
   if (controlled.length > 0) {
     const anchorProbe: Record<string, readonly string[]> = { [subKey]: ["zz-attacker-subject"] };
-    if (profile.id === "env0") anchorProbe["aws:requesttag/organizationid"] = ["zz-attacker-organization"];
+    if (profile.tenantTag)
+      anchorProbe[`aws:requesttag/${profile.tenantTag.toLowerCase()}`] = ["zz-attacker-organization"];
     const anchored = !adm.admits(probe(anchorProbe));
-    if (!anchored || profile.id !== "github") {
+    // A controlled claim (GitHub's workflow) only narrows once the tenant is pinned: reported only when
+    // nothing else pins it. Controlled session tags are reported either way.
+    if (!anchored || !profile.controlled?.claims?.length) {
       out.push({
         rule: "OIDC-015",
         severity: anchored ? "medium" : "critical",
-        message: `${where}: ${controlled.map((k) => byKey.get(k)![0]!.key).join(", ")} is chosen by the job or its configuration (any ${profile.title} customer can set the same value)${anchored ? "; the tenant is pinned elsewhere, so it only narrows" : " and nothing else pins the tenant"}. ${profile.id === "env0" ? `Never gate on env0Tag: pin ${subKey} and aws:RequestTag/organizationId, then projectId or environmentId.` : `Pin ${subKey} to the tenant instead.`}`,
+        message: `${where}: ${controlled.map((k) => byKey.get(k)![0]!.key).join(", ")} is chosen by the job or its configuration (any ${profile.title} customer can set the same value)${anchored ? "; the tenant is pinned elsewhere, so it only narrows" : " and nothing else pins the tenant"}. ${profile.controlledAdvice ? profile.controlledAdvice.replace("{sub}", subKey) : `Pin ${subKey} to the tenant instead.`}`,
       });
     }
   }
@@ -396,7 +369,7 @@ export function checkOidcStatement(
       message: `${where} has no positive condition on ${audKey}: a token minted for another relying party registered on the provider (e.g. sigstore) is accepted. Add StringEquals ${audKey} ${quote(profile.audiences[0] ?? "<the audience your pipeline requests>")}.`,
     });
   } else {
-    const expected = profile.id === "spacelift" ? [prefix] : profile.audiences;
+    const expected = profile.audienceIsProviderKey ? [prefix] : profile.audiences;
     const otherwiseSatisfiable = [...adm.unsatisfiable].every((k) => k === audKey);
     if (
       expected.length > 0 &&
@@ -408,14 +381,7 @@ export function checkOidcStatement(
         .flatMap((c) => c.values)
         .map(quote)
         .join(", ");
-      const hint =
-        profile.id === "github"
-          ? " (bad when the workflow requests the sts.amazonaws.com audience, configure-aws-credentials' default)"
-          : profile.id === "tfc"
-            ? " (unless TFC_AWS_WORKLOAD_IDENTITY_AUDIENCE is set to it)"
-            : profile.id === "env0"
-              ? " (AWS matches env0's azp, the client id, not the token's URL aud)"
-              : "";
+      const hint = profile.audienceHint ?? "";
       out.push({
         rule: "OIDC-102",
         severity: "medium",
@@ -425,247 +391,17 @@ export function checkOidcStatement(
   }
 
   // ---- claims some callers lack (OIDC-103, -108) --------------------------------------------------------------
-  if (profile.id === "github" && byKey.get(key("environment"))?.some(isPositive)) {
-    const env = adm.witnessOf(key("environment"))?.[0] ?? "production";
-    const anchors = subValues
-      .map((v) => analyseSubject("github", v, true))
-      .filter((a): a is SubjectAnalysis => a !== undefined);
-    const envForm = anchors.map((a) => {
-      const owner = a.fields.find((f) => f.name === "owner")?.value;
-      const repo = a.fields.find((f) => f.name === "repository")?.value;
-      return `repo:${owner}/${repo}:environment:${env}`;
-    });
-    const envAdmitted = envForm.some((s) => adm.admits(probe({ [subKey]: [s] })));
-    if (anchors.length > 0 && !envAdmitted) {
-      out.push({
-        rule: "OIDC-103",
-        severity: "medium",
-        message: `${where} requires ${key("environment")} = ${quote(env)}, but a job that uses an environment gets sub "…:environment:${env}", which ${subKey} does not admit: nobody can assume the role. Pin ${subKey} to "repo:<owner>/<repo>:environment:${env}".`,
-      });
-    } else if (
-      envAdmitted &&
-      adm.admits(probe({ [subKey]: [anchors[0]!.anchor], [key("environment")]: undefined })) === false &&
-      anchors.some((a) => !a.anchor.includes(":environment:"))
-    ) {
-      out.push({
-        rule: "OIDC-108",
-        severity: "low",
-        message: `${where} requires ${key("environment")}, which tokens of jobs without an environment do not carry, while ${subKey} also admits such jobs: they are denied. Pin ${subKey} to the environment form instead.`,
-      });
-    }
-  }
-  if (profile.id === "bitbucket") {
-    for (const c of conditionsOn(subKey).filter((c) => !isLike(c) && isPositive(c))) {
-      for (const v of c.values) {
-        if (analyseSubject("bitbucket", v, false)) {
-          out.push({
-            rule: "OIDC-103",
-            severity: "medium",
-            message: `${where}: ${operatorOf(c)} ${subKey} ${quote(v)} pins the step UUID, which changes on every run: the next run is denied. Use StringLike with the repository (and environment) UUID and "*" for the step.`,
-          });
-        }
-      }
-    }
-  }
-  if (profile.sessionTags === "never") {
-    for (const c of tagKeys.filter(isPositive)) {
-      out.push({
-        rule: "OIDC-108",
-        severity: "low",
-        message: `${where}: ${operatorOf(c)} ${c.key} needs a session tag, but ${profile.title} tokens carry none: the key is absent and the role is unusable. Remove the condition or scope through ${subKey}.`,
-      });
-    }
-  }
+  out.push(...callerChecks({ statement, adm, profile, prefix, subValues, byKey, tagKeys, where, probe }));
 
   // ---- hygiene (OIDC-101, -201, -202, -203) --------------------------------------------------------------------
   out.push(...hygiene(statement, prefix));
   return out;
 }
 
-function identityChecks(
-  adm: Admission,
-  analysis: SubjectAnalysis,
-  value: string,
-  where: string,
-  prefix: string,
-  profile: PlatformProfile,
-  subKey: string,
-  projectWide: boolean,
-  probe: (e: Record<string, readonly string[] | undefined>) => Probe,
-): Raw[] {
-  const out: Raw[] = [];
-  const field = (name: string) => analysis.fields.find((f) => f.name === name);
-  const key = (claim: string) => `${prefix}:${claim}`.toLowerCase();
-  const at = { [subKey]: [analysis.anchor] };
-  const cond = `${subKey} ${quote(value)}`;
-  if (profile.id === "github") {
-    const owner = field("owner");
-    const repo = field("repository");
-    const hyphenId = (s: string | undefined) =>
-      s !== undefined && /^[A-Za-z0-9][A-Za-z0-9-]*-\d{4,}$/.test(s);
-    if (hyphenId(owner?.written) && hyphenId(repo?.written)) {
-      out.push({
-        rule: "OIDC-014",
-        severity: "high",
-        message: `${where}: ${cond} uses the withdrawn hyphen-id form ("name-<id>"); an organisation literally named "${owner!.written}" produces the same subject. Use the immutable form repo:<owner>@<id>/<repo>@<id>:… .`,
-      });
-    } else if (
-      !owner?.value.includes("@") &&
-      adm.admits(
-        probe({ ...at, [key("repository_owner_id")]: ["999999999"], [key("repository_id")]: ["999999999"] }),
-      )
-    ) {
-      out.push({
-        rule: "OIDC-013",
-        severity: projectWide ? "high" : "medium",
-        message: `${where}: ${cond} pins the owner and repository by name only; a deleted or renamed name can be registered by someone else. Use the immutable subject repo:${owner?.value ?? "<owner>"}@<owner-id>/${field("repository")?.value ?? "<repo>"}@<repo-id>:… or add StringEquals ${key("repository_owner_id")} and ${key("repository_id")}.`,
-      });
-    }
-  }
-  if (
-    profile.id === "gitlab" &&
-    adm.admits(probe({ ...at, [key("project_id")]: ["999999999"], [key("namespace_id")]: ["999999999"] }))
-  ) {
-    out.push({
-      rule: "OIDC-013",
-      severity: projectWide ? "high" : "medium",
-      message: `${where}: ${cond} pins the project by path only; a deleted path can be re-registered. Add StringEquals ${key("project_id")} and ${key("namespace_id")}.`,
-    });
-  }
-  if (
-    profile.id === "buildkite" &&
-    adm.admits(
-      probe({
-        ...at,
-        "aws:requesttag/organization_id": ["zz-other"],
-        [key("organization_id")]: ["zz-other"],
-      }),
-    )
-  ) {
-    out.push({
-      rule: "OIDC-013",
-      severity: projectWide ? "high" : "medium",
-      message: `${where}: ${cond} pins the organisation by its slug only; a deleted slug can be re-registered. Request the organization_id session tag and add StringEquals aws:RequestTag/organization_id (with sts:TagSession).`,
-    });
-  }
-  if (
-    profile.id === "spacelift" &&
-    field("space")?.written !== undefined &&
-    !hasWildcard(field("space")!.written!)
-  ) {
-    out.push({
-      rule: "OIDC-017",
-      severity: "medium",
-      message: `${where}: ${cond} pins space slug "${field("space")!.written}", which is not unique: the same slug under another parent space yields the same subject. Use a subject template with {spacePath} and pin space_path.`,
-    });
-  }
-  if (profile.id === "kubernetes") {
-    const nsOpen = adm.admitsWithOnly(
-      subKey,
-      value,
-      probe({ [subKey]: [`system:serviceaccount:zz-other-namespace:${field("serviceaccount")?.value}`] }),
-    );
-    if (nsOpen && field("serviceaccount")?.written && !hasWildcard(field("serviceaccount")!.written!)) {
-      out.push({
-        rule: "OIDC-017",
-        severity: "medium",
-        message: `${where}: ${cond} pins service account "${field("serviceaccount")!.written}" in any namespace: every namespace can create one with that name. Pin the namespace.`,
-      });
-    }
-  }
-  return out;
-}
-
 /** Keys whose values the job (or whoever edits it) chooses (OIDC-015). */
 function controlledKeys(prefix: string, profile: PlatformProfile): string[] {
-  switch (profile.id) {
-    case "env0":
-      return ["aws:requesttag/env0tag"];
-    case "github":
-      return [`${prefix}:workflow`.toLowerCase()];
-    case "buildkite":
-      return ["aws:requesttag/step_key"];
-    default:
-      return [];
-  }
-}
-
-/** Operator hygiene that needs no platform knowledge (OIDC-101, -201, -202, -203). */
-export function hygiene(statement: Statement, prefix: string | undefined): Raw[] {
-  const out: Raw[] = [];
-  const where = label(statement);
-  for (const c of statement.conditions) {
-    if (EXACT_OPERATORS.has(c.operator.base)) {
-      for (const v of c.values.filter(hasWildcard)) {
-        out.push({
-          rule: "OIDC-101",
-          severity: "medium",
-          message: `${where}: ${operatorOf(c)} ${c.key} ${quote(v)} compares "*"/"?" literally, so no real token matches${c.operator.base.includes("Not") ? " and the negation is always true" : ": the legitimate caller is denied"}. Remove the wildcard, or use ${c.operator.base.replace("Equals", "Like").replace("IgnoreCase", "")} if a pattern is intended.`,
-        });
-      }
-    }
-    if (isLike(c)) {
-      for (const v of c.values.filter((v) => !hasWildcard(v))) {
-        out.push({
-          rule: "OIDC-202",
-          severity: "info",
-          message: `${where}: ${operatorOf(c)} ${c.key} ${quote(v)} has no wildcard; it is an exact match written as a pattern. Use ${c.operator.base === "StringLike" ? "StringEquals" : "StringNotEquals"}.`,
-        });
-      }
-    }
-    const lower = c.key.toLowerCase();
-    if (
-      c.operator.set &&
-      prefix &&
-      (lower === `${prefix}:sub`.toLowerCase() || lower === `${prefix}:aud`.toLowerCase())
-    ) {
-      out.push({
-        rule: "OIDC-201",
-        severity: "low",
-        message: `${where}: ${operatorOf(c)} on single-valued ${c.key}${c.operator.set === "ForAllValues" ? " is true when the key is absent" : " is needless"}. Remove the ${c.operator.set}: qualifier.`,
-      });
-    }
-  }
-  const byOperator = new Map<string, Map<string, string>>();
-  for (const c of statement.conditions) {
-    const keys = byOperator.get(c.operator.text) ?? new Map<string, string>();
-    const other = keys.get(c.key.toLowerCase());
-    if (other !== undefined && other !== c.key) {
-      out.push({
-        rule: "OIDC-203",
-        severity: "low",
-        message: `${where}: ${operatorOf(c)} has both ${other} and ${c.key}; key names are case-insensitive, so both apply (AND) and a reviewer sees only one. Keep one key.`,
-      });
-    }
-    keys.set(c.key.toLowerCase(), c.key);
-    byOperator.set(c.operator.text, keys);
-  }
-  return out;
-}
-
-/** Findings that mean "someone else gets in" (not hygiene, not name recycling). */
-const EXPOSURE = new Set([
-  "OIDC-001",
-  "OIDC-002",
-  "OIDC-003",
-  "OIDC-004",
-  "OIDC-005",
-  "OIDC-006",
-  "OIDC-007",
-  "OIDC-008",
-  "OIDC-009",
-  "OIDC-010",
-  "OIDC-012",
-  "OIDC-014",
-  "OIDC-015",
-]);
-
-/** A statement is weak when it has an exposure finding of medium or more (for OIDC-011). */
-export function weakest(raws: readonly Raw[]): Severity | undefined {
-  let worst: Severity | undefined;
-  for (const r of raws) {
-    if (!EXPOSURE.has(r.rule) || severityRank(r.severity) < severityRank("medium")) continue;
-    worst = worst ? maxSeverity(worst, r.severity) : r.severity;
-  }
-  return worst;
+  return [
+    ...(profile.controlled?.claims ?? []).map((c) => `${prefix}:${c}`.toLowerCase()),
+    ...(profile.controlled?.tags ?? []).map((t) => `aws:requesttag/${t}`.toLowerCase()),
+  ];
 }

@@ -1,6 +1,5 @@
 import { parseAllDocuments } from "yaml";
-import type { InitPlatform } from "../../../../src/analysis/init/index.js";
-import type { Scope } from "../../../../src/analysis/init/platforms.js";
+import type { InitPlatform, Scope } from "../../../../src/analysis/init/index.js";
 import type { Finding } from "../../../../src/analysis/lint/findings.js";
 import { readText } from "../../../../src/analysis/lint/inputs/index.js";
 import { lintSource } from "../../../../src/analysis/lint/lint.js";

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { readText } from "../../../../src/analysis/lint/inputs/index.js";
 import { lintSource } from "../../../../src/analysis/lint/lint.js";
-import { analyseSubject, keylessSubject } from "../../../../src/analysis/lint/subjects.js";
+import { analyseSubject } from "../../../../src/analysis/lint/subjects.js";
+import { keylessSubject } from "../../../../src/platforms/index.js";
 import { rules, trust } from "./helpers.js";
 
 // The keyless issuer runs on the customer's own host: the linter learns the platform from --platform.

@@ -152,6 +152,28 @@ describe("bad policies only a policy-level check can see", () => {
     ));
   it("OIDC-012: IfExists on the subject fails open", () =>
     present(github("repo:contoso-dev/infra-live:ref:refs/heads/main", "StringEqualsIfExists"), "OIDC-012"));
+  it("OIDC-017: a service account pinned by name in any namespace (the EKS record's scoped name)", () => {
+    const eks = "oidc.eks.eu-west-1.amazonaws.com/id/ABC";
+    const text = trust(eks, {
+      StringEquals: { [`${eks}:aud`]: "sts.amazonaws.com" },
+      StringLike: { [`${eks}:sub`]: "system:serviceaccount:*:terraform" },
+    });
+    present(text, "OIDC-017");
+    assert.match(
+      lintText(text).find((f) => f.rule === "OIDC-017")!.message,
+      /pins service account "terraform" in any namespace/,
+    );
+  });
+  it("OIDC-017: a Spacelift space slug (the record's non-unique field)", () =>
+    present(
+      trust("acme.app.spacelift.io", {
+        StringEquals: {
+          "acme.app.spacelift.io:aud": "acme.app.spacelift.io",
+          "acme.app.spacelift.io:sub": "space:production:stack:app:run_type:TRACKED:scope:write",
+        },
+      }),
+      "OIDC-017",
+    ));
 });
 
 describe("the traps of the other tools", () => {
