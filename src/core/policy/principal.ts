@@ -3,7 +3,7 @@ import type { PrincipalBlock, RequestPrincipal } from "./types.js";
 /**
  * How a statement's principal admitted the caller. The kind matters to the caller of the engine:
  * `account` ("AWS": "123456789012" or its root ARN) delegates to the account, so the caller's own
- * identity policies must also allow the action (UG:reference_policies_elements_principal).
+ * identity policies must also allow the action (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
  */
 export type PrincipalMatch =
   | { readonly matched: false; readonly reason: string }
