@@ -1,3 +1,5 @@
+import { parseRootArn } from "../aws/arn.js";
+import { isAccountId } from "../aws/identifiers.js";
 import type { PrincipalBlock, RequestPrincipal } from "./types.js";
 
 /**
@@ -8,8 +10,6 @@ import type { PrincipalBlock, RequestPrincipal } from "./types.js";
 export type PrincipalMatch =
   | { readonly matched: false; readonly reason: string }
   | { readonly matched: true; readonly via: "any" | "account" | "exact" | "role"; readonly reason: string };
-
-const ACCOUNT_ROOT = /^arn:[^:]+:iam::(\d{12}):root$/;
 
 export function matchPrincipal(block: PrincipalBlock, principal: RequestPrincipal): PrincipalMatch {
   if (block.kind === "any") return { matched: true, via: "any", reason: 'Principal "*" admits every caller' };
@@ -36,7 +36,7 @@ export function matchPrincipal(block: PrincipalBlock, principal: RequestPrincipa
   const ids = block.entries.get("AWS") ?? [];
   for (const id of ids) {
     if (id === "*") return { matched: true, via: "any", reason: '"AWS": "*" admits every AWS principal' };
-    const account = /^\d{12}$/.test(id) ? id : ACCOUNT_ROOT.exec(id)?.[1];
+    const account = isAccountId(id) ? id : parseRootArn(id)?.account;
     if (account !== undefined) {
       if (account === principal.account) {
         return {
