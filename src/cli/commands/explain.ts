@@ -127,7 +127,8 @@ async function explain(options: ExplainOptions) {
 }
 
 function explainCaller(options: ExplainOptions, policy: ReturnType<typeof parsePolicy>) {
-  const context: Record<string, string> = {};
+  // Null prototype: a key named "__proto__" (or "constructor") is a key like any other, not dropped.
+  const context: Record<string, string> = Object.create(null);
   for (const pair of options.context) {
     const at = pair.indexOf("=");
     if (at <= 0) throw inputError(`--context "${pair}" must be KEY=VALUE, e.g. aws:PrincipalTag/team=red`);
