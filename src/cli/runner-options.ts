@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { isAccountId } from "../core/aws/identifiers.js";
 import { fileErrorFrom, inputError } from "../lib/errors.js";
 import type { AssumePlan, ChainStep } from "../runner/assume.js";
 import { ROLE_VARIABLES, validateRoleArn } from "../runner/role.js";
@@ -98,7 +99,7 @@ export function buildPlan(flags: AssumeFlags, env: NodeJS.ProcessEnv = process.e
     externalId: flags.externalId.length === 1 ? flags.externalId[0] : flags.externalId[i],
   }));
   for (const id of flags.allowedAccountId)
-    if (!/^\d{12}$/.test(id)) throw inputError(`--allowed-account-id ${id}: expected 12 digits`);
+    if (!isAccountId(id)) throw inputError(`--allowed-account-id ${id}: expected 12 digits`);
   const endpoint = flags.endpointUrl ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL;
   if (endpoint !== undefined) {
     try {

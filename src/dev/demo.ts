@@ -5,6 +5,7 @@ import {
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
+import { parseOidcProviderArn, roleArn } from "../core/aws/arn.js";
 import { providerArn } from "../core/federation/provider.js";
 import type { Actor } from "../issuer/authz.js";
 import type { IssuerService } from "../issuer/service.js";
@@ -28,8 +29,8 @@ export const DEMO = {
 } as const;
 
 export const demoRoleArn = (environment: string) =>
-  `arn:aws:iam::${DEMO.toolingAccount}:role/demo-${environment}-apply`;
-export const demoChainRoleArn = () => `arn:aws:iam::${DEMO.workloadAccount}:role/demo-workload`;
+  roleArn({ account: DEMO.toolingAccount, name: `demo-${environment}-apply` });
+export const demoChainRoleArn = () => roleArn({ account: DEMO.workloadAccount, name: "demo-workload" });
 export const demoSubject = (environment: string, phase = "apply") =>
   `org:${DEMO.organization}:project:${DEMO.project}:env:${environment}:phase:${phase}`;
 
@@ -83,7 +84,7 @@ export async function seedEmulator(endpoint: string, issuerUrl: string): Promise
   const tooling = client(DEMO.toolingAccount);
   const workload = client(DEMO.workloadAccount);
   const provider = providerArn(DEMO.toolingAccount, issuerUrl)!;
-  const key = provider.slice(provider.indexOf("oidc-provider/") + "oidc-provider/".length);
+  const key = parseOidcProviderArn(provider)!.url;
   try {
     await ignoring("EntityAlreadyExists", () =>
       tooling.send(new CreateOpenIDConnectProviderCommand({ Url: issuerUrl, ClientIDList: [DEMO.audience] })),

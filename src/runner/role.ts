@@ -1,3 +1,5 @@
+import { parseRoleArn } from "../core/aws/arn.js";
+import { isRoleSessionName } from "../core/aws/identifiers.js";
 import { errorKind } from "../lib/errors.js";
 import { PLATFORMS } from "../platforms/index.js";
 
@@ -9,8 +11,6 @@ import { PLATFORMS } from "../platforms/index.js";
  * back to its run role, the same rules HCP Terraform's own provider auth applies).
  */
 export class RoleSelectionError extends errorKind("ERR_ROLE", "input") {}
-
-const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 export interface RoleChoice {
   readonly roleArn: string;
@@ -57,7 +57,7 @@ export function selectRole(
   }
   for (const [value, from] of candidates) {
     if (!value) continue;
-    if (!ROLE_ARN.test(value))
+    if (!parseRoleArn(value))
       throw new RoleSelectionError(
         `${from} is not a role ARN: "${value}" (expected arn:aws:iam::<12 digits>:role/<name>)`,
       );
@@ -75,7 +75,7 @@ export function selectRole(
 }
 
 export function validateRoleArn(value: string, what: string): string {
-  if (!ROLE_ARN.test(value)) throw new RoleSelectionError(`${what} is not a role ARN: "${value}"`);
+  if (!parseRoleArn(value)) throw new RoleSelectionError(`${what} is not a role ARN: "${value}"`);
   return value;
 }
 
@@ -84,15 +84,13 @@ export function validateRoleArn(value: string, what: string): string {
  * must already be valid), else from the run (the platforms' run-id claims, then their run-id
  * variables, then the token's jti), characters outside the set replaced by "-", cut to 64.
  */
-export const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-
 export function sessionName(
   flag: string | undefined,
   env: NodeJS.ProcessEnv,
   claims: Readonly<Record<string, unknown>>,
 ): string {
   if (flag !== undefined) {
-    if (!SESSION_NAME.test(flag))
+    if (!isRoleSessionName(flag))
       throw new RoleSelectionError(
         `--session-name "${flag}" is not valid: 2 to 64 characters of letters, digits and +=,.@_-`,
       );

@@ -6,7 +6,7 @@ import { generateKeyPair, type JWTPayload, SignJWT } from "jose";
 import { runKeyless } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
 
-// The seeds' trust policies (../shared/seeds/001 env0, 002 Spacelift, 003 GitHub Actions + tooling
+// The seed trust policies (test/fixtures/lint/seeds/: env0, Spacelift, GitHub Actions + tooling
 // chaining) run through `keyless explain` as a user runs it: files on disk, the built CLI, exit codes.
 // The seeds' scraped text lost the condition-key names (""); they are restored from each platform's
 // documented key (<provider host>:sub / :aud), the account placeholders are a real 12-digit id.

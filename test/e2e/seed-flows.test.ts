@@ -11,8 +11,8 @@ import type { TestTls } from "../support/tls.js";
 import { tempDir } from "../support/tmp.js";
 
 /**
- * The four flows of ../shared/seeds, end to end, each with the seed's trust policy and the seed's
- * commands run by bash with the real AWS CLI (and jq, and Terraform), against `keyless serve` issuing
+ * The four seed flows (env0, Spacelift, GitHub Actions, HCP Terraform), end to end, each with the
+ * seed's trust policy and the seed's commands run by bash with the real AWS CLI (and jq, and Terraform), against `keyless serve` issuing
  * tokens in that platform's shape and `keyless emulator` fetching our keys through --issuer-alias for
  * the platform's real host, so the trust policies name login.app.env0.com/, demo.app.spacelift.io,
  * token.actions.githubusercontent.com and app.terraform.io as written.

@@ -158,7 +158,8 @@ export interface AssumeRoleExplainInput {
  * request is built by the same `assumeRoleRequest()` the emulator's STS uses, as at AWS over HTTPS.
  */
 export function explainAssumeRole(input: AssumeRoleExplainInput): ExplainReport {
-  const extra: Record<string, string> = {};
+  // Null prototype, so that a context key named "__proto__" is kept as given.
+  const extra: Record<string, string> = Object.create(null);
   const tags: { key: string; value: string }[] = [];
   const principalTags: { key: string; value: string }[] = [];
   let externalId: string | undefined;

@@ -1,3 +1,5 @@
+import { oidcProviderArn, roleArn } from "../../core/aws/arn.js";
+import { isAccountId, isIamName } from "../../core/aws/identifiers.js";
 import { errorKind } from "../../lib/errors.js";
 import {
   INIT_PLATFORM_IDS,
@@ -98,8 +100,6 @@ export interface InitOptions {
 /** Bad options: the CLI turns this into one line and exit 2. */
 export class InitError extends errorKind("ERR_INIT_INPUT", "input") {}
 
-const ACCOUNT = /^\d{12}$/;
-const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const THUMBPRINT = /^[0-9a-fA-F]{40}$/;
 /** Scope values that hold structure of their own (URLs, paths) and are checked on their own. */
 const FREE_FORM: readonly ScopeFlag[] = ["issuer", "space-path", "vcs-origin", "organization", "audience"];
@@ -107,12 +107,12 @@ const FREE_FORM: readonly ScopeFlag[] = ["issuer", "space-path", "vcs-origin", "
 export function buildPlan(options: InitOptions): InitPlan {
   const spec = specOf(options.platform);
   const scope = validateScope(spec, options.scope);
-  if (!ACCOUNT.test(options.toolingAccount))
+  if (!isAccountId(options.toolingAccount))
     throw new InitError(
       `--tooling-account must be a 12-digit AWS account id, not "${options.toolingAccount}"`,
     );
   for (const a of options.workloadAccounts) {
-    if (!ACCOUNT.test(a))
+    if (!isAccountId(a))
       throw new InitError(`--workload-account must be a 12-digit AWS account id, not "${a}"`);
     if (a === options.toolingAccount)
       throw new InitError(
@@ -148,7 +148,7 @@ export function buildPlan(options: InitOptions): InitPlan {
   const provider: ProviderSpec = {
     url,
     prefix,
-    arn: `arn:aws:iam::${tooling}:oidc-provider/${prefix}`,
+    arn: oidcProviderArn(tooling, prefix),
     account: tooling,
     clientIds: [spec.audience(scope)],
     thumbprints,
@@ -159,11 +159,11 @@ export function buildPlan(options: InitOptions): InitPlan {
     const suffix = phase ? `-${phase}` : "";
     const name = `${prefixName}${suffix}`;
     checkRoleName(name);
-    const arn = `arn:aws:iam::${tooling}:role/${name}`;
+    const arn = roleArn({ account: tooling, name });
     const t = spec.trust(scope, { prefix, phase, sessionTags: options.sessionTags === true });
     const workloadName = `${prefixName}-workload${suffix}`;
     if (multi) checkRoleName(workloadName);
-    const workloadArns = options.workloadAccounts.map((a) => `arn:aws:iam::${a}:role/${workloadName}`);
+    const workloadArns = options.workloadAccounts.map((a) => roleArn({ account: a, name: workloadName }));
     const phaseText = phase ? ` (${phase} phase)` : "";
     roles.push({
       id: idOf(`tooling${phase ? `_${phase}` : ""}`),
@@ -210,7 +210,7 @@ export function buildPlan(options: InitOptions): InitPlan {
       roles.push({
         id: idOf(`workload_${account}${phase ? `_${phase}` : ""}`),
         name: workloadName,
-        arn: `arn:aws:iam::${account}:role/${workloadName}`,
+        arn: roleArn({ account, name: workloadName }),
         account,
         kind: "chained",
         ...(phase ? { phase } : {}),
@@ -298,7 +298,7 @@ function validateScope(spec: PlatformSpec, scope: Scope): Scope {
 }
 
 function checkRoleName(name: string): void {
-  if (!ROLE_NAME.test(name))
+  if (!isIamName(name))
     throw new InitError(
       `role name "${name}" is not a valid IAM role name (1-64 of letters, digits and +=,.@_-)`,
     );

@@ -103,7 +103,9 @@ function platformOfHost(prefix: string): PlatformProfile | undefined {
 
 /** The provider prefix from a `Federated` principal: the ARN's resource after `oidc-provider/`. A bare
  * host (the built-in `accounts.google.com`, `cognito-identity.amazonaws.com`) is its own prefix. SAML
- * providers are not OIDC: undefined. */
+ * providers are not OIDC: undefined. Deliberately looser than core/aws/arn.ts's parser: lint reads
+ * templates whose partition and account are still placeholders
+ * (`arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/…`) and must still find the host. */
 export function providerPrefix(federated: string): string | undefined {
   const marker = ":oidc-provider/";
   const at = federated.indexOf(marker);

@@ -1,3 +1,4 @@
+import { isAccountId } from "../../core/aws/identifiers.js";
 import type { IdGenerator } from "../../lib/ids.js";
 import { base32Chars } from "../../lib/ids.js";
 import { AwsError, MESSAGES } from "../wire/errors.js";
@@ -44,7 +45,7 @@ export function createSecretResolver(options: {
   defaultAccount?: string;
 }): (accessKeyId: string, sessionToken: string | undefined) => ResolvedSecret<Caller> {
   return (accessKeyId, sessionToken) => {
-    if (/^\d{12}$/.test(accessKeyId)) {
+    if (isAccountId(accessKeyId)) {
       return { secretAccessKey: options.staticSecret, principal: { kind: "root", account: accessKeyId } };
     }
     if (accessKeyId === DEFAULT_ACCOUNT_ACCESS_KEY_ID) {

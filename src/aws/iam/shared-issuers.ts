@@ -1,3 +1,4 @@
+import { parseOidcProviderArn } from "../../core/aws/arn.js";
 import type { Policy } from "../../core/policy/types.js";
 import { iamScopedKeys } from "../../platforms/index.js";
 import { AwsError } from "../wire/errors.js";
@@ -14,8 +15,7 @@ import { AwsError } from "../wire/errors.js";
 const POSITIVE = new Set(["StringEquals", "StringLike", "StringEqualsIgnoreCase"]);
 
 function sharedIssuerOf(federated: string): { host: string; keys: readonly string[] } | undefined {
-  const m = /^arn:aws[\w-]*:iam::\d{12}:oidc-provider\/(.+)$/.exec(federated);
-  const host = m ? m[1]! : federated;
+  const host = parseOidcProviderArn(federated)?.url ?? federated;
   const keys = iamScopedKeys(host);
   return keys ? { host, keys } : undefined;
 }

@@ -7,6 +7,7 @@ import { DEFAULT_ACCOUNT, DEFAULT_STATIC_SECRET } from "../../aws/credentials/cr
 import { loadOrCreateKey } from "../../aws/credentials/key-file.js";
 import { createEmulator } from "../../aws/emulator.js";
 import { iamMigrations } from "../../aws/iam/migrations.js";
+import { isAccountId } from "../../core/aws/identifiers.js";
 import { systemClock } from "../../lib/clock.js";
 import { ensureDataDir } from "../../lib/data-dir.js";
 import { EXIT_STATUS, inputError, unreachable } from "../../lib/errors.js";
@@ -100,7 +101,7 @@ Examples:
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw inputError(`--port ${options.port}: expected 0-65535`);
-      if (!/^\d{12}$/.test(options.account))
+      if (!isAccountId(options.account))
         throw inputError(`--account ${options.account}: expected a 12-digit account id`);
       const workers = Number(options.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 64)

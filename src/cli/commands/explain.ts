@@ -2,12 +2,11 @@ import type { Command } from "commander";
 import { trustPolicyFromEmulator } from "../../analysis/explain/emulator-role.js";
 import { renderExplanation } from "../../analysis/explain/render.js";
 import { explainAssumeRole, explainAssumeRoleWithWebIdentity } from "../../analysis/explain/report.js";
+import { isAccountId, isRoleSessionName } from "../../core/aws/identifiers.js";
 import { PolicyError, parsePolicy } from "../../core/policy/index.js";
 import { decodeToken, TokenDecodeError } from "../../core/token/decode.js";
 import { inputError, negativeAnswer } from "../../lib/errors.js";
 import { readInput, readJsonObject } from "../input.js";
-
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 
 export function register(program: Command): void {
   program
@@ -81,12 +80,12 @@ interface ExplainOptions {
 async function explain(options: ExplainOptions) {
   const sources = [options.token, options.claims, options.caller].filter((s) => s !== undefined).length;
   if (sources !== 1) throw inputError("give exactly one of --token FILE, --claims FILE or --caller ARN");
-  if (!SESSION_NAME.test(options.sessionName)) {
+  if (!isRoleSessionName(options.sessionName)) {
     throw inputError(
       `--session-name "${options.sessionName}" is not valid: 2 to 64 characters of letters, digits and +=,.@_-`,
     );
   }
-  if (options.account !== undefined && !/^\d{12}$/.test(options.account))
+  if (options.account !== undefined && !isAccountId(options.account))
     throw inputError(`--account must be 12 digits, not "${options.account}"`);
   if ((options.policy === undefined) === (options.emulator === undefined)) {
     throw inputError("give the trust policy with --policy FILE, or with --emulator URL --role-arn ARN");
@@ -128,7 +127,8 @@ async function explain(options: ExplainOptions) {
 }
 
 function explainCaller(options: ExplainOptions, policy: ReturnType<typeof parsePolicy>) {
-  const context: Record<string, string> = {};
+  // Null prototype: a key named "__proto__" (or "constructor") is a key like any other, not dropped.
+  const context: Record<string, string> = Object.create(null);
   for (const pair of options.context) {
     const at = pair.indexOf("=");
     if (at <= 0) throw inputError(`--context "${pair}" must be KEY=VALUE, e.g. aws:PrincipalTag/team=red`);

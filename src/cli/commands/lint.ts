@@ -10,6 +10,7 @@ import { formatSarif } from "../../analysis/lint/output/sarif.js";
 import { formatText } from "../../analysis/lint/output/text.js";
 import { isPlatformId, PLATFORM_IDS, type PlatformId } from "../../analysis/lint/platform.js";
 import { readSuppressions, type Suppression, suppressionFor } from "../../analysis/lint/suppressions.js";
+import { isAccountId } from "../../core/aws/identifiers.js";
 import { inputError, negativeAnswer } from "../../lib/errors.js";
 
 interface LintFlags {
@@ -79,7 +80,7 @@ async function run(paths: string[], flags: LintFlags): Promise<{ text: string; f
     throw inputError(`--fail-on must be critical, high, medium, low or info, not "${flags.failOn}"`);
   const accounts = flags.emulatorAccount.length > 0 ? flags.emulatorAccount : ["123456789012"];
   for (const account of accounts)
-    if (!/^\d{12}$/.test(account)) throw inputError(`--emulator-account ${account}: expected 12 digits`);
+    if (!isAccountId(account)) throw inputError(`--emulator-account ${account}: expected 12 digits`);
   if (paths.length === 0 && flags.emulator === undefined)
     throw inputError("name files or directories to lint, or --emulator URL");
   const failOn: Severity = flags.failOn;

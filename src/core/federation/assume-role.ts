@@ -1,3 +1,4 @@
+import { errorKind } from "../../lib/errors.js";
 import { parseAssumedRoleArn, parseRootArn, parseUserArn, roleArn } from "../aws/arn.js";
 import { isoSeconds } from "../aws/time.js";
 import { requestContext } from "../policy/context.js";
@@ -57,7 +58,8 @@ export interface AssumeRoleRequest {
   readonly principalType: "Account" | "User" | "AssumedRole";
 }
 
-export class CallerArnError extends Error {}
+/** `explain --caller` (or a caller record) names no root, user or role-session ARN: bad input, exit 2. */
+export class CallerArnError extends errorKind("ERR_CALLER_ARN", "input") {}
 
 /**
  * Builds the AssumeRole request. Throws `CallerArnError` when `caller.arn` is not a root, user or

@@ -1,5 +1,5 @@
 /**
- * Session tags carried by a web identity token (UG:id_session-tags), nested
+ * Session tags carried by a web identity token (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html), nested
  *   "https://aws.amazon.com/tags": {"principal_tags": {"K": ["v"]}, "transitive_tag_keys": ["K"]}
  * or flattened ("https://aws.amazon.com/tags/principal_tags/K": "v", ".../transitive_tag_keys": [...]).
  * The limits are AWS's: at most 50 tags, keys 1–128 and values 0–256 characters of

@@ -4,8 +4,8 @@ import { isStatic, parseValue, type ValuePart } from "./variables.js";
 
 /**
  * One condition (operator + key + values) against a request context, with IAM's rules for absent keys,
- * `...IfExists`, `Null` and the set operators (UG:reference_policies_elements_condition_operators,
- * UG:reference_policies_multi-value-conditions):
+ * `...IfExists`, `Null` and the set operators (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_multi-value-conditions.html):
  *
  * - absent key: false, except negated operators (true), IfExists (true), ForAllValues (true),
  *   ForAnyValue (false); an empty value set counts as absent;

@@ -5,7 +5,7 @@ import type { Policy, Request, Statement } from "./types.js";
 import { parseValue, substitutePattern } from "./variables.js";
 
 /**
- * AWS's decision for one policy (UG:reference_policies_evaluation-logic): a statement applies when its
+ * AWS's decision for one policy (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html): a statement applies when its
  * principal, action, resource and every condition match; any applying Deny → deny ("explicit"); else
  * any applying Allow → allow; else deny ("implicit").
  */
@@ -40,7 +40,7 @@ export interface StatementTrace {
 
 const actionCache = new WeakMap<Statement, ReturnType<typeof globTokens>[]>();
 
-/** Action names are case-insensitive; `*` and `?` are wildcards (UG:reference_policies_elements_action). */
+/** Action names are case-insensitive; `*` and `?` are wildcards (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html). */
 export function actionMatches(statement: Statement, action: string): boolean {
   if (!statement.action) return false;
   let compiled = actionCache.get(statement);

@@ -199,7 +199,7 @@ const positive = <P>(spec: Omit<OperatorSpec<P>, "negated">): OperatorSpec<P> =>
 });
 const negative = <P>(spec: Omit<OperatorSpec<P>, "negated">): OperatorSpec<P> => ({ ...spec, negated: true });
 
-/** Every base operator of IAM (UG:reference_policies_elements_condition_operators) except Null, which
+/** Every base operator of IAM (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html) except Null, which
  * tests presence rather than values and is handled in conditions.ts. */
 // biome-ignore lint/suspicious/noExplicitAny: the table holds specs of several prepared-value types.
 export const OPERATORS: Readonly<Record<Exclude<BaseOperator, "Null">, OperatorSpec<any>>> = {

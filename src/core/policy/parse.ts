@@ -1,3 +1,5 @@
+import { parseFederatedProviderArn, parsePrincipalArn } from "../aws/arn.js";
+import { isAccountId } from "../aws/identifiers.js";
 import { IAM_MESSAGES, PolicyError } from "./errors.js";
 import { type Json, parseJsonStrict } from "./json.js";
 import { BASE_OPERATORS } from "./operators.js";
@@ -131,22 +133,16 @@ function parsePrincipalBlock(value: Json, label: string): PrincipalBlock {
   return { kind: "map", entries };
 }
 
-const ACCOUNT = /^\d{12}$/;
-const PARTITION = "aws(-cn|-us-gov|-iso(-[a-z])?)?";
-const AWS_PRINCIPAL = new RegExp(
-  `^arn:${PARTITION}:(iam::\\d{12}:(root|user/[\\w+=,.@/-]+|role/[\\w+=,.@/-]+|federated-user/.+)|sts::\\d{12}:(assumed-role/[\\w+=,.@-]+/[\\w+=,.@-]+|federated-user/.+))$`,
-);
 const UNIQUE_ID = /^A(ROA|IDA|GPA)[A-Z0-9]{13,}$/;
-const FEDERATED_ARN = new RegExp(`^arn:${PARTITION}:iam::\\d{12}:(oidc-provider|saml-provider)/.+$`);
 const DOMAIN = /^([a-z0-9-]+\.)+[a-z]{2,}(\/.*)?$/i;
 
 function validatePrincipal(type: PrincipalType, id: string, label: string): void {
   if (type === "AWS") {
-    if (id === "*" || ACCOUNT.test(id) || AWS_PRINCIPAL.test(id) || UNIQUE_ID.test(id)) return;
+    if (id === "*" || isAccountId(id) || parsePrincipalArn(id) || UNIQUE_ID.test(id)) return;
     throw new PolicyError(IAM_MESSAGES.invalidPrincipal("AWS", id), label);
   }
   if (type === "Federated") {
-    if (FEDERATED_ARN.test(id) || DOMAIN.test(id)) return;
+    if (parseFederatedProviderArn(id) || DOMAIN.test(id)) return;
     throw new PolicyError(IAM_MESSAGES.federated, `${label}: "${id}"`);
   }
   if (id === "") throw new PolicyError(IAM_MESSAGES.invalidPrincipal(type, id), label);

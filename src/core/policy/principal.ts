@@ -1,15 +1,15 @@
+import { parseRootArn } from "../aws/arn.js";
+import { isAccountId } from "../aws/identifiers.js";
 import type { PrincipalBlock, RequestPrincipal } from "./types.js";
 
 /**
  * How a statement's principal admitted the caller. The kind matters to the caller of the engine:
  * `account` ("AWS": "123456789012" or its root ARN) delegates to the account, so the caller's own
- * identity policies must also allow the action (UG:reference_policies_elements_principal).
+ * identity policies must also allow the action (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
  */
 export type PrincipalMatch =
   | { readonly matched: false; readonly reason: string }
   | { readonly matched: true; readonly via: "any" | "account" | "exact" | "role"; readonly reason: string };
-
-const ACCOUNT_ROOT = /^arn:[^:]+:iam::(\d{12}):root$/;
 
 export function matchPrincipal(block: PrincipalBlock, principal: RequestPrincipal): PrincipalMatch {
   if (block.kind === "any") return { matched: true, via: "any", reason: 'Principal "*" admits every caller' };
@@ -36,7 +36,7 @@ export function matchPrincipal(block: PrincipalBlock, principal: RequestPrincipa
   const ids = block.entries.get("AWS") ?? [];
   for (const id of ids) {
     if (id === "*") return { matched: true, via: "any", reason: '"AWS": "*" admits every AWS principal' };
-    const account = /^\d{12}$/.test(id) ? id : ACCOUNT_ROOT.exec(id)?.[1];
+    const account = isAccountId(id) ? id : parseRootArn(id)?.account;
     if (account !== undefined) {
       if (account === principal.account) {
         return {

@@ -2,7 +2,7 @@ import { type GlobToken, globTokens } from "./glob.js";
 import type { RequestContext } from "./types.js";
 
 /**
- * Policy variables (UG:reference_policies_variables): `${aws:username}`, `${<P>:sub}`, with a default
+ * Policy variables (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html): `${aws:username}`, `${<P>:sub}`, with a default
  * `${aws:PrincipalTag/team, 'company-wide'}`, and the escapes `${*}`, `${?}`, `${$}`. Substituted only
  * under Version 2012-10-17, only in String*, Arn* operators and Resource, and only from single-valued
  * keys. A value whose variable cannot be resolved (absent key, no default, or a multivalued key) is

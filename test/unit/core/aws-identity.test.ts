@@ -31,7 +31,8 @@ describe("ARNs in every partition", () => {
       assert.equal(roleArn({ partition, account: "123456789012", path: "/ci/", name: "deploy" }), arn);
     }
     assert.equal(parseRoleArn("arn:aws:iam::123456789012:role/deploy")?.path, "/");
-    assert.equal(parseRoleArn("arn:aws-iso:iam::123456789012:role/deploy"), undefined);
+    assert.equal(parseRoleArn("arn:aws-iso-b:iam::123456789012:role/deploy")?.partition, "aws-iso-b");
+    assert.equal(parseRoleArn("arn:aws-foo:iam::123456789012:role/deploy"), undefined);
     assert.equal(parseRoleArn("arn:aws:iam::12345678901:role/deploy"), undefined);
     assert.equal(parseRoleArn(`arn:aws:iam::123456789012:role/${"r".repeat(65)}`), undefined);
     assert.equal(parseRoleArn("arn:aws:iam::123456789012:role/a b"), undefined);

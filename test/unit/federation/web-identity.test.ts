@@ -30,7 +30,7 @@ function build(claims: Record<string, unknown>, providerUrl = ENV0) {
 }
 const values = (request: ReturnType<typeof build>, key: string) => request.context.get(key.toLowerCase());
 
-describe("provider URL ↔ ARN ↔ condition-key prefix (aws-identity-plane.md §4.1, §6.3)", () => {
+describe("provider URL ↔ ARN ↔ condition-key prefix (docs/aws-behaviour.md#oidc-provider-url, #condition-keys)", () => {
   test("the scheme is dropped; trailing slash, path and case are kept", () => {
     assert.equal(providerKey("https://login.app.env0.com/"), "login.app.env0.com/");
     assert.equal(
@@ -51,7 +51,7 @@ describe("provider URL ↔ ARN ↔ condition-key prefix (aws-identity-plane.md �
   });
 });
 
-describe("the AssumeRoleWithWebIdentity request context (§6.3)", () => {
+describe("the AssumeRoleWithWebIdentity request context (docs/aws-behaviour.md#condition-keys)", () => {
   test("<P>:aud is azp when present, the token's aud values are <P>:oaud (env0's shape)", () => {
     const request = build({
       iss: ENV0,
@@ -155,7 +155,7 @@ describe("the AssumeRoleWithWebIdentity request context (§6.3)", () => {
   });
 });
 
-describe("session tags from the token (§7)", () => {
+describe("session tags from the token (docs/aws-behaviour.md#session-tags)", () => {
   test("the flattened claim form is read too", () => {
     const result = sessionTagsFromClaims({
       "https://aws.amazon.com/tags/principal_tags/team": "red",
@@ -200,7 +200,7 @@ describe("session tags from the token (§7)", () => {
   });
 });
 
-describe("authorization: every required action must be allowed (§6.2)", () => {
+describe("authorization: every required action must be allowed (docs/aws-behaviour.md#condition-keys)", () => {
   const trust = (actions: string[]) =>
     parsePolicy(
       JSON.stringify({

@@ -140,7 +140,7 @@ describe("parsePolicy: the grammar (UG:reference_policies_grammar)", () => {
     refuses(trust({ ...ok, Action: "sts:Assume:Role" }), IAM_MESSAGES.actionColons);
   });
 
-  test("trust policies: no Resource, no NotPrincipal, sts actions only (aws-identity-plane.md §10.6)", () => {
+  test("trust policies: no Resource, no NotPrincipal, sts actions only (docs/aws-behaviour.md#messages)", () => {
     refuses(trust({ ...ok, Resource: "*" }), IAM_MESSAGES.trustResource);
     refuses(trust({ ...ok, NotResource: "*" }), IAM_MESSAGES.trustNotResource);
     refuses(

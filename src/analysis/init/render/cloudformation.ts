@@ -1,12 +1,17 @@
 import { Document, isMap, isScalar, Scalar, visit, type YAMLMap } from "yaml";
+import { parseOidcProviderArn } from "../../../core/aws/arn.js";
 import type { InitPlan, RoleSpec } from "../plan.js";
 import { headerLines, roleLines } from "./notes.js";
+
+/** The provider URL part of a provider ARN (any partition), or the value as it is. */
+const providerUrl = (federated: string): string => parseOidcProviderArn(federated)?.url ?? federated;
 
 /**
  * The CloudFormation form: a template per account (a stack lives in one account), the tooling
  * account's first. YAML carries the explanations as comments; JSON, which has none, carries them in
  * each resource's Metadata (`Why`) next to the Description properties both forms have.
  */
+
 export interface CloudFormationTemplate {
   readonly account: string;
   /** `tooling-<account>` or `workload-<account>`: the file name without extension. */
@@ -83,9 +88,9 @@ function roleResource(role: RoleSpec, tooling: boolean): Record<string, unknown>
             // The provider of this stack, in whatever partition and account the stack is deployed.
             Principal: {
               Federated: {
-                "Fn::Sub": `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:oidc-provider/${String(
-                  (s.Principal as { Federated: string }).Federated,
-                ).replace(/^arn:aws:iam::\d{12}:oidc-provider\//, "")}`,
+                "Fn::Sub": `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:oidc-provider/${providerUrl(
+                  String((s.Principal as { Federated: string }).Federated),
+                )}`,
               },
             },
           })),

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { RULES } from "../../../../src/analysis/lint/rules/catalogue.js";
 import { FIXTURES, lintFixture, rules } from "./helpers.js";
 
-// The catalogue's own bad/fixed pair for every rule that has one (trust-policy-rules.md §3). OIDC-103's
+// The catalogue's own bad/fixed pair for every rule that has one (docs/rules/OIDC-*.md). OIDC-103's
 // bad example is bad only given the job's environment, which a policy alone cannot show: rules.test.ts
 // has its policy-only form. OIDC-107 and -110 have no policy examples.
 const files = new Set(readdirSync(`${FIXTURES}catalogue`));
