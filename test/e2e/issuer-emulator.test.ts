@@ -15,6 +15,7 @@ import { buildIssuerApp } from "../../src/server/issuer-app.js";
 import { type Database, openDatabase } from "../../src/store/database.js";
 import { runCommand } from "../support/cli.js";
 import { isolatedEnv, type RunningEmulator } from "../support/emulator.js";
+import { acmeRun } from "../support/issuer.js";
 import { freePort } from "../support/ports.js";
 import { httpsJson, type ServeProcess, startServe } from "../support/serve.js";
 import { type IssuerWithEmulator, startIssuerWithEmulator } from "../support/stack.js";
@@ -257,19 +258,7 @@ describe("issuer → job (curl) → AWS CLI → emulator", () => {
     });
     await rotApp.listen({ host: "127.0.0.1", port: rotPort });
 
-    const org = await service.tenancy.createOrganization(OPERATOR, {
-      name: "rot",
-      allowedAudiences: ["sts.amazonaws.com"],
-      maxLifetimeSeconds: 30 * 3600,
-    });
-    const project = await service.tenancy.createProject(OPERATOR, org.id, { name: "infra" });
-    const env = await service.tenancy.createEnvironment(OPERATOR, org.id, project.id, { name: "prod" });
-    const run = await service.runs.createRun(OPERATOR, org.id, {
-      environmentId: env.id,
-      phase: "apply",
-      deployer: "alice",
-      timeoutSeconds: 7 * 86400,
-    });
+    const { run } = await acmeRun(service, { organization: { name: "rot", maxLifetimeSeconds: 30 * 3600 } });
     const mint = async (lifetimeSeconds?: number) => {
       const path = new URL(run.requestUrl);
       const r = await httpsJson(
