@@ -9,6 +9,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { seedWebIdentityRole } from "../test/support/aws.js";
 import { KEYLESS_BIN } from "../test/support/cli.js";
 import { isolatedEnv, startEmulator } from "../test/support/emulator.js";
 import { startTestIssuer } from "../test/support/oidc-issuer.js";
@@ -46,50 +47,22 @@ try {
     "--issuer-alias",
     `${HOST}=${issuer.localUrl}`,
   ]);
-  const admin = isolatedEnv(join(dir.path, "admin"), {
-    AWS_ACCESS_KEY_ID: ACCOUNT,
-    AWS_SECRET_ACCESS_KEY: "test",
-    AWS_DEFAULT_REGION: "us-east-1",
+  const { roleArn: role } = await seedWebIdentityRole({
+    endpoint: emulator.endpoint,
+    dir: dir.path,
+    account: ACCOUNT,
+    providerUrl: `https://${HOST}`,
+    roleName: "deploy",
+    condition: {
+      StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com" },
+      StringLike: { [`${HOST}:sub`]: "repo:acme/*" },
+    },
   });
-  const aws = (args: string[]) =>
-    spawnSync("aws", ["--endpoint-url", emulator.endpoint, ...args], { env: admin, encoding: "utf8" });
-  aws([
-    "iam",
-    "create-open-id-connect-provider",
-    "--url",
-    `https://${HOST}`,
-    "--client-id-list",
-    "sts.amazonaws.com",
-  ]);
-  const trust = {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${HOST}` },
-        Action: "sts:AssumeRoleWithWebIdentity",
-        Condition: {
-          StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com" },
-          StringLike: { [`${HOST}:sub`]: "repo:acme/*" },
-        },
-      },
-    ],
-  };
-  const created = aws([
-    "iam",
-    "create-role",
-    "--role-name",
-    "deploy",
-    "--assume-role-policy-document",
-    JSON.stringify(trust),
-  ]);
-  if (created.status !== 0) throw new Error(created.stderr);
   const tokenFile = join(dir.path, "token");
   writeFileSync(
     tokenFile,
     await issuer.sign({ sub: "repo:acme/infra:ref:refs/heads/main", aud: "sts.amazonaws.com" }),
   );
-  const role = `arn:aws:iam::${ACCOUNT}:role/deploy`;
   const env = isolatedEnv(join(dir.path, "job"), { AWS_DEFAULT_REGION: "us-east-1" });
   const commands: [string, string, string[]][] = [
     [

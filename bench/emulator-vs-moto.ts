@@ -11,6 +11,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
+import { webIdentityTrust } from "../test/support/aws.js";
 import { isolatedEnv, startEmulator } from "../test/support/emulator.js";
 import { startTestIssuer } from "../test/support/oidc-issuer.js";
 import { freePort } from "../test/support/ports.js";
@@ -146,20 +147,12 @@ try {
   });
   const aws = (ep: string, args: string[]) =>
     spawnSync("aws", ["--endpoint-url", ep, ...args], { env, encoding: "utf8" });
-  const trust = JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` },
-        Action: "sts:AssumeRoleWithWebIdentity",
-        Condition: {
-          StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
-          StringLike: { "token.actions.githubusercontent.com:sub": "repo:org/repo:*" },
-        },
-      },
-    ],
-  });
+  const trust = JSON.stringify(
+    webIdentityTrust(ACCOUNT, "https://token.actions.githubusercontent.com", {
+      StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+      StringLike: { "token.actions.githubusercontent.com:sub": "repo:org/repo:*" },
+    }),
+  );
   const motoPort = await freePort();
   const motoUrl = `http://127.0.0.1:${motoPort}`;
   moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(motoPort)], { stdio: "ignore" });

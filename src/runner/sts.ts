@@ -1,4 +1,5 @@
 import {
+  type AssumedRoleUser,
   AssumeRoleCommand,
   AssumeRoleWithWebIdentityCommand,
   type Credentials,
@@ -29,22 +30,24 @@ export interface StsTarget {
   readonly endpoint: string | undefined;
 }
 
-export interface WebIdentityExchange {
-  readonly token: string;
+/** What AssumeRoleWithWebIdentity and AssumeRole both take: the role, the session, its limits. */
+export interface SessionRequest {
   readonly roleArn: string;
   readonly sessionName: string;
+  /** Seconds. */
   readonly durationSeconds?: number;
+  /** A session policy (JSON text). */
   readonly policy?: string;
+  /** Managed session policies' ARNs. */
   readonly policyArns?: readonly string[];
 }
 
-export interface ChainHop {
-  readonly roleArn: string;
-  readonly sessionName: string;
+export interface WebIdentityExchange extends SessionRequest {
+  readonly token: string;
+}
+
+export interface ChainHop extends SessionRequest {
   readonly externalId?: string;
-  readonly durationSeconds?: number;
-  readonly policy?: string;
-  readonly policyArns?: readonly string[];
 }
 
 export interface StsResult {
@@ -125,14 +128,6 @@ export function stsError(error: unknown, target: StsTarget): StsError {
 /** Attempts per call, the SDK's standard retry mode's default being 3: a job may wait out a short outage. */
 const MAX_ATTEMPTS = 6;
 
-async function send<T>(target: StsTarget, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw stsError(error, target);
-  }
-}
-
 function client(target: StsTarget, credentials?: AwsCredentials): STSClient {
   return new STSClient({
     region: target.region,
@@ -168,24 +163,35 @@ function toCredentials(c: Credentials | undefined): AwsCredentials {
   };
 }
 
-export async function assumeRoleWithWebIdentity(
+/** The request fields AssumeRoleWithWebIdentity and AssumeRole share, in STS's parameter names. */
+function sessionParameters(r: SessionRequest) {
+  return {
+    RoleArn: r.roleArn,
+    RoleSessionName: r.sessionName,
+    DurationSeconds: r.durationSeconds,
+    Policy: r.policy,
+    PolicyArns: r.policyArns?.map((arn) => ({ arn })),
+  };
+}
+
+/**
+ * One STS call on a client of its own (signed with `from` when given, destroyed afterwards): the SDK's
+ * errors, once its retries are spent, become an `StsError` (see `stsError`); the answer becomes
+ * credentials (epoch milliseconds expiry) and the assumed role's identity.
+ */
+async function assume(
   target: StsTarget,
-  exchange: WebIdentityExchange,
+  from: AwsCredentials | undefined,
+  call: (sts: STSClient) => Promise<{ Credentials?: Credentials; AssumedRoleUser?: AssumedRoleUser }>,
 ): Promise<StsResult> {
-  const sts = client(target);
+  const sts = client(target, from);
   try {
-    const out = await send(target, () =>
-      sts.send(
-        new AssumeRoleWithWebIdentityCommand({
-          RoleArn: exchange.roleArn,
-          RoleSessionName: exchange.sessionName,
-          WebIdentityToken: exchange.token,
-          DurationSeconds: exchange.durationSeconds,
-          Policy: exchange.policy,
-          PolicyArns: exchange.policyArns?.map((arn) => ({ arn })),
-        }),
-      ),
-    );
+    let out: Awaited<ReturnType<typeof call>>;
+    try {
+      out = await call(sts);
+    } catch (error) {
+      throw stsError(error, target);
+    }
     return {
       credentials: toCredentials(out.Credentials),
       identity: { arn: out.AssumedRoleUser?.Arn ?? "", assumedRoleId: out.AssumedRoleUser?.AssumedRoleId },
@@ -195,26 +201,31 @@ export async function assumeRoleWithWebIdentity(
   }
 }
 
+/**
+ * AssumeRoleWithWebIdentity, unsigned (the token is the proof):
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html.
+ * Throws `StsError` (refused: exit 1, malformed request: 2, STS unreachable or failing: 3).
+ */
+export async function assumeRoleWithWebIdentity(
+  target: StsTarget,
+  exchange: WebIdentityExchange,
+): Promise<StsResult> {
+  return assume(target, undefined, (sts) =>
+    sts.send(
+      new AssumeRoleWithWebIdentityCommand({
+        ...sessionParameters(exchange),
+        WebIdentityToken: exchange.token,
+      }),
+    ),
+  );
+}
+
+/**
+ * AssumeRole signed with the previous hop's credentials (role chaining):
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html. Throws `StsError` as above.
+ */
 export async function assumeRole(target: StsTarget, from: AwsCredentials, hop: ChainHop): Promise<StsResult> {
-  const sts = client(target, from);
-  try {
-    const out = await send(target, () =>
-      sts.send(
-        new AssumeRoleCommand({
-          RoleArn: hop.roleArn,
-          RoleSessionName: hop.sessionName,
-          ExternalId: hop.externalId,
-          DurationSeconds: hop.durationSeconds,
-          Policy: hop.policy,
-          PolicyArns: hop.policyArns?.map((arn) => ({ arn })),
-        }),
-      ),
-    );
-    return {
-      credentials: toCredentials(out.Credentials),
-      identity: { arn: out.AssumedRoleUser?.Arn ?? "", assumedRoleId: out.AssumedRoleUser?.AssumedRoleId },
-    };
-  } finally {
-    sts.destroy();
-  }
+  return assume(target, from, (sts) =>
+    sts.send(new AssumeRoleCommand({ ...sessionParameters(hop), ExternalId: hop.externalId })),
+  );
 }

@@ -3,9 +3,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { seedWebIdentityRole } from "../support/aws.js";
+import { seedChainedRole, seedWebIdentityRole } from "../support/aws.js";
 import { runCommand } from "../support/cli.js";
-import { awsAdmin, isolatedEnv, type RunningEmulator } from "../support/emulator.js";
+import { isolatedEnv, type RunningEmulator } from "../support/emulator.js";
 import type { TestIssuer } from "../support/oidc-issuer.js";
 import { startTestIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
@@ -29,9 +29,6 @@ describe("boto3 and @aws-sdk/client-sts against keyless emulator", () => {
     ({ issuer, emulator } = await startTestIssuerWithEmulator(dir.path, {
       issuer: "https://token.actions.githubusercontent.com",
     }));
-    const aws = awsAdmin(emulator.endpoint, dir.path);
-    const ok = async (p: Promise<{ code: number | null; stderr: string }>) =>
-      assert.equal((await p).code, 0, (await p).stderr);
     await seedWebIdentityRole({
       endpoint: emulator.endpoint,
       dir: dir.path,
@@ -43,38 +40,12 @@ describe("boto3 and @aws-sdk/client-sts against keyless emulator", () => {
         StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
       },
     });
-    const allowChain = {
-      Version: "2012-10-17",
-      Statement: [
-        { Effect: "Allow", Action: "sts:AssumeRole", Resource: `arn:aws:iam::${WORKLOAD}:role/cicd` },
-      ],
-    };
-    await ok(
-      aws(TOOLING, [
-        "iam",
-        "put-role-policy",
-        "--role-name",
-        "GitHubAction-AssumeRoleWithAction",
-        "--policy-name",
-        "chain",
-        "--policy-document",
-        JSON.stringify(allowChain),
-      ]),
-    );
-    const workloadTrust = {
-      Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Principal: { AWS: role }, Action: "sts:AssumeRole" }],
-    };
-    await ok(
-      aws(WORKLOAD, [
-        "iam",
-        "create-role",
-        "--role-name",
-        "cicd",
-        "--assume-role-policy-document",
-        JSON.stringify(workloadTrust),
-      ]),
-    );
+    await seedChainedRole({
+      endpoint: emulator.endpoint,
+      dir: dir.path,
+      from: { account: TOOLING, roleName: "GitHubAction-AssumeRoleWithAction" },
+      to: { account: WORKLOAD, roleName: "cicd" },
+    });
     tokenFile = join(dir.path, "token");
     writeFileSync(tokenFile, await issuer.sign({ sub: SUB, aud: "sts.amazonaws.com" }), { mode: 0o600 });
   });

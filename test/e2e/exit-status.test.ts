@@ -3,8 +3,9 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { seedWebIdentityRole } from "../support/aws.js";
 import { type RunResult, runKeyless } from "../support/cli.js";
-import { awsAdmin, isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
+import { isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
 import { startTestIssuer, type TestIssuer } from "../support/oidc-issuer.js";
 import { freePort } from "../support/ports.js";
 import { tempDir } from "../support/tmp.js";
@@ -82,39 +83,14 @@ describe("exit statuses, end to end", () => {
       "--issuer-alias",
       `${HOST}=${issuer.localUrl}`,
     ]);
-    const admin = awsAdmin(emulator.endpoint, dir.path);
-    const ok = (r: RunResult) => assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-    ok(
-      await admin(ACCOUNT, [
-        "iam",
-        "create-open-id-connect-provider",
-        "--url",
-        `https://${HOST}`,
-        "--client-id-list",
-        "sts.amazonaws.com",
-      ]),
-    );
-    const trust = {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${HOST}` },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: SUB } },
-        },
-      ],
-    };
-    ok(
-      await admin(ACCOUNT, [
-        "iam",
-        "create-role",
-        "--role-name",
-        "deploy",
-        "--assume-role-policy-document",
-        JSON.stringify(trust),
-      ]),
-    );
+    await seedWebIdentityRole({
+      endpoint: emulator.endpoint,
+      dir: dir.path,
+      account: ACCOUNT,
+      providerUrl: `https://${HOST}`,
+      roleName: "deploy",
+      condition: { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: SUB } },
+    });
     goodToken = await issuer.sign({ sub: SUB, aud: "sts.amazonaws.com" });
     wrongSubToken = await issuer.sign({
       sub: "repo:acme/infra:ref:refs/heads/feature",

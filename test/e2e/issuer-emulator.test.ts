@@ -13,10 +13,12 @@ import { manualClock } from "../../src/lib/clock.js";
 import { cryptoIds } from "../../src/lib/ids.js";
 import { buildIssuerApp } from "../../src/server/issuer-app.js";
 import { type Database, openDatabase } from "../../src/store/database.js";
+import { webIdentityTrust } from "../support/aws.js";
 import { runCommand } from "../support/cli.js";
 import { isolatedEnv, type RunningEmulator } from "../support/emulator.js";
+import { acmeRun } from "../support/issuer.js";
 import { freePort } from "../support/ports.js";
-import { httpsJson, type ServeProcess, startServe } from "../support/serve.js";
+import { curlRunToken, httpsJson, type ServeProcess, startServe } from "../support/serve.js";
 import { type IssuerWithEmulator, startIssuerWithEmulator } from "../support/stack.js";
 import { makeTestTls, type TestTls } from "../support/tls.js";
 import { tempDir } from "../support/tmp.js";
@@ -35,19 +37,9 @@ const H = 3_600_000;
 
 const trust = (
   provider: string,
-  conditions: unknown,
+  conditions: Record<string, unknown>,
   actions = ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
-) => ({
-  Version: "2012-10-17",
-  Statement: [
-    {
-      Effect: "Allow",
-      Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${provider}` },
-      Action: actions,
-      Condition: conditions,
-    },
-  ],
-});
+) => webIdentityTrust(ACCOUNT, provider, conditions, actions);
 
 describe("issuer → job (curl) → AWS CLI → emulator", () => {
   const dir = tempDir();
@@ -65,15 +57,7 @@ describe("issuer → job (curl) → AWS CLI → emulator", () => {
     runCommand("aws", ["--endpoint-url", emulator.endpoint, ...args], { env });
   const api = (method: string, path: string, body?: unknown) => stack.api(method, path, body);
   const curlToken = async (run: { requestUrl: string; requestToken: string }, audience: string) => {
-    const r = await runCommand("curl", [
-      "-sS",
-      "--fail-with-body",
-      "--cacert",
-      tls.caFile,
-      "-H",
-      `Authorization: bearer ${run.requestToken}`,
-      `${run.requestUrl}&audience=${encodeURIComponent(audience)}`,
-    ]);
+    const r = await curlRunToken(run, tls.caFile, audience);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     return JSON.parse(r.stdout).value as string;
   };
@@ -257,19 +241,7 @@ describe("issuer → job (curl) → AWS CLI → emulator", () => {
     });
     await rotApp.listen({ host: "127.0.0.1", port: rotPort });
 
-    const org = await service.tenancy.createOrganization(OPERATOR, {
-      name: "rot",
-      allowedAudiences: ["sts.amazonaws.com"],
-      maxLifetimeSeconds: 30 * 3600,
-    });
-    const project = await service.tenancy.createProject(OPERATOR, org.id, { name: "infra" });
-    const env = await service.tenancy.createEnvironment(OPERATOR, org.id, project.id, { name: "prod" });
-    const run = await service.runs.createRun(OPERATOR, org.id, {
-      environmentId: env.id,
-      phase: "apply",
-      deployer: "alice",
-      timeoutSeconds: 7 * 86400,
-    });
+    const { run } = await acmeRun(service, { organization: { name: "rot", maxLifetimeSeconds: 30 * 3600 } });
     const mint = async (lifetimeSeconds?: number) => {
       const path = new URL(run.requestUrl);
       const r = await httpsJson(
@@ -411,15 +383,7 @@ describe("keyless serve --aws-emulator: issuer and emulator on one HTTPS server"
     ]);
     assert.equal(r.code, 0, r.stderr);
 
-    const curl = await runCommand("curl", [
-      "-sS",
-      "--fail-with-body",
-      "--cacert",
-      tls.caFile,
-      "-H",
-      `Authorization: bearer ${run.requestToken}`,
-      `${run.requestUrl}&audience=sts.amazonaws.com`,
-    ]);
+    const curl = await curlRunToken(run, tls.caFile, "sts.amazonaws.com");
     assert.equal(curl.code, 0, curl.stderr + curl.stdout);
     const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, ...unsigned } = awsEnv;
     r = await aws(

@@ -6,7 +6,7 @@ import { createRemoteJWKSet, customFetch, jwtVerify } from "jose";
 import { runCommand, runKeyless } from "../support/cli.js";
 import type { Json } from "../support/issuer.js";
 import { freePort } from "../support/ports.js";
-import { httpsJson, type ServeProcess, startServe } from "../support/serve.js";
+import { curlRunToken, httpsJson, type ServeProcess, startServe } from "../support/serve.js";
 import { makeTestTls, type TestTls } from "../support/tls.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -131,15 +131,7 @@ for (const alg of ["RS256", "ES256"] as const) {
     });
 
     test("the job fetches its token with curl; jose (remote JWKS from discovery) and Python joserfc accept it", async () => {
-      const curl = await runCommand("curl", [
-        "-sS",
-        "--fail-with-body",
-        "--cacert",
-        tls.caFile,
-        "-H",
-        `Authorization: bearer ${run.requestToken}`,
-        `${run.requestUrl}&audience=sts.amazonaws.com`,
-      ]);
+      const curl = await curlRunToken(run, tls.caFile, "sts.amazonaws.com");
       assert.equal(curl.code, 0, curl.stderr + curl.stdout);
       const token = JSON.parse(curl.stdout).value as string;
 

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { seedWebIdentityRole } from "../support/aws.js";
+import { seedChainedRole, seedWebIdentityRole } from "../support/aws.js";
 import { KEYLESS_BIN, type RunResult, runCommand, runKeyless } from "../support/cli.js";
-import { awsAdmin, isolatedEnv, type RunningEmulator } from "../support/emulator.js";
+import { isolatedEnv, type RunningEmulator } from "../support/emulator.js";
 import type { TestIssuer } from "../support/oidc-issuer.js";
 import { startTestIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
@@ -29,7 +29,6 @@ describe("keyless assume and keyless exec against the emulator", () => {
   let badTokenFile: string;
   let jobEnv: NodeJS.ProcessEnv;
 
-  const admin = (account: string, args: string[]) => awsAdmin(emulator.endpoint, dir.path)(account, args);
   const ok = (r: RunResult) => assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
   const keyless = (args: string[], env: NodeJS.ProcessEnv = jobEnv) => runKeyless(args, { env });
   const assumeArgs = (...extra: string[]) => [
@@ -71,36 +70,12 @@ describe("keyless assume and keyless exec against the emulator", () => {
       roleName: "deploy",
       condition: { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: SUB } },
     });
-    const chainPolicy = {
-      Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: CHAIN }],
-    };
-    ok(
-      await admin(TOOLING, [
-        "iam",
-        "put-role-policy",
-        "--role-name",
-        "deploy",
-        "--policy-name",
-        "chain",
-        "--policy-document",
-        JSON.stringify(chainPolicy),
-      ]),
-    );
-    const workloadTrust = {
-      Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { AWS: ROLE } }],
-    };
-    ok(
-      await admin(WORKLOAD, [
-        "iam",
-        "create-role",
-        "--role-name",
-        "cicd",
-        "--assume-role-policy-document",
-        JSON.stringify(workloadTrust),
-      ]),
-    );
+    await seedChainedRole({
+      endpoint: emulator.endpoint,
+      dir: dir.path,
+      from: { account: TOOLING, roleName: "deploy" },
+      to: { account: WORKLOAD, roleName: "cicd" },
+    });
 
     tokenFile = join(dir.path, "token");
     writeFileSync(tokenFile, await issuer.sign({ sub: SUB, aud: "sts.amazonaws.com", run_id: "run-42" }));

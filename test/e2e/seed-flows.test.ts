@@ -6,6 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { KEYLESS_BIN, type RunResult, runCommand } from "../support/cli.js";
 import { awsAdmin, isolatedEnv, type RunningEmulator } from "../support/emulator.js";
 import { freePort } from "../support/ports.js";
+import { curlRunToken } from "../support/serve.js";
 import { type IssuerWithEmulator, startIssuerWithEmulator } from "../support/stack.js";
 import type { TestTls } from "../support/tls.js";
 import { tempDir } from "../support/tmp.js";
@@ -77,18 +78,7 @@ describe("the seeds' flows, end to end", () => {
   };
   /** What the platform does before the job starts: fetch the run's token through its request URL. */
   const platformToken = async (run: { requestUrl: string; requestToken: string }, audience?: string) => {
-    const url = audience ? `${run.requestUrl}&audience=${encodeURIComponent(audience)}` : run.requestUrl;
-    const r = ok(
-      await runCommand("curl", [
-        "-sS",
-        "--fail-with-body",
-        "--cacert",
-        tls.caFile,
-        "-H",
-        `Authorization: bearer ${run.requestToken}`,
-        url,
-      ]),
-    );
+    const r = ok(await curlRunToken(run, tls.caFile, audience));
     return JSON.parse(r.stdout).value as string;
   };
   /** A job's shell: its own HOME, no AWS settings from the developer, the emulator as STS. */

@@ -98,3 +98,61 @@ export async function seedWebIdentityRole(
   );
   return { roleArn: `arn:aws:iam::${options.account}:role/${options.roleName}`, providerArn };
 }
+
+export interface SeedChainedRole {
+  /** The emulator's endpoint. */
+  readonly endpoint: string;
+  /** The test's own directory (each account's administrator gets an isolated HOME under it). */
+  readonly dir: string;
+  /** The role that chains: it gets an inline policy `chain` allowing sts:AssumeRole on the target. */
+  readonly from: { readonly account: string; readonly roleName: string };
+  /** The role chained into, created trusting `from`'s ARN. */
+  readonly to: { readonly account: string; readonly roleName: string };
+}
+
+/**
+ * Role chaining's two halves, as administrators set them up with the AWS CLI (cross-account access needs
+ * both: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_aws-accounts.html):
+ * an identity policy on `from` allowing sts:AssumeRole on the target, and the target role trusting `from`.
+ * Fails the test (assert) if a call does not succeed. @returns the target role's ARN.
+ */
+export async function seedChainedRole(options: SeedChainedRole): Promise<string> {
+  const admin = awsAdmin(options.endpoint, options.dir);
+  const ok = (r: { code: number | null; stdout: string; stderr: string }, what: string) =>
+    assert.equal(r.code, 0, `${what}: ${r.stdout}${r.stderr}`);
+  const fromArn = `arn:aws:iam::${options.from.account}:role/${options.from.roleName}`;
+  const toArn = `arn:aws:iam::${options.to.account}:role/${options.to.roleName}`;
+  const chain = {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: toArn }],
+  };
+  ok(
+    await admin(options.from.account, [
+      "iam",
+      "put-role-policy",
+      "--role-name",
+      options.from.roleName,
+      "--policy-name",
+      "chain",
+      "--policy-document",
+      JSON.stringify(chain),
+    ]),
+    `put-role-policy ${options.from.roleName}`,
+  );
+  const trust = {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { AWS: fromArn }, Action: "sts:AssumeRole" }],
+  };
+  ok(
+    await admin(options.to.account, [
+      "iam",
+      "create-role",
+      "--role-name",
+      options.to.roleName,
+      "--assume-role-policy-document",
+      JSON.stringify(trust),
+    ]),
+    `create-role ${options.to.roleName}`,
+  );
+  return toArn;
+}

@@ -1,8 +1,15 @@
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
+import { OPERATOR } from "../../src/issuer/authz.js";
 import { kekFromBytes } from "../../src/issuer/kek.js";
 import { kyselyIssuerRepository } from "../../src/issuer/kysely-repository.js";
-import { IssuerService } from "../../src/issuer/service.js";
+import type { Environment, Organization, Project } from "../../src/issuer/model.js";
+import {
+  type CreatedRun,
+  IssuerService,
+  type OrganizationInput,
+  type RunInput,
+} from "../../src/issuer/service.js";
 import { type Clock, manualClock } from "../../src/lib/clock.js";
 import { cryptoIds, type IdGenerator } from "../../src/lib/ids.js";
 import { buildIssuerApp } from "../../src/server/issuer-app.js";
@@ -103,4 +110,31 @@ export async function testIssuer(
 export function queuedIds(): IdGenerator & { queue: string[] } {
   const queue: string[] = [];
   return { queue, uuid: () => queue.shift() ?? cryptoIds.uuid(), bytes: (n) => cryptoIds.bytes(n) };
+}
+
+/**
+ * The tenancy most issuer tests start from, created as the operator: organization `acme` (audience
+ * sts.amazonaws.com), project `infra`, environment `prod`, and an `apply` run by `alice` with a one-week
+ * timeout (so clock jumps across rotations keep its request token alive). `organization` and `run` override
+ * those fields.
+ */
+export async function acmeRun(
+  service: IssuerService,
+  options: { organization?: Partial<OrganizationInput>; run?: Partial<RunInput> } = {},
+): Promise<{ org: Organization; project: Project; env: Environment; run: CreatedRun }> {
+  const org = await service.tenancy.createOrganization(OPERATOR, {
+    name: "acme",
+    allowedAudiences: ["sts.amazonaws.com"],
+    ...options.organization,
+  });
+  const project = await service.tenancy.createProject(OPERATOR, org.id, { name: "infra" });
+  const env = await service.tenancy.createEnvironment(OPERATOR, org.id, project.id, { name: "prod" });
+  const run = await service.runs.createRun(OPERATOR, org.id, {
+    environmentId: env.id,
+    phase: "apply",
+    deployer: "alice",
+    timeoutSeconds: 7 * 24 * 3600,
+    ...options.run,
+  });
+  return { org, project, env, run };
 }

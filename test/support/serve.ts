@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { request } from "node:https";
-import { KEYLESS_BIN } from "./cli.js";
+import { KEYLESS_BIN, type RunResult, runCommand } from "./cli.js";
 
 /** `keyless serve` as a real process, as an operator starts it; resolves once it says it is listening. */
 export interface ServeProcess {
@@ -89,4 +89,26 @@ export function httpsJson(
     req.on("error", reject);
     req.end(options.body !== undefined ? JSON.stringify(options.body) : undefined);
   });
+}
+
+/**
+ * What a job does to get its ID token, with curl: GET the run's request URL (plus `&audience=` when
+ * given) with its request token as bearer, trusting `caFile`; `--fail-with-body` so an error status is a
+ * non-zero exit. The answer's body is `{"value": "<jwt>"}`.
+ */
+export function curlRunToken(
+  run: { readonly requestUrl: string; readonly requestToken: string },
+  caFile: string,
+  audience?: string,
+): Promise<RunResult> {
+  const url = audience ? `${run.requestUrl}&audience=${encodeURIComponent(audience)}` : run.requestUrl;
+  return runCommand("curl", [
+    "-sS",
+    "--fail-with-body",
+    "--cacert",
+    caFile,
+    "-H",
+    `Authorization: bearer ${run.requestToken}`,
+    url,
+  ]);
 }

@@ -117,79 +117,27 @@ function analyse(layout: Layout, sharedIssuer: boolean): SubjectAnalysis {
     const written = layout.values.get(name)?.written;
     return !(written?.endsWith("/*") || written?.endsWith(":*"));
   };
+  /** A probe that changes one field; `what` names it, by default as "<field> <value>". */
+  const probe = (kind: ProbeKind, field: string, value: string, what = `${field} ${value}`) =>
+    probes.push({ kind, subject: variant({ [field]: value }), field, what });
   for (const spec of layout.specs) {
     const current = base.get(spec.name)!;
     if (spec.role === "tenant" && sharedIssuer) {
-      const other = idLike(current, "zz-attacker");
-      probes.push({
-        kind: "other-tenant",
-        subject: variant({ [spec.name]: other }),
-        field: spec.name,
-        what: `${spec.name} ${other}`,
-      });
-      const lookalike = `${current}-evil`;
-      probes.push({
-        kind: "lookalike-tenant",
-        subject: variant({ [spec.name]: lookalike }),
-        field: spec.name,
-        what: `${spec.name} ${lookalike}`,
-      });
+      probe("other-tenant", spec.name, idLike(current, "zz-attacker"));
+      probe("lookalike-tenant", spec.name, `${current}-evil`);
     }
     if (spec.role === "project") {
-      const other = idLike(current, `zz-other-${spec.name.replaceAll("_", "-")}`);
-      probes.push({
-        kind: "other-project",
-        subject: variant({ [spec.name]: other }),
-        field: spec.name,
-        what: `${spec.name} ${other}`,
-      });
-      const glued = `${current}-evil`;
-      if (isGlued(spec.name))
-        probes.push({
-          kind: "project-prefix",
-          subject: variant({ [spec.name]: glued }),
-          field: spec.name,
-          what: `${spec.name} ${glued}`,
-        });
+      probe("other-project", spec.name, idLike(current, `zz-other-${spec.name.replaceAll("_", "-")}`));
+      if (isGlued(spec.name)) probe("project-prefix", spec.name, `${current}-evil`);
     }
     if (spec.role === "context") {
-      for (const u of spec.untrusted ?? []) {
-        if (u !== current)
-          probes.push({
-            kind: "untrusted-context",
-            subject: variant({ [spec.name]: u }),
-            field: spec.name,
-            what: u,
-          });
-      }
-      for (const o of spec.others ?? []) {
-        if (o !== current)
-          probes.push({
-            kind: "other-context",
-            subject: variant({ [spec.name]: o }),
-            field: spec.name,
-            what: o,
-          });
-      }
+      for (const u of spec.untrusted ?? []) if (u !== current) probe("untrusted-context", spec.name, u, u);
+      for (const o of spec.others ?? []) if (o !== current) probe("other-context", spec.name, o, o);
       const glued = `${current}-evil`;
-      if (isGlued(spec.name))
-        probes.push({
-          kind: "context-prefix",
-          subject: variant({ [spec.name]: glued }),
-          field: spec.name,
-          what: glued,
-        });
+      if (isGlued(spec.name)) probe("context-prefix", spec.name, glued, glued);
     }
     if (spec.role === "dimension") {
-      for (const a of spec.alternatives ?? []) {
-        if (a !== current)
-          probes.push({
-            kind: "dimension",
-            subject: variant({ [spec.name]: a }),
-            field: spec.name,
-            what: `${spec.name} ${a}`,
-          });
-      }
+      for (const a of spec.alternatives ?? []) if (a !== current) probe("dimension", spec.name, a);
     }
   }
   return { anchor: layout.render(base), fields, probes };

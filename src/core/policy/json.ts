@@ -33,6 +33,13 @@ export function parseJsonStrict(text: string): Json {
   const describe = (at: number) =>
     at >= text.length ? "unexpected end of input" : `unexpected ${JSON.stringify(text[at])}`;
 
+  /** After a member or an element: true past a `,` (another one follows), false past `close` (the end). */
+  const more = (close: "}" | "]"): boolean => {
+    ws();
+    if (text[i] === ",") return skip(1, true);
+    if (text[i] === close) return skip(1, false);
+    return fail(`${describe(i)}, expected "," or "${close}"`);
+  };
   const value = (): Json => {
     ws();
     const c = text[i];
@@ -68,13 +75,7 @@ export function parseJsonStrict(text: string): Json {
         writable: true,
         configurable: true,
       });
-      ws();
-      if (text[i] === ",") {
-        i++;
-        continue;
-      }
-      if (text[i] === "}") return skip(1, out);
-      return fail(`${describe(i)}, expected "," or "}"`);
+      if (!more("}")) return out;
     }
   };
   const array = (): Json => {
@@ -82,16 +83,9 @@ export function parseJsonStrict(text: string): Json {
     i++;
     ws();
     if (text[i] === "]") return skip(1, out);
-    for (;;) {
-      out.push(value());
-      ws();
-      if (text[i] === ",") {
-        i++;
-        continue;
-      }
-      if (text[i] === "]") return skip(1, out);
-      return fail(`${describe(i)}, expected "," or "]"`);
-    }
+    do out.push(value());
+    while (more("]"));
+    return out;
   };
   const string = (): string => {
     const start = i;

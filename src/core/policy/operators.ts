@@ -95,16 +95,25 @@ function splitArnPattern(tokens: readonly GlobToken[]): GlobToken[][] {
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const toNumber = (text: string): number | undefined => (NUMBER.test(text.trim()) ? Number(text) : undefined);
 
-function numeric(compare: (a: number, b: number) => boolean): Omit<OperatorSpec<number>, "negated"> {
+/**
+ * An ordered comparison (numeric, date): both sides read with `read`, and a side it cannot read never
+ * matches. `${…}` in their policy values stays literal text (only String* and Arn* substitute it).
+ */
+function ordered(
+  read: (text: string) => number | undefined,
+  compare: (a: number, b: number) => boolean,
+): Omit<OperatorSpec<number>, "negated"> {
   return {
     variables: false,
-    prepare: (parts) => toNumber(literalText(parts)),
+    prepare: (parts) => read(literalText(parts)),
     test: (value, policy) => {
-      const n = toNumber(value);
+      const n = read(value);
       return n !== undefined && compare(n, policy);
     },
   };
 }
+
+const numeric = (compare: (a: number, b: number) => boolean) => ordered(toNumber, compare);
 
 /** Dates are ISO 8601 (any form Date.parse accepts, e.g. `2026-01-01T00:00:00Z`) or epoch seconds. */
 export function toEpochMs(text: string): number | undefined {
@@ -114,16 +123,7 @@ export function toEpochMs(text: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-function date(compare: (a: number, b: number) => boolean): Omit<OperatorSpec<number>, "negated"> {
-  return {
-    variables: false,
-    prepare: (parts) => toEpochMs(literalText(parts)),
-    test: (value, policy) => {
-      const ms = toEpochMs(value);
-      return ms !== undefined && compare(ms, policy);
-    },
-  };
-}
+const date = (compare: (a: number, b: number) => boolean) => ordered(toEpochMs, compare);
 
 const bool: Omit<OperatorSpec<string>, "negated"> = {
   variables: false,

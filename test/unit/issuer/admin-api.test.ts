@@ -3,6 +3,15 @@ import { after, before, describe, test } from "node:test";
 import { buildIssuerApp, registeredAdminRoutes } from "../../../src/server/issuer-app.js";
 import { type TestIssuer, testIssuer } from "../../support/issuer.js";
 
+/** A new environment `name` in `projectId` of `orgId`, created with the admin key; its JSON. */
+async function newEnvironment(t: TestIssuer, orgId: string, projectId: string, name: string) {
+  return (
+    await t.call("POST", `/api/v1/organizations/${orgId}/projects/${projectId}/environments`, t.adminKey, {
+      name,
+    })
+  ).json;
+}
+
 /** The world every test below starts from: two organizations, a project each, keys of every scope. */
 async function world(t: TestIssuer) {
   const admin = t.adminKey;
@@ -18,11 +27,7 @@ async function world(t: TestIssuer) {
   const otherProject = (
     await t.call("POST", `/api/v1/organizations/${a.id}/projects`, admin, { name: "web" })
   ).json;
-  const env = (
-    await t.call("POST", `/api/v1/organizations/${a.id}/projects/${project.id}/environments`, admin, {
-      name: "prod",
-    })
-  ).json;
+  const env = await newEnvironment(t, a.id, project.id, "prod");
   const runner = (
     await t.call("POST", `/api/v1/organizations/${a.id}/api-keys`, admin, {
       name: "ci",
@@ -221,14 +226,7 @@ describe("admin API authorization", () => {
   });
 
   test("a runner key works for its own project only", async () => {
-    const other = (
-      await t.call(
-        "POST",
-        `/api/v1/organizations/${w.a.id}/projects/${w.otherProject.id}/environments`,
-        t.adminKey,
-        { name: "dev" },
-      )
-    ).json;
+    const other = await newEnvironment(t, w.a.id, w.otherProject.id, "dev");
     const refused = await t.call("POST", `/api/v1/organizations/${w.a.id}/runs`, w.runner.secret, {
       environmentId: other.id,
       phase: "apply",
@@ -487,14 +485,7 @@ describe("bad input gets a JSON problem and changes nothing stored", () => {
   });
 
   test("an ambiguous subject is refused when the run is created, before any job starts", async () => {
-    const env = (
-      await t.call(
-        "POST",
-        `/api/v1/organizations/${w.a.id}/projects/${w.project.id}/environments`,
-        t.adminKey,
-        { name: "prod:eu" },
-      )
-    ).json;
+    const env = await newEnvironment(t, w.a.id, w.project.id, "prod:eu");
     const before = await t.snapshot();
     const res = await t.call("POST", `/api/v1/organizations/${w.a.id}/runs`, w.runner.secret, {
       environmentId: env.id,

@@ -15,6 +15,7 @@ import {
 } from "../../../src/issuer/key-lifecycle.js";
 import type { SigningKeyRecord } from "../../../src/issuer/model.js";
 import { EXIT_STATUS } from "../../../src/lib/errors.js";
+import { keyRecord as key } from "../../support/key-records.js";
 
 const H = 3_600_000;
 const STATES: KeyState[] = ["pending", "active", "superseded", "retiring", "retired"];
@@ -28,21 +29,6 @@ const ALLOWED = new Set([
   "superseded→retired",
   "retiring→retired",
 ]);
-
-const key = (
-  kid: string,
-  createdAt: number,
-  activateAt: number,
-  retiredAt: number | null = null,
-): SigningKeyRecord => ({
-  kid,
-  alg: "RS256",
-  publicJwk: {},
-  privateKeySealed: "",
-  createdAt,
-  activateAt,
-  retiredAt,
-});
 
 const statesAt = (keys: SigningKeyRecord[], now: number, lastExp: Record<string, number> = {}) =>
   Object.fromEntries(keyStatuses(keys, now, (k) => lastExp[k] ?? null).map((s) => [s.key.kid, s.state]));

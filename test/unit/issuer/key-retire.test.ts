@@ -6,25 +6,14 @@ import { kekFromBytes } from "../../../src/issuer/kek.js";
 import { AWS_SKEW_MS } from "../../../src/issuer/key-lifecycle.js";
 import { kyselyIssuerRepository } from "../../../src/issuer/kysely-repository.js";
 import { generateSigningKey } from "../../../src/issuer/signing-keys.js";
-import { type TestIssuer, testIssuer } from "../../support/issuer.js";
+import { acmeRun, type TestIssuer, testIssuer } from "../../support/issuer.js";
 
 const MIN = 60_000;
 const H = 60 * MIN;
 
 async function runOf(t: TestIssuer) {
   const s = t.service;
-  const org = await s.tenancy.createOrganization(OPERATOR, {
-    name: "acme",
-    allowedAudiences: ["sts.amazonaws.com"],
-  });
-  const project = await s.tenancy.createProject(OPERATOR, org.id, { name: "infra" });
-  const env = await s.tenancy.createEnvironment(OPERATOR, org.id, project.id, { name: "prod" });
-  const run = await s.runs.createRun(OPERATOR, org.id, {
-    environmentId: env.id,
-    phase: "apply",
-    deployer: "alice",
-    timeoutSeconds: 7 * 24 * 3600,
-  });
+  const { run } = await acmeRun(s);
   return (lifetimeSeconds = 900) =>
     s.runs.mint(run.requestToken, run.run.id, { audience: "sts.amazonaws.com", lifetimeSeconds });
 }

@@ -12,6 +12,7 @@ import type { IssuerTables } from "../../../src/issuer/tables.js";
 import { manualClock } from "../../../src/lib/clock.js";
 import { cryptoIds } from "../../../src/lib/ids.js";
 import { type Database, openDatabase } from "../../../src/store/database.js";
+import { acmeRun } from "../../support/issuer.js";
 import { startPostgres, type TestPostgres } from "../../support/postgres.js";
 import { tempDir } from "../../support/tmp.js";
 
@@ -48,18 +49,7 @@ async function rotationUnderMinting(url: string): Promise<void> {
     const rotator = await server();
     const minter = await server();
     await rotator.signingKeys.maintainKeys();
-    const org = await rotator.tenancy.createOrganization(OPERATOR, {
-      name: "acme",
-      allowedAudiences: ["sts.amazonaws.com"],
-    });
-    const project = await rotator.tenancy.createProject(OPERATOR, org.id, { name: "infra" });
-    const env = await rotator.tenancy.createEnvironment(OPERATOR, org.id, project.id, { name: "prod" });
-    const run = await rotator.runs.createRun(OPERATOR, org.id, {
-      environmentId: env.id,
-      phase: "apply",
-      deployer: "alice",
-      timeoutSeconds: 7 * 24 * 3600,
-    });
+    const { run } = await acmeRun(rotator);
 
     const tokens: { kid: string; exp: number }[] = [];
     const kidsOf = async (s: IssuerService) => new Set((await s.signingKeys.jwks()).keys.map((k) => k.kid));

@@ -9,25 +9,11 @@ import {
   scheduledRotation,
   signingKey,
 } from "../../../src/issuer/key-lifecycle.js";
-import type { SigningKeyRecord } from "../../../src/issuer/model.js";
 import { generateSigningKey, publicJwk, Signer } from "../../../src/issuer/signing-keys.js";
 import { manualClock } from "../../../src/lib/clock.js";
+import { keyRecord as key } from "../../support/key-records.js";
 
 const H = 3_600_000;
-const key = (
-  kid: string,
-  createdAt: number,
-  activateAt: number,
-  retiredAt: number | null = null,
-): SigningKeyRecord => ({
-  kid,
-  alg: "RS256",
-  publicJwk: {},
-  privateKeySealed: "",
-  createdAt,
-  activateAt,
-  retiredAt,
-});
 
 describe("key-encryption key", () => {
   test("seals and opens; a wrong KEK or a sealed key moved to another kid does not open", () => {

@@ -7,6 +7,7 @@ import { parsePolicy } from "../../../src/core/policy/index.js";
 import { OPERATOR } from "../../../src/issuer/authz.js";
 import type { OrganizationInput } from "../../../src/issuer/service.js";
 import { providerSpecificClaims } from "../../../src/platforms/index.js";
+import { webIdentityTrust } from "../../support/aws.js";
 import { queuedIds, type TestIssuer, testIssuer } from "../../support/issuer.js";
 
 /**
@@ -23,18 +24,7 @@ const trust = (
   provider: string,
   conditions: Record<string, Record<string, string | string[]>>,
   actions: string[] = ["sts:AssumeRoleWithWebIdentity"],
-) =>
-  JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${provider}` },
-        Action: actions,
-        Condition: conditions,
-      },
-    ],
-  });
+) => JSON.stringify(webIdentityTrust(ACCOUNT, provider, conditions, actions));
 
 describe("compatibility profiles against the seeds' trust policies", () => {
   let t: TestIssuer;

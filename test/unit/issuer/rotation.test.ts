@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 import { OPERATOR } from "../../../src/issuer/authz.js";
-import { type TestIssuer, testIssuer } from "../../support/issuer.js";
+import { acmeRun, type TestIssuer, testIssuer } from "../../support/issuer.js";
 
 const MIN = 60_000;
 const H = 60 * MIN;
@@ -18,19 +18,7 @@ describe("key rotation with no failed verification", () => {
   let runId: string;
   before(async () => {
     t = await testIssuer();
-    const s = t.service;
-    const org = await s.tenancy.createOrganization(OPERATOR, {
-      name: "acme",
-      allowedAudiences: ["sts.amazonaws.com"],
-    });
-    const project = await s.tenancy.createProject(OPERATOR, org.id, { name: "infra" });
-    const env = await s.tenancy.createEnvironment(OPERATOR, org.id, project.id, { name: "prod" });
-    const run = await s.runs.createRun(OPERATOR, org.id, {
-      environmentId: env.id,
-      phase: "apply",
-      deployer: "alice",
-      timeoutSeconds: 7 * 24 * 3600,
-    });
+    const { run } = await acmeRun(t.service);
     requestToken = run.requestToken;
     runId = run.run.id;
   });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { decodeJwt } from "jose";
 import { OPERATOR } from "../../../src/issuer/authz.js";
-import { type TestIssuer, testIssuer } from "../../support/issuer.js";
+import { acmeRun, type TestIssuer, testIssuer } from "../../support/issuer.js";
 import { startPostgres, type TestPostgres } from "../../support/postgres.js";
 
 /** The issuer's whole run lifecycle on PostgreSQL (the store several hosts share). */
@@ -21,16 +21,9 @@ describe("issuer on PostgreSQL", () => {
   test("create a run, mint for two audiences, audit, complete, refuse", async (c) => {
     if (!t) return c.skip("PostgreSQL binaries are not installed");
     const s = t.service;
-    const org = await s.tenancy.createOrganization(OPERATOR, {
-      name: "acme",
-      allowedAudiences: ["sts.amazonaws.com", "vault"],
-    });
-    const project = await s.tenancy.createProject(OPERATOR, org.id, { name: "infra" });
-    const env = await s.tenancy.createEnvironment(OPERATOR, org.id, project.id, { name: "prod" });
-    const run = await s.runs.createRun(OPERATOR, org.id, {
-      environmentId: env.id,
-      phase: "apply",
-      deployer: "alice",
+    const { org, run } = await acmeRun(s, {
+      organization: { allowedAudiences: ["sts.amazonaws.com", "vault"] },
+      run: { timeoutSeconds: undefined }, // the organization's default
     });
     const a = await s.runs.mint(run.requestToken, run.run.id, { audience: "sts.amazonaws.com" });
     const b = await s.runs.mint(run.requestToken, run.run.id, { audience: "vault" });

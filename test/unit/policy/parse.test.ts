@@ -83,6 +83,26 @@ describe("parsePolicy: the grammar (UG:reference_policies_grammar)", () => {
     refuses('{"Version": "2012-10-17"} trailing', IAM_MESSAGES.invalidJson, "trust", /after the document/);
   });
 
+  test("a missing separator or closing bracket is named, with where it was expected", () => {
+    const invalid = (text: string, detail: RegExp) =>
+      refuses(text, IAM_MESSAGES.invalidJson, "trust", detail);
+    invalid(
+      '{"Version": "2012-10-17" "Statement": []}',
+      /unexpected "\\"", expected "," or "}" at line 1, column 26/,
+    );
+    invalid(
+      '{"Version": "2012-10-17", "Statement": [1 2]}',
+      /unexpected "2", expected "," or "]" at line 1, column 43/,
+    );
+    invalid('{"Version": "2012-10-17", "Statement": [1,', /unexpected end of input at line 1, column 43/);
+    invalid(
+      '{"Version": "2012-10-17", "Statement": [1',
+      /end of input, expected "," or "]" at line 1, column 42/,
+    );
+    invalid('{"Version": "2012-10-17",', /end of input, expected a member name at line 1, column 26/);
+    invalid('{"Version": "2012-10-17"', /end of input, expected "," or "}" at line 1, column 25/);
+  });
+
   test("a duplicated member is refused, never silently dropped (keyless choice: IAM is silent)", () => {
     refuses(
       '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Effect":"Deny","Principal":"*","Action":"sts:AssumeRole"}}',

@@ -51,6 +51,12 @@ const requestOf = (ctx: Record<string, string[]>): Request => ({
   action: "sts:AssumeRoleWithWebIdentity",
   context: requestContext(ctx),
 });
+/** The decision on one statement allowing everything under `condition`, for the request context `ctx`. */
+const decideUnder = (condition: unknown, ctx: Record<string, string[]>) =>
+  decide(
+    policyOf([{ Effect: "Allow", Principal: "*", Action: "sts:*", Condition: condition }]),
+    requestOf(ctx),
+  );
 const shuffle = <T>(list: T[], seed: number): T[] => {
   const copy = [...list];
   for (let i = copy.length - 1; i > 0; i--) {
@@ -115,11 +121,7 @@ describe("engine invariants (fast-check)", () => {
     });
     fc.assert(
       fc.property(single, context, ({ base, key, values }, ctx) => {
-        const allow = (c: unknown) =>
-          decide(
-            policyOf([{ Effect: "Allow", Principal: "*", Action: "sts:*", Condition: c }]),
-            requestOf(ctx),
-          );
+        const allow = (c: unknown) => decideUnder(c, ctx);
         const ifExists = allow({ [`${base}IfExists`]: { [key]: values } });
         const absent = allow({ Null: { [key]: "true" } });
         const plain = allow({ [base]: { [key]: values } });
@@ -142,18 +144,7 @@ describe("engine invariants (fast-check)", () => {
         fc.option(value),
         ([pos, neg], values, requestValue) => {
           const ctx: Record<string, string[]> = requestValue === null ? {} : { "idp:sub": [requestValue] };
-          const allow = (op: string) =>
-            decide(
-              policyOf([
-                {
-                  Effect: "Allow",
-                  Principal: "*",
-                  Action: "sts:*",
-                  Condition: { [op]: { "idp:sub": values } },
-                },
-              ]),
-              requestOf(ctx),
-            );
+          const allow = (op: string) => decideUnder({ [op]: { "idp:sub": values } }, ctx);
           assert.notEqual(allow(pos), allow(neg));
         },
       ),
@@ -167,18 +158,7 @@ describe("engine invariants (fast-check)", () => {
         fc.constantFrom(...baseOperators),
         fc.array(value, { minLength: 1, maxLength: 3 }),
         (base, values) => {
-          const allow = (op: string) =>
-            decide(
-              policyOf([
-                {
-                  Effect: "Allow",
-                  Principal: "*",
-                  Action: "sts:*",
-                  Condition: { [op]: { "aws:TagKeys": values } },
-                },
-              ]),
-              requestOf({}),
-            );
+          const allow = (op: string) => decideUnder({ [op]: { "aws:TagKeys": values } }, {});
           assert.equal(allow(`ForAllValues:${base}`), "allow");
           assert.equal(allow(`ForAnyValue:${base}`), "deny");
           assert.equal(allow(`ForAnyValue:${base}IfExists`), "allow");
