@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { refuseUnfit, SecretFileError, writeSecretFile } from "../lib/secret-file.js";
 import type { AwsCredentials } from "./credentials.js";
 

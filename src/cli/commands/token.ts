@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { inputError } from "../../lib/errors.js";
-import { writeSecretFile } from "../../lib/secret-file.js";
 import {
   chooseTokenSource,
   DETECTION_ORDER,
