@@ -74,9 +74,16 @@ export function classifyDatabaseError(error: unknown): unknown {
   return new DatabaseUnavailableError(`the database is unavailable: ${detail}`, { cause: error });
 }
 
-/** `rejection` after classification, for `.catch(rethrowClassified)`. */
-function rethrowClassified(rejection: unknown): never {
-  throw classifyDatabaseError(rejection);
+/**
+ * `run()`'s result, its failure classified, whether it throws or rejects: some drivers fail synchronously
+ * (better-sqlite3 under Kysely's SQLite connection throws SQLITE_BUSY before returning a promise).
+ */
+async function classified<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw classifyDatabaseError(error);
+  }
 }
 
 const CLASSIFIED = Symbol("keyless.classified");
@@ -86,7 +93,7 @@ function classifyConnection(connection: DatabaseConnection): DatabaseConnection 
   const c = connection as DatabaseConnection & { [CLASSIFIED]?: true };
   if (c[CLASSIFIED]) return c;
   const executeQuery = c.executeQuery.bind(c);
-  c.executeQuery = <R>(query: CompiledQuery) => executeQuery<R>(query).catch(rethrowClassified);
+  c.executeQuery = <R>(query: CompiledQuery) => classified(() => executeQuery<R>(query));
   c[CLASSIFIED] = true;
   return c;
 }
@@ -106,25 +113,25 @@ export function classifyingDialect(dialect: Dialect): Dialect {
 
 function classifyingDriver(driver: Driver): Driver {
   const wrapped: Driver = {
-    init: () => driver.init().catch(rethrowClassified),
-    acquireConnection: () => driver.acquireConnection().then(classifyConnection, rethrowClassified),
-    beginTransaction: (c, settings) => driver.beginTransaction(c, settings).catch(rethrowClassified),
-    commitTransaction: (c) => driver.commitTransaction(c).catch(rethrowClassified),
-    rollbackTransaction: (c) => driver.rollbackTransaction(c).catch(rethrowClassified),
+    init: () => classified(() => driver.init()),
+    acquireConnection: async () => classifyConnection(await classified(() => driver.acquireConnection())),
+    beginTransaction: (c, settings) => classified(() => driver.beginTransaction(c, settings)),
+    commitTransaction: (c) => classified(() => driver.commitTransaction(c)),
+    rollbackTransaction: (c) => classified(() => driver.rollbackTransaction(c)),
     releaseConnection: (c) => driver.releaseConnection(c),
     destroy: () => driver.destroy(),
   };
   if (driver.savepoint) {
     const savepoint = driver.savepoint.bind(driver);
-    wrapped.savepoint = (c, name, compile) => savepoint(c, name, compile).catch(rethrowClassified);
+    wrapped.savepoint = (c, name, compile) => classified(() => savepoint(c, name, compile));
   }
   if (driver.rollbackToSavepoint) {
     const rollback = driver.rollbackToSavepoint.bind(driver);
-    wrapped.rollbackToSavepoint = (c, name, compile) => rollback(c, name, compile).catch(rethrowClassified);
+    wrapped.rollbackToSavepoint = (c, name, compile) => classified(() => rollback(c, name, compile));
   }
   if (driver.releaseSavepoint) {
     const release = driver.releaseSavepoint.bind(driver);
-    wrapped.releaseSavepoint = (c, name, compile) => release(c, name, compile).catch(rethrowClassified);
+    wrapped.releaseSavepoint = (c, name, compile) => classified(() => release(c, name, compile));
   }
   return wrapped;
 }
