@@ -180,6 +180,10 @@ describe("a PostgreSQL restart under two keyless serve processes", () => {
       assert.equal(listed.json.type, "https://keyless.dev/problems/database-unavailable");
     }
     await wellKnownUp("while the database is down");
+    const trust = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    });
     const iam = new IAMClient({
       endpoint: b0,
       region: "us-east-1",
@@ -190,12 +194,7 @@ describe("a PostgreSQL restart under two keyless serve processes", () => {
       iam.send(
         new CreateRoleCommand({
           RoleName: "during-outage",
-          AssumeRolePolicyDocument: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
-            ],
-          }),
+          AssumeRolePolicyDocument: trust,
         }),
       ),
       (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
@@ -207,6 +206,10 @@ describe("a PostgreSQL restart under two keyless serve processes", () => {
     await db.start();
     await recovered("after the database came back");
     await wellKnownUp("after the database came back");
+    const created = await iam.send(
+      new CreateRoleCommand({ RoleName: "after-outage", AssumeRolePolicyDocument: trust }),
+    );
+    assert.equal(created.Role?.RoleName, "after-outage", "the emulator recovers by itself too");
     assert.deepEqual(exited, []);
     assert.ok(outcomes.ok > 0);
     t.diagnostic(`mints: ${outcomes.ok} ok, ${outcomes.unavailable} refused 503 during outages`);
