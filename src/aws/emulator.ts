@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Clock } from "../lib/clock.js";
 import type { IdGenerator } from "../lib/ids.js";
 import { type Database, openDatabase } from "../store/database.js";
+import { DatabaseUnavailableError } from "../store/unavailable.js";
 import type { Caller } from "./credentials/caller.js";
 import { createSecretResolver, DEFAULT_STATIC_SECRET } from "./credentials/credentials.js";
 import { loadOrCreateKey } from "./credentials/key-file.js";
@@ -91,9 +92,24 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     services: [stsService(sts), iamService(iam)],
     authenticate: (request, service) => verifySigV4(request, service.signingName, resolve, options.clock),
     newRequestId: () => options.ids.uuid(),
+    classifyError: storeOutage,
     ...(options.onInternalError ? { onInternalError: options.onInternalError } : {}),
   });
   return { handle, listener: nodeListener(handle, options.ids), close: () => database.close() };
+}
+
+/**
+ * The store unavailable for now (a PostgreSQL restart) is answered as AWS answers a temporary failure of
+ * its own: `ServiceUnavailable`, 503, which the AWS SDKs and CLI retry
+ * (https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html,
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html).
+ */
+export function storeOutage(error: unknown): AwsError | undefined {
+  if (!(error instanceof DatabaseUnavailableError)) return undefined;
+  return new AwsError(
+    "ServiceUnavailable",
+    "The request has failed due to a temporary failure of the server.",
+  );
 }
 
 /** Adapts the endpoint to node:http: collects the body (bounded), answers, never leaves a request hanging. */

@@ -2,6 +2,7 @@ import cluster, { type Worker } from "node:cluster";
 import type { AuditSink } from "../issuer/audit-batcher.js";
 import { AuditBatcher } from "../issuer/audit-batcher.js";
 import type { AuditEntry } from "../issuer/model.js";
+import { DatabaseUnavailableError } from "../store/unavailable.js";
 
 /**
  * With `--workers N` on SQLite, every worker writing its own mint records makes the workers take turns
@@ -19,6 +20,8 @@ interface AuditAck {
   readonly type: "keyless-audit-ack";
   readonly id: number;
   readonly error?: string;
+  /** The primary's store was unavailable (an outage, answered 503), not failing. */
+  readonly unavailable?: boolean;
 }
 
 /** In a worker: a sink that sends batches to the primary and waits for its acknowledgement. */
@@ -30,7 +33,8 @@ export function primaryAuditSink(): AuditSink {
     const w = waiting.get(message.id);
     if (!w) return;
     waiting.delete(message.id);
-    if (message.error) w.reject(new Error(`audit write failed: ${message.error}`));
+    if (message.unavailable) w.reject(new DatabaseUnavailableError(`audit write failed: ${message.error}`));
+    else if (message.error) w.reject(new Error(`audit write failed: ${message.error}`));
     else w.resolve();
   });
   return {
@@ -51,7 +55,12 @@ export function serveWorkerAudits(store: AuditSink): void {
     Promise.all(message.entries.map((e) => batcher.append(e))).then(
       () => worker.send({ type: "keyless-audit-ack", id: message.id } satisfies AuditAck),
       (e: Error) =>
-        worker.send({ type: "keyless-audit-ack", id: message.id, error: e.message } satisfies AuditAck),
+        worker.send({
+          type: "keyless-audit-ack",
+          id: message.id,
+          error: e.message,
+          unavailable: e instanceof DatabaseUnavailableError,
+        } satisfies AuditAck),
     );
   });
 }

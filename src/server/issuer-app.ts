@@ -3,8 +3,10 @@ import type { Logger } from "pino";
 import { ZodError } from "zod";
 import { IssuerProblem, problem } from "../issuer/errors.js";
 import type { IssuerService } from "../issuer/service.js";
+import { DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from "../store/unavailable.js";
 import { apiKeysApi } from "./issuer/api-keys.js";
 import { auditApi } from "./issuer/audit.js";
+import { healthApi } from "./issuer/health.js";
 import { type AdminScope, authorizeAdminRequest, sendProblem } from "./issuer/http.js";
 import { runsApi } from "./issuer/runs.js";
 import { signingKeysApi } from "./issuer/signing-keys.js";
@@ -53,6 +55,17 @@ export async function buildIssuerApp(options: IssuerAppOptions): Promise<Fastify
 
   app.setErrorHandler((error, req, reply) => {
     if (error instanceof IssuerProblem) return sendProblem(reply, error, req.url.split("?")[0]);
+    if (error instanceof DatabaseUnavailableError) {
+      // An outage, not a bug: the client may retry (RFC 9110 §10.2.3,
+      // https://www.rfc-editor.org/rfc/rfc9110#name-retry-after); the driver's words stay in the log.
+      req.log.warn({ err: error.cause }, "database unavailable");
+      reply.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
+      return sendProblem(
+        reply,
+        problem("database-unavailable", "the database cannot be reached for now; retry later"),
+        req.url.split("?")[0],
+      );
+    }
     if (error instanceof ZodError) return sendProblem(reply, problem("bad-request", error.message));
     const e = error as { statusCode?: number; message?: string };
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
@@ -90,5 +103,6 @@ export async function buildIssuerApp(options: IssuerAppOptions): Promise<Fastify
   await app.register(runsApi, { service });
   await app.register(apiKeysApi, { service });
   await app.register(auditApi, { service });
+  await app.register(healthApi, { service });
   return app;
 }

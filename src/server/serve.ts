@@ -113,6 +113,9 @@ export async function startIssuerServer(
       : {}),
   });
   if (options.extend) await options.extend(app);
+  // A first copy of the JWKS and issuer list, served from memory should the database become unavailable.
+  await issuer.service.signingKeys.jwks();
+  await issuer.service.signingKeys.issuers();
   // Scheduled rotation: checked every minute; every process may check, the decision is idempotent
   // enough (at worst two processes each add a pending key in the same minute, which is harmless).
   const timer =

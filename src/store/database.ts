@@ -14,6 +14,7 @@ import {
 import pg from "pg";
 import { errorKind, fileErrorFrom, isKeylessError, unreachable } from "../lib/errors.js";
 import type { Migration } from "./migration.js";
+import { classifyingDialect, DatabaseUnavailableError } from "./unavailable.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -58,8 +59,16 @@ export async function openDatabase<S>(url: string, migrations: readonly Migratio
   let db: KyselyType<S>;
   let changeCounter: (() => number) | undefined;
   if (target.dialect === "postgres") {
-    const pool = new pg.Pool({ connectionString: target.url, max: 10 });
-    db = new Kysely<S>({ dialect: new PostgresDialect({ pool }) });
+    // A server that does not answer fails a request after 5 s rather than holding it forever.
+    const pool = new pg.Pool({ connectionString: target.url, max: 10, connectionTimeoutMillis: 5000 });
+    // A connection the server closes (a restart terminates every session with 57P01) is reported as an
+    // 'error' event on its client, and on the pool when the client is idle; an unheard 'error' event ends
+    // the process (https://nodejs.org/api/events.html#error-events). The pool already drops such a client
+    // and connects anew for the next query, whose own failure, if the server is still away, reaches its
+    // caller as a DatabaseUnavailableError: the events need a listener and nothing more.
+    pool.on("error", () => {});
+    pool.on("connect", (client) => client.on("error", () => {}));
+    db = new Kysely<S>({ dialect: classifyingDialect(new PostgresDialect({ pool })) });
   } else {
     if (target.path !== ":memory:") {
       mkdirSync(dirname(target.path), { recursive: true, mode: 0o700 });
@@ -75,7 +84,9 @@ export async function openDatabase<S>(url: string, migrations: readonly Migratio
     sqlite.pragma("foreign_keys = ON");
     const dataVersion = sqlite.prepare("PRAGMA data_version").pluck();
     changeCounter = () => dataVersion.get() as number;
-    db = new Kysely<S>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }) });
+    db = new Kysely<S>({
+      dialect: classifyingDialect(new SqliteDialect({ database: cachePreparedStatements(sqlite) })),
+    });
   }
   await migrate(db as KyselyType<unknown>, migrations);
   return { db, dialect: target.dialect, changeCounter, close: () => db.destroy() };
@@ -125,13 +136,14 @@ async function migrate(db: KyselyType<unknown>, migrations: readonly Migration[]
  * is bad input (exit 2). Anything else is returned as it is.
  */
 export function databaseFailure(error: unknown, url: string): Error {
-  if (isKeylessError(error)) return error;
+  if (isKeylessError(error) && !(error instanceof DatabaseUnavailableError)) return error;
   const target = parseDatabaseUrl(url);
   if (target.dialect === "sqlite")
     return fileErrorFrom(error, "database", target.path, "give --database a file in a writable directory");
   const shown = new URL(target.url);
   if (shown.password) shown.password = "***";
-  return unreachable(`cannot reach the database at ${shown}: ${(error as Error).message}`, { cause: error });
+  const reason = error instanceof DatabaseUnavailableError ? error.cause : error;
+  return unreachable(`cannot reach the database at ${shown}: ${(reason as Error).message}`, { cause: error });
 }
 
 /** Names of the migrations already run on this database, by any component; none on a fresh one. */

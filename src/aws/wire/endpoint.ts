@@ -43,6 +43,11 @@ export interface QueryEndpointOptions<Caller> {
   readonly services: readonly QueryService<Caller>[];
   readonly authenticate: (request: WireRequest, service: QueryService<Caller>) => Promise<Caller>;
   readonly newRequestId: () => string;
+  /**
+   * Failures that are not bugs although not AwsErrors (the store unavailable for now), given as the
+   * AwsError the client gets; undefined for anything else.
+   */
+  readonly classifyError?: (error: unknown) => AwsError | undefined;
   /** Told about every failure that is not an AwsError (a bug): the client gets InternalFailure. */
   readonly onInternalError?: (error: unknown, requestId: string) => void;
 }
@@ -88,7 +93,8 @@ export function createQueryEndpoint<Caller>(options: QueryEndpointOptions<Caller
       return xml(200, requestId, renderSuccess(action, service.namespace, result, requestId));
     } catch (error) {
       let failure: AwsError;
-      if (error instanceof AwsError) failure = error;
+      const classified = error instanceof AwsError ? error : options.classifyError?.(error);
+      if (classified) failure = classified;
       else {
         options.onInternalError?.(error, requestId);
         failure = new AwsError(

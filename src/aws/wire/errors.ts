@@ -39,6 +39,8 @@ const STATUS = {
   OpenIdIdpCommunicationError: 400,
   ServiceFailure: 500,
   InternalFailure: 500,
+  // common to every AWS query service: https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html
+  ServiceUnavailable: 503,
   // request-level (emulator choices: the envelope AWS uses for these)
   RequestEntityTooLarge: 413,
   MalformedQueryString: 400,

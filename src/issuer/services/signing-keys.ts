@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError } from "../../store/unavailable.js";
 import { type Actor, requireAdmin } from "../authz.js";
 import { issuerFor, profileOf } from "../claims/build.js";
 import { KEYLESS_CLAIMS, PROFILE } from "../claims/profiles.js";
@@ -43,6 +44,14 @@ export class SigningKeyService extends IssuerResource {
   private loading: Promise<KeySnapshot> | undefined;
   /** Bumped by every change this process makes, so a load begun before it is not cached after it. */
   private generation = 0;
+  /**
+   * The last JWKS and issuer list read from the store, served while the database is unavailable:
+   * verifiers keep validating the tokens already issued through an outage (minting stops meanwhile).
+   */
+  private lastGood: {
+    jwks?: { keys: Record<string, unknown>[] };
+    issuers?: { issuer: string; jwksPath: string }[];
+  } = {};
 
   constructor(
     ctx: ServiceContext,
@@ -85,7 +94,10 @@ export class SigningKeyService extends IssuerResource {
     const signer = statuses.find((s) => s.state === "active")?.key;
     const jwks = { keys: publishedKeys(statuses).map((k) => publicJwk(k) as Record<string, unknown>) };
     const snapshot = { at, statuses, signer, jwks };
-    if (generation === this.generation) this.cached = snapshot;
+    if (generation === this.generation) {
+      this.cached = snapshot;
+      this.lastGood.jwks = jwks;
+    }
     return snapshot;
   }
 
@@ -212,13 +224,50 @@ export class SigningKeyService extends IssuerResource {
   }
 
   // ------------------------------------------------------------------ discovery
-  /** The JWKS this server serves: from the same snapshot as the key it signs with. */
+  /**
+   * The JWKS this server serves: from the same snapshot as the key it signs with; while the database is
+   * unavailable, the last one read (no key can sign meanwhile: minting needs the database too).
+   * Throws `DatabaseUnavailableError` only when the database has never been read.
+   */
   async jwks(): Promise<{ keys: Record<string, unknown>[] }> {
-    return (await this.snapshot()).jwks;
+    try {
+      return (await this.snapshot()).jwks;
+    } catch (error) {
+      if (error instanceof DatabaseUnavailableError && this.lastGood.jwks) return this.lastGood.jwks;
+      throw error;
+    }
   }
 
-  /** Every issuer URL this server answers for: its own, and each organization's form. */
+  /**
+   * Every issuer URL this server answers for: its own, and each organization's form; while the database
+   * is unavailable, the last list read. Throws `DatabaseUnavailableError` when it has never been read.
+   */
   async issuers(): Promise<{ issuer: string; jwksPath: string }[]> {
+    try {
+      const issuers = await this.readIssuers();
+      this.lastGood.issuers = issuers;
+      return issuers;
+    } catch (error) {
+      if (error instanceof DatabaseUnavailableError && this.lastGood.issuers) return this.lastGood.issuers;
+      throw error;
+    }
+  }
+
+  /**
+   * Readiness (`GET /readyz`): reads the keys from the store now, bypassing the cache, so it fails while
+   * the database is unavailable (`DatabaseUnavailableError`); then the key that signs, which is published
+   * by construction, or a 503 `no-signing-key` problem when no key is active.
+   */
+  async ready(): Promise<SigningKeyRecord> {
+    const statuses = await this.statuses();
+    const active = statuses.find((s) => s.state === "active")?.key;
+    if (!active || !publishedKeys(statuses).some((k) => k.kid === active.kid)) {
+      throw problem("no-signing-key", "no signing key is active and published");
+    }
+    return active;
+  }
+
+  private async readIssuers(): Promise<{ issuer: string; jwksPath: string }[]> {
     const out = new Map<string, string>([[this.config.issuerUrl, PROFILE.keyless.jwksPath]]);
     for (const org of await this.repo.listOrganizations()) {
       const iss = issuerFor({ organization: org }, this.config.issuerUrl);
