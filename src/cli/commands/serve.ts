@@ -82,6 +82,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   for (const file of flags.trustCa ?? []) {
     if (!existsSync(file)) throw inputError(`--trust-ca ${file}: no such file`);
   }
+  const logger = createLogger(config.logLevel);
   // The emulator shares the data directory (its sealing key) and the database (its own tables).
   const extend = flags.awsEmulator
     ? async (app: FastifyInstance) => {
@@ -92,11 +93,13 @@ async function serve(flags: ServeFlags): Promise<void> {
           issuerAliases: aliases,
           clock: systemClock,
           ids: cryptoIds,
+          // The client gets InternalFailure and the request id; the cause stays in the server log.
+          onInternalError: (err, requestId) =>
+            logger.error({ err, requestId }, "AWS emulator internal error"),
         });
         await mountEmulator(app, emulator);
       }
     : undefined;
-  const logger = createLogger(config.logLevel);
   const workers = Math.max(1, config.workers);
 
   if (cluster.isPrimary) {
