@@ -13,6 +13,7 @@ import { EXIT_STATUS, inputError, unreachable } from "../../lib/errors.js";
 import { cryptoIds } from "../../lib/ids.js";
 import { superviseWorkers } from "../../server/cluster.js";
 import { createLogger } from "../../server/logger.js";
+import { logEmulatorInternalError } from "../../server/mount-emulator.js";
 import { openDatabase } from "../../store/database.js";
 
 interface Options {
@@ -147,7 +148,7 @@ Examples:
         clock: systemClock,
         ids: cryptoIds,
         // The client gets InternalFailure and the request id; the cause goes to stderr, redacted.
-        onInternalError: (err, requestId) => logger.error({ err, requestId }, "AWS emulator internal error"),
+        onInternalError: logEmulatorInternalError(logger),
       });
       const server = createServer({ keepAliveTimeout: 5000 }, emulator.listener);
       await new Promise<void>((ok, fail) => {

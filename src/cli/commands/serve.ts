@@ -11,7 +11,7 @@ import { superviseWorkers } from "../../server/cluster.js";
 import { primaryAuditSink, serveWorkerAudits } from "../../server/cluster-audit.js";
 import { loadServeConfig, type ServeConfig } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
-import { mountEmulator } from "../../server/mount-emulator.js";
+import { logEmulatorInternalError, mountEmulator } from "../../server/mount-emulator.js";
 import { bootstrap, openIssuer, startIssuerServer } from "../../server/serve.js";
 
 interface ServeFlags {
@@ -94,8 +94,7 @@ async function serve(flags: ServeFlags): Promise<void> {
           clock: systemClock,
           ids: cryptoIds,
           // The client gets InternalFailure and the request id; the cause stays in the server log.
-          onInternalError: (err, requestId) =>
-            logger.error({ err, requestId }, "AWS emulator internal error"),
+          onInternalError: logEmulatorInternalError(logger),
         });
         await mountEmulator(app, emulator);
       }
