@@ -1,5 +1,15 @@
 import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
 import type { Emulator } from "../aws/emulator.js";
+
+/**
+ * The emulator's `onInternalError` for a server with a logger: the client got `InternalFailure` and the
+ * request id (`x-amzn-RequestId`); the cause is logged at error level under that id (redacted by the
+ * logger's `err` serializer, server/logger.ts), for `keyless emulator` and `serve --aws-emulator` alike.
+ */
+export function logEmulatorInternalError(logger: Logger): (err: unknown, requestId: string) => void {
+  return (err, requestId) => logger.error({ err, requestId }, "AWS emulator internal error");
+}
 
 /**
  * Mounts the AWS IAM + STS emulator on the issuer's server (`keyless serve --aws-emulator`): the AWS

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { RunningEmulator } from "../support/emulator.js";
+import { awsAdmin, type RunningEmulator } from "../support/emulator.js";
 import type { TestIssuer } from "../support/oidc-issuer.js";
 import { startTestIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
@@ -76,5 +76,22 @@ describe("bad input to a real emulator process", () => {
       assert.equal(r.status, 400, r.text);
       assert.match(r.text, /<Code>(ValidationError|InvalidIdentityToken)<\/Code>/);
     }
+  });
+
+  test("a deeply nested trust policy (9.6 KB, 4,800 levels) is MalformedPolicyDocument through the AWS CLI", async () => {
+    const policy = `{"Version":"2012-10-17","Statement":${"[".repeat(4800)}${"]".repeat(4800)}}`;
+    const r = await awsAdmin(emulator.endpoint, dir.path)("123456789012", [
+      "iam",
+      "create-role",
+      "--role-name",
+      "deep",
+      "--assume-role-policy-document",
+      policy,
+    ]);
+    assert.notEqual(r.code, 0);
+    assert.match(
+      r.stderr,
+      /\(MalformedPolicyDocument\) when calling the CreateRole operation: This policy contains invalid Json/,
+    );
   });
 });

@@ -18,6 +18,12 @@ export interface TestIssuer {
     claims: JWTPayload,
     options?: { kid?: string; alg?: string; header?: Record<string, unknown> },
   ): Promise<string>;
+  /** Publishes a new RSA key under `kid` (a rotation's first half); `sign({}, { kid })` then uses it. */
+  addKey(kid: string): Promise<void>;
+  /** Stops publishing `kid` (a rotation's second half, after the overlap). */
+  removeKey(kid: string): void;
+  /** The published JWK of `kid` (what an attacker reads from the JWKS). */
+  publicJwk(kid: string): Record<string, unknown> | undefined;
   close(): Promise<void>;
 }
 
@@ -25,10 +31,11 @@ export async function startTestIssuer(dir: string, options: { issuer?: string } 
   const { caFile, certFile, keyFile } = await makeTestTls(dir);
   const rsa = await generateKeyPair("RS256", { extractable: true });
   const ec = await generateKeyPair("ES256", { extractable: true });
-  const keys = [
+  let keys: Record<string, unknown>[] = [
     { ...(await exportJWK(rsa.publicKey)), kid: "rsa-1", alg: "RS256", use: "sig" },
     { ...(await exportJWK(ec.publicKey)), kid: "ec-1", alg: "ES256", use: "sig" },
   ];
+  const added = new Map<string, Awaited<ReturnType<typeof generateKeyPair>>["privateKey"]>();
   let issuer = options.issuer ?? "";
   const server: Server = createServer(
     { cert: readFileSync(certFile), key: readFileSync(keyFile) },
@@ -70,8 +77,17 @@ export async function startTestIssuer(dir: string, options: { issuer?: string } 
       const now = Math.floor(Date.now() / 1000);
       return new SignJWT({ iss: issuer, iat: now, exp: now + 3600, ...claims })
         .setProtectedHeader({ alg, kid, typ: "JWT", ...opts.header })
-        .sign(alg.startsWith("ES") ? ec.privateKey : rsa.privateKey);
+        .sign(added.get(kid) ?? (alg.startsWith("ES") ? ec.privateKey : rsa.privateKey));
     },
+    async addKey(kid) {
+      const pair = await generateKeyPair("RS256", { extractable: true });
+      added.set(kid, pair.privateKey);
+      keys = [...keys, { ...(await exportJWK(pair.publicKey)), kid, alg: "RS256", use: "sig" }];
+    },
+    removeKey(kid) {
+      keys = keys.filter((k) => k.kid !== kid);
+    },
+    publicJwk: (kid) => keys.find((k) => k.kid === kid),
     close: () =>
       new Promise<void>((ok) => {
         server.close(() => ok());

@@ -13,6 +13,8 @@ import { ensureDataDir } from "../../lib/data-dir.js";
 import { EXIT_STATUS, inputError, unreachable } from "../../lib/errors.js";
 import { cryptoIds } from "../../lib/ids.js";
 import { superviseWorkers } from "../../server/cluster.js";
+import { createLogger } from "../../server/logger.js";
+import { logEmulatorInternalError } from "../../server/mount-emulator.js";
 import { openDatabase } from "../../store/database.js";
 
 interface Options {
@@ -136,6 +138,7 @@ Examples:
         return;
       }
 
+      const logger = createLogger("info");
       const emulator = await createEmulator({
         dataDir,
         trustCaFiles: options.trustCa,
@@ -145,10 +148,8 @@ Examples:
         testMaxSessionSeconds,
         clock: systemClock,
         ids: cryptoIds,
-        onInternalError: (error, requestId) => {
-          const message = error instanceof Error ? error.message : String(error);
-          process.stderr.write(`keyless emulator: internal error in request ${requestId}: ${message}\n`);
-        },
+        // The client gets InternalFailure and the request id; the cause goes to stderr, redacted.
+        onInternalError: logEmulatorInternalError(logger),
       });
       const server = createServer({ keepAliveTimeout: 5000 }, emulator.listener);
       await new Promise<void>((ok, fail) => {

@@ -11,7 +11,7 @@ import { superviseWorkers } from "../../server/cluster.js";
 import { primaryAuditSink, serveWorkerAudits } from "../../server/cluster-audit.js";
 import { loadServeConfig, type ServeConfig } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
-import { mountEmulator } from "../../server/mount-emulator.js";
+import { logEmulatorInternalError, mountEmulator } from "../../server/mount-emulator.js";
 import { bootstrap, openIssuer, startIssuerServer } from "../../server/serve.js";
 
 interface ServeFlags {
@@ -82,6 +82,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   for (const file of flags.trustCa ?? []) {
     if (!existsSync(file)) throw inputError(`--trust-ca ${file}: no such file`);
   }
+  const logger = createLogger(config.logLevel);
   // The emulator shares the data directory (its sealing key) and the database (its own tables).
   const extend = flags.awsEmulator
     ? async (app: FastifyInstance) => {
@@ -92,11 +93,12 @@ async function serve(flags: ServeFlags): Promise<void> {
           issuerAliases: aliases,
           clock: systemClock,
           ids: cryptoIds,
+          // The client gets InternalFailure and the request id; the cause stays in the server log.
+          onInternalError: logEmulatorInternalError(logger),
         });
         await mountEmulator(app, emulator);
       }
     : undefined;
-  const logger = createLogger(config.logLevel);
   const workers = Math.max(1, config.workers);
 
   if (cluster.isPrimary) {

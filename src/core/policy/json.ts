@@ -1,3 +1,4 @@
+import { MAX_JSON_DEPTH } from "../../lib/json.js";
 import { IAM_MESSAGES, PolicyError } from "./errors.js";
 
 /**
@@ -8,11 +9,14 @@ import { IAM_MESSAGES, PolicyError } from "./errors.js";
  * named "__proto__" stays an ordinary (and, to IAM, unknown) member instead of replacing the record's
  * prototype, as `out[key] = …` would do (ECMA-262 B.3.1, the `__proto__` accessor), so it cannot hide a
  * Statement or a Condition block from validation. This is what JSON.parse does too (CreateDataProperty).
+ * The reader recurses, so nesting is bounded (MAX_JSON_DEPTH levels): a 10 KB document of brackets
+ * would otherwise overflow the stack and turn into a 500 instead of IAM's 400.
  */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export function parseJsonStrict(text: string): Json {
   let i = 0;
+  let depth = 0;
   const fail = (what: string, at = i): never => {
     const before = text.slice(0, at);
     const line = before.split("\n").length;
@@ -40,11 +44,22 @@ export function parseJsonStrict(text: string): Json {
     if (text[i] === close) return skip(1, false);
     return fail(`${describe(i)}, expected "," or "${close}"`);
   };
+  const nested = (read: () => Json): Json => {
+    if (++depth > MAX_JSON_DEPTH) {
+      throw new PolicyError(
+        IAM_MESSAGES.invalidJson,
+        `nesting deeper than ${MAX_JSON_DEPTH} levels at ${position(text, i)}`,
+      );
+    }
+    const result = read();
+    depth--;
+    return result;
+  };
   const value = (): Json => {
     ws();
     const c = text[i];
-    if (c === "{") return object();
-    if (c === "[") return array();
+    if (c === "{") return nested(object);
+    if (c === "[") return nested(array);
     if (c === '"') return string();
     if (c === "t" && text.startsWith("true", i)) return skip(4, true);
     if (c === "f" && text.startsWith("false", i)) return skip(5, false);

@@ -1,4 +1,5 @@
 import { type CollectionTag, parseDocument, type ScalarTag, type YAMLMap, type YAMLSeq } from "yaml";
+import { findTooDeep, MAX_JSON_DEPTH } from "../../../lib/json.js";
 import { isRecord, LintInputError, type TrustPolicySource } from "./types.js";
 
 /**
@@ -60,11 +61,52 @@ function cloudFormationTags(): (ScalarTag | CollectionTag)[] {
   return tags;
 }
 
+/**
+ * A CloudFormation template from YAML. Nesting is bounded before and after parsing: the yaml library
+ * recurses (deep flow collections exhaust its stack, and at 100,000 levels its memory) and so does
+ * `fold` below; flow brackets are counted on the text first, block nesting on the result.
+ * @throws LintInputError for text that is not YAML or nests deeper than MAX_JSON_DEPTH levels.
+ */
 export function parseCloudFormationYaml(file: string, text: string): unknown {
+  const tooDeep = () =>
+    new LintInputError(`${file}: not valid YAML: nesting deeper than ${MAX_JSON_DEPTH} levels`);
+  if (flowDepth(text) > MAX_JSON_DEPTH) throw tooDeep();
   const doc = parseDocument(text, { customTags: cloudFormationTags(), uniqueKeys: false });
   const error = doc.errors[0];
   if (error) throw new LintInputError(`${file}: not valid YAML: ${error.message.split("\n")[0]}`);
-  return doc.toJS({ maxAliasCount: 100 });
+  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (findTooDeep(value) !== undefined) throw tooDeep();
+  return value;
+}
+
+/**
+ * The deepest nesting of YAML flow collections (`[`, `{`) in `text`, outside quoted scalars and comments.
+ * An upper bound (a bracket inside a plain scalar counts too), which is what a guard needs.
+ */
+function flowDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let quote = "";
+  let previous = "\n"; // the last character that is not a space or a tab
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === "\\" && quote === '"') i++;
+      else if (c === quote) quote = "";
+      if (!quote) previous = c;
+      continue;
+    }
+    if (c === " " || c === "\t") continue;
+    // A quote opens a quoted scalar only where a scalar starts; `#` is a comment only after a space.
+    if ((c === '"' || c === "'") && "\n[{,:-?".includes(previous)) quote = c;
+    else if (c === "#" && (i === 0 || /\s/.test(text[i - 1]!))) {
+      while (i + 1 < text.length && text[i + 1] !== "\n") i++;
+      continue;
+    } else if (c === "[" || c === "{") max = Math.max(max, ++depth);
+    else if ((c === "]" || c === "}") && depth > 0) depth--;
+    previous = c;
+  }
+  return max;
 }
 
 export function readCloudFormation(file: string, template: Record<string, unknown>): TrustPolicySource[] {

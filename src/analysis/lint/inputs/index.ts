@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
+import { findTooDeep, MAX_JSON_DEPTH } from "../../../lib/json.js";
 import { isCloudFormationDocument, parseCloudFormationYaml, readCloudFormation } from "./cloudformation.js";
 import { isIamRoleDocument, readIamRoles } from "./iam-role.js";
 import { isTerraformShowDocument, readTerraformShow } from "./terraform-plan.js";
@@ -78,6 +79,9 @@ export function readText(file: string, text: string, options: { strict: boolean 
   } else {
     try {
       doc = JSON.parse(text);
+      const deep = findTooDeep(doc);
+      if (deep !== undefined)
+        throw new SyntaxError(`nesting deeper than ${MAX_JSON_DEPTH} levels at ${deep}`);
     } catch (error) {
       if (!options.strict) return [];
       throw new LintInputError(`${file}: not valid JSON: ${(error as Error).message}`);
