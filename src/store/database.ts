@@ -29,6 +29,8 @@ export interface Database<S = unknown> {
    * commits, so in-process caches can tell when to drop what they hold. Costs one prepared PRAGMA.
    */
   readonly changeCounter: (() => number) | undefined;
+  /** PostgreSQL only: the pool's connections (for metrics); undefined on SQLite. */
+  readonly poolStats?: (() => { total: number; idle: number; waiting: number }) | undefined;
   close(): Promise<void>;
 }
 
@@ -57,8 +59,10 @@ export async function openDatabase<S>(url: string, migrations: readonly Migratio
   const target = parseDatabaseUrl(url);
   let db: KyselyType<S>;
   let changeCounter: (() => number) | undefined;
+  let poolStats: Database["poolStats"];
   if (target.dialect === "postgres") {
     const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
     db = new Kysely<S>({ dialect: new PostgresDialect({ pool }) });
   } else {
     if (target.path !== ":memory:") {
@@ -78,7 +82,7 @@ export async function openDatabase<S>(url: string, migrations: readonly Migratio
     db = new Kysely<S>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }) });
   }
   await migrate(db as KyselyType<unknown>, migrations);
-  return { db, dialect: target.dialect, changeCounter, close: () => db.destroy() };
+  return { db, dialect: target.dialect, changeCounter, poolStats, close: () => db.destroy() };
 }
 
 /**

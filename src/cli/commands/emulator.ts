@@ -12,6 +12,8 @@ import { ensureDataDir } from "../../lib/data-dir.js";
 import { EXIT_STATUS, inputError, unreachable } from "../../lib/errors.js";
 import { cryptoIds } from "../../lib/ids.js";
 import { superviseWorkers } from "../../server/cluster.js";
+import { createMetrics, serveClusterMetrics } from "../../server/metrics.js";
+import { withMetricsEndpoint } from "../../server/metrics-http.js";
 import { openDatabase } from "../../store/database.js";
 
 interface Options {
@@ -23,6 +25,7 @@ interface Options {
   account: string;
   staticSecret: string;
   workers: string;
+  metrics: boolean;
   testMaxSessionSeconds?: string;
 }
 
@@ -85,6 +88,10 @@ export function register(program: Command): void {
     )
     .option("--workers <n>", "processes serving the port (node:cluster)", "1")
     .option(
+      "--no-metrics",
+      "do not serve GET /metrics (Prometheus, loopback peers only; see docs/operations.md)",
+    )
+    .option(
       "--test-max-session-seconds <n>",
       "TEST SETTING: issued credentials expire after at most N seconds, whatever DurationSeconds asks (to test refresh)",
     )
@@ -123,6 +130,7 @@ Examples:
         // Create the key and migrate once, before the workers race to do it.
         loadOrCreateKey(dataDir, cryptoIds);
         await (await openDatabase(join(dataDir, "emulator.db"), iamMigrations)).close();
+        if (options.metrics) serveClusterMetrics();
         superviseWorkers(workers, {
           onAllListening: () =>
             process.stdout.write(
@@ -135,6 +143,8 @@ Examples:
         return;
       }
 
+      const clustered = workers > 1;
+      const metrics = options.metrics ? createMetrics({ clustered }) : undefined;
       const emulator = await createEmulator({
         dataDir,
         trustCaFiles: options.trustCa,
@@ -144,12 +154,16 @@ Examples:
         testMaxSessionSeconds,
         clock: systemClock,
         ids: cryptoIds,
+        ...(metrics ? { onOutcome: metrics.stsOutcome } : {}),
         onInternalError: (error, requestId) => {
           const message = error instanceof Error ? error.message : String(error);
           process.stderr.write(`keyless emulator: internal error in request ${requestId}: ${message}\n`);
         },
       });
-      const server = createServer({ keepAliveTimeout: 5000 }, emulator.listener);
+      const listener = metrics
+        ? withMetricsEndpoint(emulator.listener, metrics, clustered)
+        : emulator.listener;
+      const server = createServer({ keepAliveTimeout: 5000 }, listener);
       await new Promise<void>((ok, fail) => {
         server.once("error", (e: NodeJS.ErrnoException) =>
           fail(unreachable(`cannot listen on ${options.host}:${port}: ${e.code ?? e.message}`)),
