@@ -82,6 +82,22 @@ export function createMetrics(options: { clustered?: boolean } = {}): Metrics {
   });
 
   let source: IssuerGaugeSource | undefined;
+  // Registered before the key gauges, whose store read at scrape time would otherwise show as pool use.
+  new Gauge({
+    name: "keyless_database_pool_connections",
+    help: "PostgreSQL pool connections by state: total, idle, waiting (clients queued for one). Absent on SQLite.",
+    labelNames: ["state"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const counts = source?.pool?.();
+      if (!counts) return;
+      this.set({ state: "total" }, counts.total);
+      this.set({ state: "idle" }, counts.idle);
+      this.set({ state: "waiting" }, counts.waiting);
+    },
+  });
+
   let statuses: Promise<readonly KeyStatus[]> | undefined;
   // Both key gauges read the same statuses: one store read per scrape, shared.
   const readKeys = () => {
@@ -121,21 +137,6 @@ export function createMetrics(options: { clustered?: boolean } = {}): Metrics {
       if (next !== undefined) this.set((next - source.now()) / 1000);
     },
   });
-  new Gauge({
-    name: "keyless_database_pool_connections",
-    help: "PostgreSQL pool connections by state: total, idle, waiting (clients queued for one). Absent on SQLite.",
-    labelNames: ["state"],
-    registers: [registry],
-    collect() {
-      this.reset();
-      const counts = source?.pool?.();
-      if (!counts) return;
-      this.set({ state: "total" }, counts.total);
-      this.set({ state: "idle" }, counts.idle);
-      this.set({ state: "waiting" }, counts.waiting);
-    },
-  });
-
   return {
     registry,
     mint: (outcome, organization = "", alg = "") => mints.inc({ organization, alg, outcome }),

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startEmulator } from "../support/emulator.js";
 import { freePort } from "../support/ports.js";
+import { startPostgres, type TestPostgres } from "../support/postgres.js";
 import { type ServeProcess, startServe } from "../support/serve.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -289,5 +290,39 @@ describe("keyless emulator --workers 2: GET /metrics", () => {
       await emulator.stop();
       dir.cleanup();
     }
+  });
+});
+
+describe("keyless serve on PostgreSQL: the pool's connections", () => {
+  const dir = tempDir();
+  let pg: TestPostgres | undefined;
+  let server: ServeProcess | undefined;
+  after(async () => {
+    await server?.stop();
+    pg?.stop();
+    dir.cleanup();
+  });
+
+  test("total, idle and waiting, after traffic that used the pool", async (t) => {
+    pg = await startPostgres();
+    if (!pg) return t.skip("initdb/pg_ctl not installed");
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    server = await startServe(["--port", String(port), "--issuer-url", base], {
+      PATH: process.env.PATH,
+      HOME: dir.path,
+      KEYLESS_DATA_DIR: join(dir.path, "data"),
+      KEYLESS_DATABASE: pg.url,
+    });
+    const adminKey = readFileSync(join(dir.path, "data", "admin-key"), "utf8").trim();
+    const run = await seedRun(base, adminKey);
+    const url = `${run.requestUrl}&audience=sts.amazonaws.com`;
+    await Promise.all([1, 2, 3, 4].map(() => http("GET", url, { bearer: run.requestToken })));
+    const samples = await scrape(base);
+    const pool = (state: string) => value(samples, "keyless_database_pool_connections", { state });
+    assert.ok(pool("total") >= 1 && pool("total") <= 10, String(pool("total")));
+    assert.ok(pool("idle") <= pool("total"));
+    assert.equal(pool("waiting"), 0);
+    assert.equal(value(samples, MINTS, { organization: "acme", alg: "RS256", outcome: "issued" }), 4);
   });
 });
