@@ -326,3 +326,29 @@ describe("keyless serve on PostgreSQL: the pool's connections", () => {
     assert.equal(value(samples, MINTS, { organization: "acme", alg: "RS256", outcome: "issued" }), 4);
   });
 });
+
+describe("keyless serve --workers 2 --no-metrics", () => {
+  const dir = tempDir();
+  let server: ServeProcess | undefined;
+  after(async () => {
+    await server?.stop();
+    dir.cleanup();
+  });
+
+  test("no /metrics route, and the workers still mint (the primary keeps the audit store open)", async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    server = await startServe(
+      ["--port", String(port), "--issuer-url", base, "--workers", "2", "--no-metrics"],
+      { PATH: process.env.PATH, HOME: dir.path, KEYLESS_DATA_DIR: join(dir.path, "data") },
+    );
+    const adminKey = readFileSync(join(dir.path, "data", "admin-key"), "utf8").trim();
+    const run = await seedRun(base, adminKey);
+    const url = `${run.requestUrl}&audience=sts.amazonaws.com`;
+    for (let i = 0; i < 4; i++) {
+      const r = await http("GET", url, { bearer: run.requestToken });
+      assert.equal(r.status, 200, r.body);
+    }
+    assert.equal((await http("GET", `${base}/metrics`)).status, 404);
+  });
+});

@@ -117,8 +117,9 @@ async function serve(flags: ServeFlags): Promise<void> {
     if (flags.awsEmulator) loadOrCreateKey(config.dataDir, cryptoIds);
     // With workers, the primary keeps the store open to write their mint records (server/cluster-audit.ts).
     if (workers > 1) serveWorkerAudits(issuer.service.audit.sink);
-    if (workers > 1 && flags.metrics !== false) serveClusterMetrics();
     else await issuer.close();
+    // With workers, the primary also gathers their metrics for whichever worker is scraped.
+    if (workers > 1 && flags.metrics !== false) serveClusterMetrics();
   }
 
   if (workers > 1 && cluster.isPrimary) {
