@@ -6,7 +6,8 @@
  * nothing (not a test). The load generator shares the machine's cores with the server, as it would in CI.
  *
  *   npm run bench:issuer            (SECONDS=5 CONCURRENCY=64 by default; wrk as the client when
- *                                   installed, CLIENT=node for the built-in Node client)
+ *                                   installed, CLIENT=node for the built-in Node client; METRICS=off
+ *                                   serves without the Prometheus instrumentation)
  */
 import { spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
@@ -104,6 +105,8 @@ async function httpMintRate(alg: Alg): Promise<{ rate: number; errors: number }>
       alg,
       "--log-level",
       "warn",
+      // METRICS=off: the same server without its Prometheus instrumentation, to measure what it costs.
+      ...(process.env.METRICS === "off" ? ["--no-metrics"] : []),
     ],
     {
       env: { PATH: process.env.PATH, HOME: dir, KEYLESS_DATA_DIR: join(dir, "data") },

@@ -16,6 +16,7 @@ const external = [
   "@peculiar/x509",
   "reflect-metadata",
   "zod",
+  "prom-client",
 ];
 
 await build({

@@ -41,6 +41,8 @@ export interface EmulatorOptions {
   /** Test setting: issued credentials expire after at most this many seconds. */
   readonly testMaxSessionSeconds?: number;
   readonly onInternalError?: (error: unknown, requestId: string) => void;
+  /** Told every request's outcome (metrics): see `QueryEndpointOptions.onOutcome`. */
+  readonly onOutcome?: (action: string | undefined, code: string | undefined, status: number) => void;
 }
 
 export interface Emulator {
@@ -94,6 +96,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     newRequestId: () => options.ids.uuid(),
     classifyError: storeOutage,
     ...(options.onInternalError ? { onInternalError: options.onInternalError } : {}),
+    ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
   });
   return { handle, listener: nodeListener(handle, options.ids), close: () => database.close() };
 }

@@ -11,6 +11,8 @@ import { type AdminScope, authorizeAdminRequest, sendProblem } from "./issuer/ht
 import { runsApi } from "./issuer/runs.js";
 import { signingKeysApi } from "./issuer/signing-keys.js";
 import { tenancyApi } from "./issuer/tenancy.js";
+import type { Metrics } from "./metrics.js";
+import { instrumentIssuerApp } from "./metrics-http.js";
 
 export interface IssuerAppOptions {
   readonly service: IssuerService;
@@ -19,6 +21,8 @@ export interface IssuerAppOptions {
   /** `Cache-Control: max-age` of discovery and JWKS. Keep it well under the key overlap. */
   readonly wellKnownMaxAgeSeconds?: number;
   readonly https?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** Prometheus metrics (server/metrics.ts) and whether this process is one of several workers. */
+  readonly metrics?: { readonly registry: Metrics; readonly clustered: boolean } | undefined;
 }
 
 /** An admin route as registered: method, URL pattern and the scope its `onRequest` check requires. */
@@ -97,10 +101,12 @@ export async function buildIssuerApp(options: IssuerAppOptions): Promise<Fastify
     }
   });
 
+  // Before the routes: a hook added after a plugin loaded would miss its routes.
+  if (options.metrics) instrumentIssuerApp(app, options.metrics.registry, options.metrics.clustered);
   const wellKnownMaxAgeSeconds = options.wellKnownMaxAgeSeconds ?? 300;
   await app.register(signingKeysApi, { service, wellKnownMaxAgeSeconds });
   await app.register(tenancyApi, { service });
-  await app.register(runsApi, { service });
+  await app.register(runsApi, { service, metrics: options.metrics?.registry });
   await app.register(apiKeysApi, { service });
   await app.register(auditApi, { service });
   await app.register(healthApi, { service });

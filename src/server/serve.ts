@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { iamMigrations } from "../aws/iam/migrations.js";
 import type { IamTables } from "../aws/iam/tables.js";
 import type { AuditSink } from "../issuer/audit-batcher.js";
+import { OPERATOR } from "../issuer/authz.js";
 import { loadKek } from "../issuer/kek.js";
 import { kyselyIssuerRepository } from "../issuer/kysely-repository.js";
 import { issuerMigrations } from "../issuer/migrations.js";
@@ -18,6 +19,7 @@ import { type Database, databaseFailure, openDatabase } from "../store/database.
 import type { Migration } from "../store/migration.js";
 import type { ServeConfig } from "./config.js";
 import { buildIssuerApp } from "./issuer-app.js";
+import type { Metrics } from "./metrics.js";
 
 export const ADMIN_KEY_FILE = "admin-key";
 
@@ -101,6 +103,8 @@ export async function startIssuerServer(
     extend?: (app: FastifyInstance) => Promise<void>;
     maintainKeys?: boolean;
     auditSink?: AuditSink;
+    /** Prometheus metrics; `clustered` when this process is one of `--workers N`. */
+    metrics?: { registry: Metrics; clustered: boolean };
   } = {},
 ): Promise<RunningServer> {
   const issuer = await openIssuer(config, options.auditSink ? { auditSink: options.auditSink } : {});
@@ -108,6 +112,7 @@ export async function startIssuerServer(
     service: issuer.service,
     ...(options.logger ? { logger: options.logger } : {}),
     wellKnownMaxAgeSeconds: config.wellKnownMaxAgeSeconds,
+    metrics: options.metrics,
     ...(config.tlsCert && config.tlsKey
       ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
       : {}),
@@ -116,6 +121,12 @@ export async function startIssuerServer(
   // A first copy of the JWKS and issuer list, served from memory should the database become unavailable.
   await issuer.service.signingKeys.jwks();
   await issuer.service.signingKeys.issuers();
+  options.metrics?.registry.watchIssuer({
+    keyStatuses: () => issuer.service.signingKeys.keyStatuses(OPERATOR),
+    rotationIntervalMs: config.keyRotationIntervalSeconds * 1000,
+    pool: issuer.database.poolStats,
+    now: () => Date.now(),
+  });
   // Scheduled rotation: checked every minute; every process may check, the decision is idempotent
   // enough (at worst two processes each add a pending key in the same minute, which is harmless).
   const timer =

@@ -30,6 +30,8 @@ export interface Database<S = unknown> {
    * commits, so in-process caches can tell when to drop what they hold. Costs one prepared PRAGMA.
    */
   readonly changeCounter: (() => number) | undefined;
+  /** PostgreSQL only: the pool's connections (for metrics); undefined on SQLite. */
+  readonly poolStats?: (() => { total: number; idle: number; waiting: number }) | undefined;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function openDatabase<S>(url: string, migrations: readonly Migratio
   const target = parseDatabaseUrl(url);
   let db: KyselyType<S>;
   let changeCounter: (() => number) | undefined;
+  let poolStats: Database["poolStats"];
   if (target.dialect === "postgres") {
     // A server that does not answer fails a request after 5 s rather than holding it forever.
     const pool = new pg.Pool({ connectionString: target.url, max: 10, connectionTimeoutMillis: 5000 });
@@ -68,6 +71,7 @@ export async function openDatabase<S>(url: string, migrations: readonly Migratio
     // caller as a DatabaseUnavailableError: the events need a listener and nothing more.
     pool.on("error", () => {});
     pool.on("connect", (client) => client.on("error", () => {}));
+    poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
     db = new Kysely<S>({ dialect: classifyingDialect(new PostgresDialect({ pool })) });
   } else {
     if (target.path !== ":memory:") {
@@ -89,7 +93,7 @@ export async function openDatabase<S>(url: string, migrations: readonly Migratio
     });
   }
   await migrate(db as KyselyType<unknown>, migrations);
-  return { db, dialect: target.dialect, changeCounter, close: () => db.destroy() };
+  return { db, dialect: target.dialect, changeCounter, poolStats, close: () => db.destroy() };
 }
 
 /**

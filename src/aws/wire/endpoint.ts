@@ -50,6 +50,8 @@ export interface QueryEndpointOptions<Caller> {
   readonly classifyError?: (error: unknown) => AwsError | undefined;
   /** Told about every failure that is not an AwsError (a bug): the client gets InternalFailure. */
   readonly onInternalError?: (error: unknown, requestId: string) => void;
+  /** Told the outcome of every request (for metrics): the action if known, the AWS error code on failure. */
+  readonly onOutcome?: (action: string | undefined, code: string | undefined, status: number) => void;
 }
 
 export type QueryEndpoint = (request: WireRequest) => Promise<WireResponse>;
@@ -69,9 +71,11 @@ export function createQueryEndpoint<Caller>(options: QueryEndpointOptions<Caller
   return async (request) => {
     const requestId = options.newRequestId();
     let namespace = fallbackNamespace;
+    let known: string | undefined;
     try {
       const params = readParams(request);
       const action = params.string("Action");
+      known = action;
       const version = params.string("Version");
       let service = version === undefined ? undefined : byVersion.get(version);
       if (version === undefined && action !== undefined) {
@@ -90,6 +94,7 @@ export function createQueryEndpoint<Caller>(options: QueryEndpointOptions<Caller
       }
       const caller = handler.unsigned ? (undefined as Caller) : await options.authenticate(request, service);
       const result = await handler.run(params, { caller, requestId, request });
+      options.onOutcome?.(action, undefined, 200);
       return xml(200, requestId, renderSuccess(action, service.namespace, result, requestId));
     } catch (error) {
       let failure: AwsError;
@@ -102,6 +107,7 @@ export function createQueryEndpoint<Caller>(options: QueryEndpointOptions<Caller
           "The request processing has failed because of an unknown error, exception or failure.",
         );
       }
+      options.onOutcome?.(known, failure.code, failure.status);
       return xml(failure.status, requestId, renderError(namespace, failure, requestId));
     }
   };

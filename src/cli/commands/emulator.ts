@@ -14,6 +14,8 @@ import { EXIT_STATUS, inputError, unreachable } from "../../lib/errors.js";
 import { cryptoIds } from "../../lib/ids.js";
 import { superviseWorkers } from "../../server/cluster.js";
 import { createLogger } from "../../server/logger.js";
+import { createMetrics, serveClusterMetrics } from "../../server/metrics.js";
+import { withMetricsEndpoint } from "../../server/metrics-http.js";
 import { logEmulatorInternalError } from "../../server/mount-emulator.js";
 import { openDatabase } from "../../store/database.js";
 
@@ -26,6 +28,7 @@ interface Options {
   account: string;
   staticSecret: string;
   workers: string;
+  metrics: boolean;
   testMaxSessionSeconds?: string;
 }
 
@@ -88,6 +91,10 @@ export function register(program: Command): void {
     )
     .option("--workers <n>", "processes serving the port (node:cluster)", "1")
     .option(
+      "--no-metrics",
+      "do not serve GET /metrics (Prometheus, loopback peers only; see docs/operations.md)",
+    )
+    .option(
       "--test-max-session-seconds <n>",
       "TEST SETTING: issued credentials expire after at most N seconds, whatever DurationSeconds asks (to test refresh)",
     )
@@ -126,6 +133,7 @@ Examples:
         // Create the key and migrate once, before the workers race to do it.
         loadOrCreateKey(dataDir, cryptoIds);
         await (await openDatabase(join(dataDir, "emulator.db"), iamMigrations)).close();
+        if (options.metrics) serveClusterMetrics();
         superviseWorkers(workers, {
           onAllListening: () =>
             process.stdout.write(
@@ -139,6 +147,8 @@ Examples:
       }
 
       const logger = createLogger("info");
+      const clustered = workers > 1;
+      const metrics = options.metrics ? createMetrics({ clustered }) : undefined;
       const emulator = await createEmulator({
         dataDir,
         trustCaFiles: options.trustCa,
@@ -148,10 +158,14 @@ Examples:
         testMaxSessionSeconds,
         clock: systemClock,
         ids: cryptoIds,
+        ...(metrics ? { onOutcome: metrics.stsOutcome } : {}),
         // The client gets InternalFailure and the request id; the cause goes to stderr, redacted.
         onInternalError: logEmulatorInternalError(logger),
       });
-      const server = createServer({ keepAliveTimeout: 5000 }, emulator.listener);
+      const listener = metrics
+        ? withMetricsEndpoint(emulator.listener, metrics, clustered)
+        : emulator.listener;
+      const server = createServer({ keepAliveTimeout: 5000 }, listener);
       await new Promise<void>((ok, fail) => {
         server.once("error", (e: NodeJS.ErrnoException) =>
           fail(unreachable(`cannot listen on ${options.host}:${port}: ${e.code ?? e.message}`)),

@@ -11,6 +11,7 @@ import { superviseWorkers } from "../../server/cluster.js";
 import { primaryAuditSink, serveWorkerAudits } from "../../server/cluster-audit.js";
 import { loadServeConfig, type ServeConfig } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
+import { createMetrics, serveClusterMetrics } from "../../server/metrics.js";
 import { logEmulatorInternalError, mountEmulator } from "../../server/mount-emulator.js";
 import { bootstrap, openIssuer, startIssuerServer } from "../../server/serve.js";
 
@@ -30,6 +31,7 @@ interface ServeFlags {
   workers?: string;
   logLevel?: string;
   awsEmulator?: boolean;
+  metrics?: boolean;
   trustCa?: string[];
   issuerAlias?: string[];
 }
@@ -83,6 +85,12 @@ async function serve(flags: ServeFlags): Promise<void> {
     if (!existsSync(file)) throw inputError(`--trust-ca ${file}: no such file`);
   }
   const logger = createLogger(config.logLevel);
+  const workers = Math.max(1, config.workers);
+  // Created in the process that serves (the single process, or each worker), never in a cluster primary.
+  const metrics =
+    flags.metrics !== false && !(workers > 1 && cluster.isPrimary)
+      ? { registry: createMetrics({ clustered: workers > 1 }), clustered: workers > 1 }
+      : undefined;
   // The emulator shares the data directory (its sealing key) and the database (its own tables).
   const extend = flags.awsEmulator
     ? async (app: FastifyInstance) => {
@@ -93,13 +101,13 @@ async function serve(flags: ServeFlags): Promise<void> {
           issuerAliases: aliases,
           clock: systemClock,
           ids: cryptoIds,
+          ...(metrics ? { onOutcome: metrics.registry.stsOutcome } : {}),
           // The client gets InternalFailure and the request id; the cause stays in the server log.
           onInternalError: logEmulatorInternalError(logger),
         });
         await mountEmulator(app, emulator);
       }
     : undefined;
-  const workers = Math.max(1, config.workers);
 
   if (cluster.isPrimary) {
     const issuer = await openIssuer(config);
@@ -112,6 +120,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     // With workers, the primary keeps the store open to write their mint records (server/cluster-audit.ts).
     if (workers > 1) serveWorkerAudits(issuer.service.audit.sink);
     else await issuer.close();
+    // With workers, the primary also gathers their metrics for whichever worker is scraped.
+    if (workers > 1 && flags.metrics !== false) serveClusterMetrics();
   }
 
   if (workers > 1 && cluster.isPrimary) {
@@ -133,6 +143,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     // In a cluster only the first worker runs the rotation schedule.
     maintainKeys: cluster.isPrimary || cluster.worker?.id === 1,
     ...(cluster.isWorker ? { auditSink: primaryAuditSink() } : {}),
+    ...(metrics ? { metrics } : {}),
   }).catch((e: Error & { code?: string }) => {
     throw isKeylessError(e) ? e : peerFailure(`cannot start: ${e.message}`, { cause: e });
   });
@@ -169,6 +180,10 @@ export function register(program: Command): void {
     )
     .option("--workers <n>", "processes sharing the port (KEYLESS_WORKERS, default 1)")
     .option("--log-level <level>", "pino level (KEYLESS_LOG_LEVEL, default info)")
+    .option(
+      "--no-metrics",
+      "do not serve GET /metrics (Prometheus, loopback peers only; see docs/operations.md)",
+    )
     .option("--aws-emulator", "also serve the AWS IAM+STS emulator on this server (POST /)")
     .option(
       "--trust-ca <file>",

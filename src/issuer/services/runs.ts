@@ -212,7 +212,7 @@ export class RunService extends IssuerResource {
     requestToken: string | undefined,
     runIdInUrl: string,
     request: { audience?: string | undefined; lifetimeSeconds?: number | undefined },
-  ): Promise<{ value: string; token: BuiltToken; kid: string }> {
+  ): Promise<{ value: string; token: BuiltToken; kid: string; alg: string; organization: string }> {
     if (!requestToken)
       throw problem("unauthorized", "a request token is required: Authorization: Bearer <token>");
     const found = await this.repo.getMintContext(hashSecret(requestToken));
@@ -253,6 +253,6 @@ export class RunService extends IssuerResource {
         kid: key.kid,
       },
     });
-    return { value: signed.jwt, token, kid: key.kid };
+    return { value: signed.jwt, token, kid: key.kid, alg: key.alg, organization: found.organization.name };
   }
 }

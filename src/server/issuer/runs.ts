@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync } from "fastify";
+import { IssuerProblem } from "../../issuer/errors.js";
 import type { Run } from "../../issuer/model.js";
 import type { IssuerService } from "../../issuer/service.js";
 import type { RunService } from "../../issuer/services/runs.js";
 import { ListQuery, PreviewBody, RunCompleteBody, RunCreateBody, TokenQuery } from "../admin-schemas.js";
+import type { Metrics } from "../metrics.js";
 import { type AdminRoute, addAdminRoutes, bearer, iso, parse } from "./http.js";
 
 const runJson = (r: Run) => ({
@@ -78,16 +80,26 @@ export function runsRoutes(svc: RunService): AdminRoute[] {
 }
 
 /** The runs routes as an encapsulated Fastify plugin. */
-export const runsApi: FastifyPluginAsync<{ service: IssuerService }> = async (app, { service }) => {
+export const runsApi: FastifyPluginAsync<{ service: IssuerService; metrics?: Metrics | undefined }> = async (
+  app,
+  { service, metrics },
+) => {
   addAdminRoutes(app, runsRoutes(service.runs));
   // The token endpoint (GitHub Actions' protocol): authenticated by the run's request token, not an API
   // key, so it declares no admin scope.
   app.get<{ Params: { run: string } }>("/runs/:run/token", async (req, reply) => {
-    const q = parse(TokenQuery, req.query);
-    const minted = await service.runs.mint(bearer(req), req.params.run, {
-      audience: q.audience,
-      lifetimeSeconds: q.lifetime,
-    });
+    let minted: Awaited<ReturnType<RunService["mint"]>>;
+    try {
+      const q = parse(TokenQuery, req.query);
+      minted = await service.runs.mint(bearer(req), req.params.run, {
+        audience: q.audience,
+        lifetimeSeconds: q.lifetime,
+      });
+    } catch (e) {
+      metrics?.mint(e instanceof IssuerProblem ? e.type : "internal");
+      throw e;
+    }
+    metrics?.mint("issued", minted.organization, minted.alg);
     reply.header("cache-control", "no-store");
     return { value: minted.value };
   });
