@@ -9,7 +9,7 @@ import { createEmulator } from "../../aws/emulator.js";
 import { iamMigrations } from "../../aws/iam/migrations.js";
 import { systemClock } from "../../lib/clock.js";
 import { ensureDataDir } from "../../lib/data-dir.js";
-import { EXIT_STATUS, inputError, unreachable } from "../../lib/errors.js";
+import { inputError, unreachable } from "../../lib/errors.js";
 import { cryptoIds } from "../../lib/ids.js";
 import { superviseWorkers } from "../../server/cluster.js";
 import { openDatabase } from "../../store/database.js";
@@ -128,9 +128,14 @@ Examples:
             process.stdout.write(
               `keyless emulator listening on http://${options.host}:${port} (account ${options.account}, ${workers} workers)\n`,
             ),
-          onWorkerFailed: () => {
-            process.exitCode = EXIT_STATUS.outside;
-          },
+          onWorkerFailed: (worker, code, signal, pid) =>
+            process.stderr.write(
+              `keyless emulator: worker ${worker} (pid ${pid}) exited (${signal || `code ${code}`}); replacing it\n`,
+            ),
+          onGiveUp: (deaths, windowMs) =>
+            process.stderr.write(
+              `keyless emulator: ${deaths} worker deaths within ${windowMs / 1000}s; giving up\n`,
+            ),
         });
         return;
       }

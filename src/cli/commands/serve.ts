@@ -107,29 +107,43 @@ async function serve(flags: ServeFlags): Promise<void> {
     });
     // The emulator's sealing key is created once here, before workers could race to create it.
     if (flags.awsEmulator) loadOrCreateKey(config.dataDir, cryptoIds);
-    // With workers, the primary keeps the store open to write their mint records (server/cluster-audit.ts).
-    if (workers > 1) serveWorkerAudits(issuer.service.audit.sink);
-    else await issuer.close();
-  }
-
-  if (workers > 1 && cluster.isPrimary) {
-    // Several processes on one port (node:cluster): the store is shared (SQLite WAL or PostgreSQL).
-    superviseWorkers(workers, {
-      onAllListening: (address) =>
-        process.stdout.write(
-          `keyless serve: listening on ${config.tlsCert ? "https" : "http"}://${config.host}:${address.port} with ${workers} workers (issuer ${config.issuerUrl})\n`,
-        ),
-      onWorkerFailed: (worker, code) => logger.error({ worker, code }, "worker exited"),
-      forceExitAfterMs: 2000,
-    });
-    return;
+    if (workers === 1) await issuer.close();
+    else {
+      // Several processes on one port (node:cluster): the store is shared (SQLite WAL or PostgreSQL).
+      // The primary keeps the store open to write the workers' mint records (server/cluster-audit.ts)
+      // and runs the rotation schedule, so it survives any worker's replacement.
+      serveWorkerAudits(issuer.service.audit.sink);
+      const timer = setInterval(() => {
+        issuer.service.signingKeys
+          .maintainKeys()
+          .catch((err) => logger.error({ err }, "key maintenance failed"));
+      }, 60_000);
+      timer.unref();
+      superviseWorkers(workers, {
+        onAllListening: (address) =>
+          process.stdout.write(
+            `keyless serve: listening on ${config.tlsCert ? "https" : "http"}://${config.host}:${address.port} with ${workers} workers (issuer ${config.issuerUrl})\n`,
+          ),
+        onWorkerFailed: (worker, code, signal, pid) =>
+          logger.error({ worker, workerPid: pid, code, signal }, "worker exited; replacing it"),
+        onGiveUp: (deaths, windowMs) =>
+          logger.fatal({ deaths, windowMs }, "workers keep dying; giving up (exit 3)"),
+        // Every worker has answered its in-flight requests, so each of their mints is acknowledged,
+        // hence written; closing the store ends the primary's last batch.
+        onDrained: async () => {
+          clearInterval(timer);
+          await issuer.close();
+        },
+      });
+      return;
+    }
   }
 
   const server = await startIssuerServer(config, {
     logger,
     ...(extend ? { extend } : {}),
-    // In a cluster only the first worker runs the rotation schedule.
-    maintainKeys: cluster.isPrimary || cluster.worker?.id === 1,
+    // In a cluster the primary runs the rotation schedule.
+    maintainKeys: cluster.isPrimary,
     ...(cluster.isWorker ? { auditSink: primaryAuditSink() } : {}),
   }).catch((e: Error & { code?: string }) => {
     throw isKeylessError(e) ? e : peerFailure(`cannot start: ${e.message}`, { cause: e });
