@@ -165,10 +165,19 @@ Examples:
         process.stdout.write(
           `keyless emulator listening on http://${options.host}:${port} (account ${options.account})\n`,
         );
+      // Drain: stop accepting, let requests in progress finish (close() also ends idle keep-alive
+      // connections, https://nodejs.org/api/http.html#serverclosecallback), then close the store.
+      let stopping = false;
       const stop = () => {
-        server.close();
-        server.closeAllConnections();
-        void emulator.close().finally(() => process.exit(0));
+        if (stopping) return;
+        stopping = true;
+        const force = setTimeout(() => server.closeAllConnections(), 10_000);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          void emulator.close().finally(() => process.exit(0));
+        });
+        server.closeIdleConnections();
       };
       process.on("SIGTERM", stop);
       process.on("SIGINT", stop);
