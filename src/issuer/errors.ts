@@ -19,6 +19,7 @@ export type ProblemType =
   | "invalid-template"
   | "invalid-session-tags"
   | "no-signing-key"
+  | "rate-limited"
   | "internal";
 
 const STATUS: Record<ProblemType, number> = {
@@ -35,6 +36,7 @@ const STATUS: Record<ProblemType, number> = {
   "invalid-template": 422,
   "invalid-session-tags": 422,
   "no-signing-key": 503,
+  "rate-limited": 429,
   internal: 500,
 };
 
@@ -52,6 +54,7 @@ const TITLE: Record<ProblemType, string> = {
   "invalid-template": "Invalid subject template",
   "invalid-session-tags": "Invalid session tags",
   "no-signing-key": "No signing key",
+  "rate-limited": "Too many requests",
   internal: "Internal error",
 };
 

@@ -9,6 +9,7 @@ import { type AdminScope, authorizeAdminRequest, sendProblem } from "./issuer/ht
 import { runsApi } from "./issuer/runs.js";
 import { signingKeysApi } from "./issuer/signing-keys.js";
 import { tenancyApi } from "./issuer/tenancy.js";
+import { addRateLimits, type RateLimits } from "./rate-limits.js";
 
 export interface IssuerAppOptions {
   readonly service: IssuerService;
@@ -17,6 +18,8 @@ export interface IssuerAppOptions {
   /** `Cache-Control: max-age` of discovery and JWKS. Keep it well under the key overlap. */
   readonly wellKnownMaxAgeSeconds?: number;
   readonly https?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** Request budgets (server/rate-limits.ts); omitted: none. */
+  readonly rateLimits?: RateLimits;
 }
 
 /** An admin route as registered: method, URL pattern and the scope its `onRequest` check requires. */
@@ -71,6 +74,8 @@ export async function buildIssuerApp(options: IssuerAppOptions): Promise<Fastify
   // onRequest phase precedes parsing: https://fastify.dev/docs/latest/Reference/Lifecycle/).
   app.decorateRequest("actor", null);
   app.addHook("onRequest", authorizeAdminRequest(service.apiKeys));
+  // After authentication: the admin budget is per authenticated key.
+  if (options.rateLimits) await addRateLimits(app, options.rateLimits);
   const admin: RegisteredAdminRoute[] = [];
   registered.set(app, admin);
   app.addHook("onRoute", (route) => {

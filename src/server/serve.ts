@@ -108,6 +108,7 @@ export async function startIssuerServer(
     service: issuer.service,
     ...(options.logger ? { logger: options.logger } : {}),
     wellKnownMaxAgeSeconds: config.wellKnownMaxAgeSeconds,
+    rateLimits: config.rateLimits,
     ...(config.tlsCert && config.tlsKey
       ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
       : {}),

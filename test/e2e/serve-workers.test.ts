@@ -75,7 +75,9 @@ function call(base: string, method: string, path: string, key: string, body?: un
 }
 
 async function startPool(dataDir: string, home: string, port: number): Promise<ServeProcess> {
-  return startServe(["--port", String(port), "--workers", "2", "--log-level", "warn"], {
+  // No request budgets: these tests mint hundreds of tokens for one run (limits: rate-limits.test.ts).
+  const args = ["--port", String(port), "--workers", "2", "--log-level", "warn"];
+  return startServe([...args, "--token-rate-limit-per-run", "0", "--token-rate-limit-per-address", "0"], {
     PATH: process.env.PATH,
     HOME: home,
     KEYLESS_DATA_DIR: dataDir,

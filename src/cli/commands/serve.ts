@@ -29,6 +29,10 @@ interface ServeFlags {
   keyRotationInterval?: string;
   workers?: string;
   logLevel?: string;
+  rateLimitWindow?: string;
+  tokenRateLimitPerRun?: string;
+  tokenRateLimitPerAddress?: string;
+  adminRateLimitPerKey?: string;
   awsEmulator?: boolean;
   trustCa?: string[];
   issuerAlias?: string[];
@@ -53,6 +57,10 @@ export function configFrom(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeConf
       keyRotationInterval: flags.keyRotationInterval,
       workers: flags.workers,
       logLevel: flags.logLevel,
+      rateLimitWindow: flags.rateLimitWindow,
+      tokenRateLimitPerRun: flags.tokenRateLimitPerRun,
+      tokenRateLimitPerAddress: flags.tokenRateLimitPerAddress,
+      adminRateLimitPerKey: flags.adminRateLimitPerKey,
     },
     env,
   });
@@ -181,6 +189,22 @@ export function register(program: Command): void {
     )
     .option("--workers <n>", "processes sharing the port (KEYLESS_WORKERS, default 1)")
     .option("--log-level <level>", "pino level (KEYLESS_LOG_LEVEL, default info)")
+    .option(
+      "--token-rate-limit-per-run <n>",
+      "token requests per window per run, per worker; 0 = none (KEYLESS_TOKEN_RATE_LIMIT_PER_RUN, default 120)",
+    )
+    .option(
+      "--token-rate-limit-per-address <n>",
+      "token requests per window per source address, per worker; 0 = none (KEYLESS_TOKEN_RATE_LIMIT_PER_ADDRESS, default 1200)",
+    )
+    .option(
+      "--admin-rate-limit-per-key <n>",
+      "admin API requests per window per API key, per worker; 0 = none (KEYLESS_ADMIN_RATE_LIMIT_PER_KEY, default 1200)",
+    )
+    .option(
+      "--rate-limit-window <duration>",
+      "window of the rate limits (KEYLESS_RATE_LIMIT_WINDOW, default 1m)",
+    )
     .option("--aws-emulator", "also serve the AWS IAM+STS emulator on this server (POST /)")
     .option(
       "--trust-ca <file>",
