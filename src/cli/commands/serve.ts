@@ -159,7 +159,12 @@ async function serve(flags: ServeFlags): Promise<void> {
   if (cluster.isPrimary) {
     process.stdout.write(`keyless serve: listening on ${server.url} (issuer ${config.issuerUrl})\n`);
   }
+  // Drain (Fastify's close(): no new connections, requests in progress answered), then exit. A worker
+  // may get the signal twice (from its primary, and from a terminal's Ctrl-C to the process group).
+  let stopping = false;
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
     server.close().then(
       () => process.exit(0),
       () => process.exit(1),
