@@ -9,6 +9,7 @@ import { errorKind } from "../lib/errors.js";
 import { cryptoIds } from "../lib/ids.js";
 import { writeSecretFile } from "../lib/secret-file.js";
 import type { ServeConfig } from "../server/config.js";
+import { NO_RATE_LIMITS } from "../server/rate-limits.js";
 import {
   ADMIN_KEY_FILE,
   bootstrap,
@@ -79,6 +80,8 @@ export async function startDev(options: DevOptions): Promise<RunningDev> {
     wellKnownMaxAgeSeconds: 300,
     logLevel: "warn",
     workers: 1,
+    // No request budgets on a developer's machine: scripts and tests loop as fast as they like.
+    rateLimits: NO_RATE_LIMITS,
   };
 
   let issuer: RunningServer | undefined;

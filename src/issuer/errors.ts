@@ -20,6 +20,7 @@ export type ProblemType =
   | "invalid-session-tags"
   | "no-signing-key"
   | "database-unavailable"
+  | "rate-limited"
   | "internal";
 
 const STATUS: Record<ProblemType, number> = {
@@ -37,6 +38,7 @@ const STATUS: Record<ProblemType, number> = {
   "invalid-session-tags": 422,
   "no-signing-key": 503,
   "database-unavailable": 503,
+  "rate-limited": 429,
   internal: 500,
 };
 
@@ -55,6 +57,7 @@ const TITLE: Record<ProblemType, string> = {
   "invalid-session-tags": "Invalid session tags",
   "no-signing-key": "No signing key",
   "database-unavailable": "Database unavailable",
+  "rate-limited": "Too many requests",
   internal: "Internal error",
 };
 

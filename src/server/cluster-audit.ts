@@ -47,12 +47,19 @@ export function primaryAuditSink(): AuditSink {
   };
 }
 
-/** In the primary: writes the workers' batches (group-committed across workers too). */
+/**
+ * In the primary: writes the workers' batches (group-committed across workers too). Each row records the
+ * minting worker's process id in `details.workerPid`, the `pid` of that worker's log lines, so an
+ * operator can go from a token's audit row to the logs of the process that signed it.
+ */
 export function serveWorkerAudits(store: AuditSink): void {
   const batcher = new AuditBatcher(store);
   cluster.on("message", (worker: Worker, message: AuditMessage) => {
     if (message?.type !== "keyless-audit") return;
-    Promise.all(message.entries.map((e) => batcher.append(e))).then(
+    const workerPid = worker.process.pid;
+    Promise.all(
+      message.entries.map((e) => batcher.append({ ...e, details: { ...e.details, workerPid } })),
+    ).then(
       () => worker.send({ type: "keyless-audit-ack", id: message.id } satisfies AuditAck),
       (e: Error) =>
         worker.send({

@@ -6,6 +6,7 @@ import { DEFAULT_OVERLAP_MS, DEFAULT_ROTATION_INTERVAL_MS, MIN_OVERLAP_MS } from
 import { errorKind, fileErrorFrom } from "../lib/errors.js";
 import { parseJson } from "../lib/json.js";
 import { parseDatabaseUrl } from "../store/database.js";
+import { DEFAULT_RATE_LIMITS, type RateLimits } from "./rate-limits.js";
 
 /**
  * `keyless serve` configuration: flags over `KEYLESS_*` environment variables over a JSON file
@@ -34,6 +35,8 @@ export interface ServeConfig {
   readonly wellKnownMaxAgeSeconds: number;
   readonly logLevel: string;
   readonly workers: number;
+  /** Request budgets per worker (server/rate-limits.ts); 0 = no limit. */
+  readonly rateLimits: RateLimits;
 }
 
 /** `90`, `90s`, `15m`, `24h`, `30d` → seconds. */
@@ -62,6 +65,10 @@ const FileSchema = z.strictObject({
   wellKnownMaxAge: z.union([z.string(), z.number()]).optional(),
   logLevel: z.string().optional(),
   workers: z.number().int().optional(),
+  rateLimitWindow: z.union([z.string(), z.number()]).optional(),
+  tokenRateLimitPerRun: z.number().int().optional(),
+  tokenRateLimitPerAddress: z.number().int().optional(),
+  adminRateLimitPerKey: z.number().int().optional(),
 });
 export type ConfigFile = z.infer<typeof FileSchema>;
 
@@ -83,6 +90,10 @@ export const ENV: Record<Exclude<keyof ConfigFile, never> | "kek", string> = {
   wellKnownMaxAge: "KEYLESS_WELL_KNOWN_MAX_AGE",
   logLevel: "KEYLESS_LOG_LEVEL",
   workers: "KEYLESS_WORKERS",
+  rateLimitWindow: "KEYLESS_RATE_LIMIT_WINDOW",
+  tokenRateLimitPerRun: "KEYLESS_TOKEN_RATE_LIMIT_PER_RUN",
+  tokenRateLimitPerAddress: "KEYLESS_TOKEN_RATE_LIMIT_PER_ADDRESS",
+  adminRateLimitPerKey: "KEYLESS_ADMIN_RATE_LIMIT_PER_KEY",
 };
 
 export function defaultDataDir(env: NodeJS.ProcessEnv): string {
@@ -179,6 +190,8 @@ export function loadServeConfig(options: {
       `--database: ${(error as Error).message}; give a file path, sqlite:PATH or postgres://…`,
     );
   }
+  const rateLimitWindow = duration("rateLimitWindow", DEFAULT_RATE_LIMITS.windowSeconds);
+  if (rateLimitWindow < 1) throw new ConfigError("the rate-limit window must be at least 1 second");
   const logLevel = str("logLevel") ?? "info";
   // pino's levels (https://getpino.io/#/docs/api?id=level-string), and "silent".
   if (!LOG_LEVELS.includes(logLevel))
@@ -200,5 +213,11 @@ export function loadServeConfig(options: {
     wellKnownMaxAgeSeconds,
     logLevel,
     workers: int("workers", 1),
+    rateLimits: {
+      windowSeconds: rateLimitWindow,
+      tokenPerRun: int("tokenRateLimitPerRun", DEFAULT_RATE_LIMITS.tokenPerRun),
+      tokenPerAddress: int("tokenRateLimitPerAddress", DEFAULT_RATE_LIMITS.tokenPerAddress),
+      adminPerKey: int("adminRateLimitPerKey", DEFAULT_RATE_LIMITS.adminPerKey),
+    },
   };
 }

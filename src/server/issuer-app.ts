@@ -13,6 +13,7 @@ import { signingKeysApi } from "./issuer/signing-keys.js";
 import { tenancyApi } from "./issuer/tenancy.js";
 import type { Metrics } from "./metrics.js";
 import { instrumentIssuerApp } from "./metrics-http.js";
+import { addRateLimits, type RateLimits } from "./rate-limits.js";
 
 export interface IssuerAppOptions {
   readonly service: IssuerService;
@@ -23,6 +24,8 @@ export interface IssuerAppOptions {
   readonly https?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** Prometheus metrics (server/metrics.ts) and whether this process is one of several workers. */
   readonly metrics?: { readonly registry: Metrics; readonly clustered: boolean } | undefined;
+  /** Request budgets (server/rate-limits.ts); omitted: none. */
+  readonly rateLimits?: RateLimits;
 }
 
 /** An admin route as registered: method, URL pattern and the scope its `onRequest` check requires. */
@@ -88,6 +91,8 @@ export async function buildIssuerApp(options: IssuerAppOptions): Promise<Fastify
   // onRequest phase precedes parsing: https://fastify.dev/docs/latest/Reference/Lifecycle/).
   app.decorateRequest("actor", null);
   app.addHook("onRequest", authorizeAdminRequest(service.apiKeys));
+  // After authentication: the admin budget is per authenticated key.
+  if (options.rateLimits) await addRateLimits(app, options.rateLimits);
   const admin: RegisteredAdminRoute[] = [];
   registered.set(app, admin);
   app.addHook("onRoute", (route) => {

@@ -113,6 +113,7 @@ export async function startIssuerServer(
     ...(options.logger ? { logger: options.logger } : {}),
     wellKnownMaxAgeSeconds: config.wellKnownMaxAgeSeconds,
     metrics: options.metrics,
+    rateLimits: config.rateLimits,
     ...(config.tlsCert && config.tlsKey
       ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
       : {}),

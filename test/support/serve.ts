@@ -16,7 +16,14 @@ export function startServe(
   timeoutMs = 30_000,
 ): Promise<ServeProcess> {
   const child = spawn(process.execPath, [KEYLESS_BIN, "serve", ...args], {
-    env,
+    // Request budgets off unless the test sets them (flags or env): load and fault tests mint in loops;
+    // the limits themselves are tested in rate-limits.test.ts.
+    env: {
+      KEYLESS_TOKEN_RATE_LIMIT_PER_RUN: "0",
+      KEYLESS_TOKEN_RATE_LIMIT_PER_ADDRESS: "0",
+      KEYLESS_ADMIN_RATE_LIMIT_PER_KEY: "0",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -10,7 +10,7 @@ import { iamMigrations } from "../../aws/iam/migrations.js";
 import { isAccountId } from "../../core/aws/identifiers.js";
 import { systemClock } from "../../lib/clock.js";
 import { ensureDataDir } from "../../lib/data-dir.js";
-import { EXIT_STATUS, inputError, unreachable } from "../../lib/errors.js";
+import { inputError, unreachable } from "../../lib/errors.js";
 import { cryptoIds } from "../../lib/ids.js";
 import { superviseWorkers } from "../../server/cluster.js";
 import { createLogger } from "../../server/logger.js";
@@ -139,9 +139,14 @@ Examples:
             process.stdout.write(
               `keyless emulator listening on http://${options.host}:${port} (account ${options.account}, ${workers} workers)\n`,
             ),
-          onWorkerFailed: () => {
-            process.exitCode = EXIT_STATUS.outside;
-          },
+          onWorkerFailed: (worker, code, signal, pid) =>
+            process.stderr.write(
+              `keyless emulator: worker ${worker} (pid ${pid}) exited (${signal || `code ${code}`}); replacing it\n`,
+            ),
+          onGiveUp: (deaths, windowMs) =>
+            process.stderr.write(
+              `keyless emulator: ${deaths} worker deaths within ${windowMs / 1000}s; giving up\n`,
+            ),
         });
         return;
       }
@@ -176,10 +181,19 @@ Examples:
         process.stdout.write(
           `keyless emulator listening on http://${options.host}:${port} (account ${options.account})\n`,
         );
+      // Drain: stop accepting, let requests in progress finish (close() also ends idle keep-alive
+      // connections, https://nodejs.org/api/http.html#serverclosecallback), then close the store.
+      let stopping = false;
       const stop = () => {
-        server.close();
-        server.closeAllConnections();
-        void emulator.close().finally(() => process.exit(0));
+        if (stopping) return;
+        stopping = true;
+        const force = setTimeout(() => server.closeAllConnections(), 10_000);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          void emulator.close().finally(() => process.exit(0));
+        });
+        server.closeIdleConnections();
       };
       process.on("SIGTERM", stop);
       process.on("SIGINT", stop);

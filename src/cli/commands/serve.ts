@@ -30,6 +30,10 @@ interface ServeFlags {
   keyRotationInterval?: string;
   workers?: string;
   logLevel?: string;
+  rateLimitWindow?: string;
+  tokenRateLimitPerRun?: string;
+  tokenRateLimitPerAddress?: string;
+  adminRateLimitPerKey?: string;
   awsEmulator?: boolean;
   metrics?: boolean;
   trustCa?: string[];
@@ -55,6 +59,10 @@ export function configFrom(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeConf
       keyRotationInterval: flags.keyRotationInterval,
       workers: flags.workers,
       logLevel: flags.logLevel,
+      rateLimitWindow: flags.rateLimitWindow,
+      tokenRateLimitPerRun: flags.tokenRateLimitPerRun,
+      tokenRateLimitPerAddress: flags.tokenRateLimitPerAddress,
+      adminRateLimitPerKey: flags.adminRateLimitPerKey,
     },
     env,
   });
@@ -117,31 +125,45 @@ async function serve(flags: ServeFlags): Promise<void> {
     });
     // The emulator's sealing key is created once here, before workers could race to create it.
     if (flags.awsEmulator) loadOrCreateKey(config.dataDir, cryptoIds);
-    // With workers, the primary keeps the store open to write their mint records (server/cluster-audit.ts).
-    if (workers > 1) serveWorkerAudits(issuer.service.audit.sink);
-    else await issuer.close();
-    // With workers, the primary also gathers their metrics for whichever worker is scraped.
-    if (workers > 1 && flags.metrics !== false) serveClusterMetrics();
-  }
-
-  if (workers > 1 && cluster.isPrimary) {
-    // Several processes on one port (node:cluster): the store is shared (SQLite WAL or PostgreSQL).
-    superviseWorkers(workers, {
-      onAllListening: (address) =>
-        process.stdout.write(
-          `keyless serve: listening on ${config.tlsCert ? "https" : "http"}://${config.host}:${address.port} with ${workers} workers (issuer ${config.issuerUrl})\n`,
-        ),
-      onWorkerFailed: (worker, code) => logger.error({ worker, code }, "worker exited"),
-      forceExitAfterMs: 2000,
-    });
-    return;
+    if (workers === 1) await issuer.close();
+    else {
+      // Several processes on one port (node:cluster): the store is shared (SQLite WAL or PostgreSQL).
+      // The primary keeps the store open to write the workers' mint records (server/cluster-audit.ts)
+      // and runs the rotation schedule, so it survives any worker's replacement.
+      serveWorkerAudits(issuer.service.audit.sink);
+      // The primary also gathers the workers' metrics for whichever worker is scraped.
+      if (flags.metrics !== false) serveClusterMetrics();
+      const timer = setInterval(() => {
+        issuer.service.signingKeys
+          .maintainKeys()
+          .catch((err) => logger.error({ err }, "key maintenance failed"));
+      }, 60_000);
+      timer.unref();
+      superviseWorkers(workers, {
+        onAllListening: (address) =>
+          process.stdout.write(
+            `keyless serve: listening on ${config.tlsCert ? "https" : "http"}://${config.host}:${address.port} with ${workers} workers (issuer ${config.issuerUrl})\n`,
+          ),
+        onWorkerFailed: (worker, code, signal, pid) =>
+          logger.error({ worker, workerPid: pid, code, signal }, "worker exited; replacing it"),
+        onGiveUp: (deaths, windowMs) =>
+          logger.fatal({ deaths, windowMs }, "workers keep dying; giving up (exit 3)"),
+        // Every worker has answered its in-flight requests, so each of their mints is acknowledged,
+        // hence written; closing the store ends the primary's last batch.
+        onDrained: async () => {
+          clearInterval(timer);
+          await issuer.close();
+        },
+      });
+      return;
+    }
   }
 
   const server = await startIssuerServer(config, {
     logger,
     ...(extend ? { extend } : {}),
-    // In a cluster only the first worker runs the rotation schedule.
-    maintainKeys: cluster.isPrimary || cluster.worker?.id === 1,
+    // In a cluster the primary runs the rotation schedule.
+    maintainKeys: cluster.isPrimary,
     ...(cluster.isWorker ? { auditSink: primaryAuditSink() } : {}),
     ...(metrics ? { metrics } : {}),
   }).catch((e: Error & { code?: string }) => {
@@ -150,7 +172,12 @@ async function serve(flags: ServeFlags): Promise<void> {
   if (cluster.isPrimary) {
     process.stdout.write(`keyless serve: listening on ${server.url} (issuer ${config.issuerUrl})\n`);
   }
+  // Drain (Fastify's close(): no new connections, requests in progress answered), then exit. A worker
+  // may get the signal twice (from its primary, and from a terminal's Ctrl-C to the process group).
+  let stopping = false;
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
     server.close().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -183,6 +210,22 @@ export function register(program: Command): void {
     .option(
       "--no-metrics",
       "do not serve GET /metrics (Prometheus, loopback peers only; see docs/operations.md)",
+    )
+    .option(
+      "--token-rate-limit-per-run <n>",
+      "token requests per window per run, per worker; 0 = none (KEYLESS_TOKEN_RATE_LIMIT_PER_RUN, default 120)",
+    )
+    .option(
+      "--token-rate-limit-per-address <n>",
+      "token requests per window per source address, per worker; 0 = none (KEYLESS_TOKEN_RATE_LIMIT_PER_ADDRESS, default 1200)",
+    )
+    .option(
+      "--admin-rate-limit-per-key <n>",
+      "admin API requests per window per API key, per worker; 0 = none (KEYLESS_ADMIN_RATE_LIMIT_PER_KEY, default 1200)",
+    )
+    .option(
+      "--rate-limit-window <duration>",
+      "window of the rate limits (KEYLESS_RATE_LIMIT_WINDOW, default 1m)",
     )
     .option("--aws-emulator", "also serve the AWS IAM+STS emulator on this server (POST /)")
     .option(

@@ -37,6 +37,43 @@ describe("serve configuration", () => {
       dir.cleanup();
     }
   });
+  test("rate limits: defaults per worker, file < KEYLESS_* < flags, 0 turns one off", () => {
+    const dir = tempDir();
+    try {
+      const defaults = loadServeConfig({ flags: {}, env: { HOME: dir.path } }).rateLimits;
+      assert.deepEqual(defaults, {
+        windowSeconds: 60,
+        tokenPerRun: 120,
+        tokenPerAddress: 1200,
+        adminPerKey: 1200,
+      });
+      const file = join(dir.path, "keyless.json");
+      writeFileSync(
+        file,
+        JSON.stringify({ rateLimitWindow: "5m", tokenRateLimitPerRun: 10, adminRateLimitPerKey: 50 }),
+      );
+      const c = loadServeConfig({
+        flags: { config: file, tokenRateLimitPerRun: "0" },
+        env: {
+          HOME: dir.path,
+          KEYLESS_ADMIN_RATE_LIMIT_PER_KEY: "70",
+          KEYLESS_TOKEN_RATE_LIMIT_PER_ADDRESS: "9",
+        },
+      }).rateLimits;
+      assert.deepEqual(c, { windowSeconds: 300, tokenPerRun: 0, tokenPerAddress: 9, adminPerKey: 70 });
+      assert.throws(
+        () => loadServeConfig({ flags: { tokenRateLimitPerRun: "-1" }, env: { HOME: dir.path } }),
+        (e: Error) =>
+          e instanceof ConfigError && /tokenRateLimitPerRun must be a whole number/.test(e.message),
+      );
+      assert.throws(
+        () => loadServeConfig({ flags: { rateLimitWindow: "0" }, env: { HOME: dir.path } }),
+        (e: Error) => e instanceof ConfigError && /rate-limit window/.test(e.message),
+      );
+    } finally {
+      dir.cleanup();
+    }
+  });
   test("mistakes are one clear error", () => {
     assert.throws(() => loadServeConfig({ flags: { tlsCert: "c.pem" }, env: {} }), /go together/);
     assert.throws(() => loadServeConfig({ flags: { port: "x" }, env: {} }), ConfigError);
