@@ -22,11 +22,16 @@ export interface FuzzTarget {
   readonly adminKey: string;
   readonly orgId: string;
   readonly runId: string;
+  /** Real ids by the admin routes' parameter names (`org`, `project`, `env`, `run`, `key`, `kid`). */
+  readonly ids: Readonly<Record<string, string>>;
   readonly requestToken: string;
   /** Admin URL patterns as registered (`/api/v1/organizations/:org/…`). */
   readonly adminUrls: readonly string[];
-  /** Requests sent so far. */
+  /** Requests sent so far, and how many got each status. */
   requests: number;
+  readonly statuses: Map<number, number>;
+  /** How many answers carried each error code (AWS `<Code>`, problem `type`). */
+  readonly codes: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -35,7 +40,8 @@ export async function fuzzTarget(dataDir: string): Promise<FuzzTarget> {
   const app = await buildIssuerApp({ service: issuer.service });
   const emulator = await createEmulator({ dataDir, clock: issuer.clock, ids: cryptoIds });
   await mountEmulator(app, emulator);
-  const { org, run } = await acmeRun(issuer.service);
+  const { org, project, env, run } = await acmeRun(issuer.service);
+  const kid = String((await issuer.service.signingKeys.jwks()).keys[0]?.kid ?? "none");
   const requestToken = run.requestToken;
   const target: FuzzTarget = {
     app,
@@ -43,9 +49,12 @@ export async function fuzzTarget(dataDir: string): Promise<FuzzTarget> {
     adminKey: issuer.adminKey,
     orgId: org.id,
     runId: run.run.id,
+    ids: { org: org.id, project: project.id, env: env.id, run: run.run.id, key: "none", kid },
     requestToken,
     adminUrls: registeredAdminRoutes(issuer.app).map((r) => r.url),
     requests: 0,
+    statuses: new Map(),
+    codes: new Map(),
     close: async () => {
       await app.close();
       await issuer.close();
@@ -114,6 +123,10 @@ async function send(
     headers,
     ...(req.payload !== undefined ? { payload: req.payload } : {}),
   });
+  t.statuses.set(res.statusCode, (t.statuses.get(res.statusCode) ?? 0) + 1);
+  const code = /<Code>([^<]*)<\/Code>|"type":"https:\/\/keyless\.dev\/problems\/([^"]*)"/.exec(res.body);
+  const name = code?.[1] ?? code?.[2];
+  if (name !== undefined) t.codes.set(name, (t.codes.get(name) ?? 0) + 1);
   return {
     status: res.statusCode,
     type: String(res.headers["content-type"] ?? ""),
@@ -195,22 +208,36 @@ const ACTIONS = [
   "AssumeRoleWithWebIdentity",
   "AssumeRole",
   "GetCallerIdentity",
-  "GetSessionToken",
   "CreateRole",
   "GetRole",
+  "UpdateRole",
   "DeleteRole",
   "ListRoles",
   "UpdateAssumeRolePolicy",
   "PutRolePolicy",
-  "AttachRolePolicy",
-  "CreatePolicy",
+  "GetRolePolicy",
+  "DeleteRolePolicy",
+  "ListRolePolicies",
+  "TagRole",
+  "UntagRole",
+  "ListRoleTags",
+  "GetUser",
   "CreateOpenIDConnectProvider",
   "GetOpenIDConnectProvider",
   "ListOpenIDConnectProviders",
-  "TagRole",
+  "AddClientIDToOpenIDConnectProvider",
+  "UpdateOpenIDConnectProviderThumbprint",
+  "TagOpenIDConnectProvider",
+  "DeleteOpenIDConnectProvider",
+  "GetSessionToken",
 ];
+const STS_ACTIONS = new Set([
+  "AssumeRoleWithWebIdentity",
+  "AssumeRole",
+  "GetCallerIdentity",
+  "GetSessionToken",
+]);
 const PARAMS = [
-  "Version",
   "RoleArn",
   "RoleSessionName",
   "WebIdentityToken",
@@ -274,23 +301,50 @@ const paramValue = fc.oneof(
 );
 
 const emulatorRequest = fc.record({
-  action: fc.option(fc.oneof(fc.constantFrom(...ACTIONS), fc.string({ maxLength: 12 })), { nil: undefined }),
+  action: fc.option(
+    fc.oneof(
+      { weight: 5, arbitrary: fc.constantFrom(...ACTIONS) },
+      { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+    ),
+    { nil: undefined, freq: 10 },
+  ),
   params: fc.array(fc.tuple(fc.oneof(fc.constantFrom(...PARAMS), weird), paramValue), { maxLength: 6 }),
-  transport: fc.constantFrom("form", "form", "query", "raw"),
-  contentType: fc.constantFrom(
-    "application/x-www-form-urlencoded",
-    "application/x-www-form-urlencoded; charset=utf-8",
-    "application/x-www-form-urlencoded; charset=latin1",
-    "application/json",
-    "text/plain",
-    "",
+  transport: fc.oneof(
+    { weight: 6, arbitrary: fc.constant("form" as const) },
+    { weight: 2, arbitrary: fc.constant("query" as const) },
+    { weight: 1, arbitrary: fc.constant("raw" as const) },
+  ),
+  contentType: fc.oneof(
+    { weight: 8, arbitrary: fc.constant("application/x-www-form-urlencoded") },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(
+        "application/x-www-form-urlencoded; charset=utf-8",
+        "application/x-www-form-urlencoded; charset=latin1",
+        "application/json",
+        "text/plain",
+        "",
+      ),
+    },
   ),
   raw: fc.oneof(
     weird,
     fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString("latin1")),
   ),
-  auth: fc.constantFrom("none", "sigv4", "sigv4", "garbage", "stale"),
-  service: fc.constantFrom("sts", "iam", "s3"),
+  // Absent most of the time: the emulator then routes by the action (the AWS CLI always sends it).
+  version: fc.constantFrom(
+    undefined,
+    undefined,
+    undefined,
+    "auto",
+    "auto",
+    "auto",
+    "2011-06-15",
+    "2010-05-08",
+    "x",
+  ),
+  auth: fc.constantFrom("none", "sigv4", "sigv4", "sigv4", "garbage", "stale"),
+  service: fc.constantFrom("auto", "auto", "auto", "sts", "iam", "s3"),
   garbageAuth: fc.oneof(
     weird,
     weird.map((s) => `AWS4-HMAC-SHA256 Credential=${s}, SignedHeaders=host, Signature=${s}`),
@@ -328,8 +382,12 @@ async function sign(
 /** One random Query-protocol request to the emulator; its answer must keep AWS's contract. */
 export function emulatorProperty(t: FuzzTarget, found?: string[]) {
   return fc.asyncProperty(emulatorRequest, async (r) => {
+    const sts = r.action !== undefined && STS_ACTIONS.has(r.action);
+    const version = r.version === "auto" ? (sts ? "2011-06-15" : "2010-05-08") : r.version;
+    const service = r.service === "auto" ? (sts ? "sts" : "iam") : r.service;
     const pairs: [string, string][] = [
       ...(r.action !== undefined ? [["Action", r.action] as [string, string]] : []),
+      ...(version !== undefined ? [["Version", version] as [string, string]] : []),
       ...r.params,
     ];
     const form = new URLSearchParams(pairs).toString();
@@ -349,7 +407,7 @@ export function emulatorProperty(t: FuzzTarget, found?: string[]) {
           query,
           headers,
           body,
-          r.service,
+          service,
           r.auth === "stale" ? -3600_000 : 0,
         );
       } catch {
@@ -376,7 +434,7 @@ const segment = fc.oneof(
 const adminRequest = fc.record({
   method: fc.constantFrom("GET", "POST", "PATCH", "DELETE", "PUT", "OPTIONS", "HEAD"),
   pattern: fc.nat(),
-  fillReal: fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+  fillReal: fc.array(fc.constantFrom(true, true, true, false), { minLength: 8, maxLength: 8 }),
   fills: fc.array(segment, { minLength: 8, maxLength: 8 }),
   randomPath: fc.option(
     fc.array(segment, { maxLength: 5 }).map((s) => `/api/v1/${s.join("/")}`),
@@ -432,7 +490,7 @@ export function adminProperty(t: FuzzTarget, found?: string[]) {
       path = pattern.replace(/:(\w+)/g, (_m, name: string) => {
         const k = i++;
         if (!r.fillReal[k]) return r.fills[k] ?? "x";
-        return name === "org" ? t.orgId : name === "run" ? t.runId : (r.fills[k] ?? "x");
+        return t.ids[name] ?? r.fills[k] ?? "x";
       });
     }
     const url = r.query ? `${path}?${new URLSearchParams(r.query).toString()}` : path;
@@ -491,8 +549,14 @@ export function tokenProperty(t: FuzzTarget, found?: string[]) {
   });
 }
 
-/** The three properties by name. */
-export const FUZZ_PROPERTIES = {
+// biome-ignore lint/suspicious/noExplicitAny: each property has its own request shape.
+type AnyProperty = fc.IAsyncPropertyWithHooks<[any]>;
+
+/** The three properties by name (typed loosely so callers can iterate over them). */
+export const FUZZ_PROPERTIES: Record<
+  "emulator" | "admin" | "token",
+  (t: FuzzTarget, found?: string[]) => AnyProperty
+> = {
   emulator: emulatorProperty,
   admin: adminProperty,
   token: tokenProperty,

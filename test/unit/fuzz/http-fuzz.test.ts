@@ -11,7 +11,7 @@ import { tempDir } from "../../support/tmp.js";
  * seed and path on failure; FUZZ_SEED / FUZZ_RUNS override); `npm run bench:fuzz` runs many more.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 14);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
 
 describe("HTTP fuzz: no 5xx, the protocol's error shape, no stack trace", () => {
   const dir = tempDir();
