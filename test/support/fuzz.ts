@@ -502,7 +502,14 @@ export function adminProperty(t: FuzzTarget, found?: string[]) {
     if (hasBody && r.contentType) headers["content-type"] = r.contentType;
     const request = { method: r.method, url, headers, ...(hasBody ? { payload: r.body } : {}) };
     const a = await send(t, request);
-    return verdict(problemViolation(a), request, a, found);
+    // Dot segments (`..`, `%2e%2e`) resolve as in any WHATWG URL client; `POST /` and `GET /?Action=` are
+    // the emulator's routes (serve --aws-emulator), whose contract is AWS's.
+    const landed = new URL(url, "http://localhost");
+    const aws =
+      landed.pathname === "/" &&
+      (r.method === "POST" || (r.method === "GET" && landed.searchParams.has("Action")));
+    const check = aws ? awsViolation : problemViolation;
+    return verdict(check(a), request, a, found);
   });
 }
 
