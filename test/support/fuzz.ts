@@ -25,8 +25,8 @@ export interface FuzzTarget {
   /** Real ids by the admin routes' parameter names (`org`, `project`, `env`, `run`, `key`, `kid`). */
   readonly ids: Readonly<Record<string, string>>;
   readonly requestToken: string;
-  /** Admin URL patterns as registered (`/api/v1/organizations/:org/…`). */
-  readonly adminUrls: readonly string[];
+  /** Admin routes as registered (`POST /api/v1/organizations/:org/…`). */
+  readonly adminRoutes: readonly { readonly method: string; readonly url: string }[];
   /** Requests sent so far, and how many got each status. */
   requests: number;
   readonly statuses: Map<number, number>;
@@ -51,7 +51,7 @@ export async function fuzzTarget(dataDir: string): Promise<FuzzTarget> {
     runId: run.run.id,
     ids: { org: org.id, project: project.id, env: env.id, run: run.run.id, key: "none", kid },
     requestToken,
-    adminUrls: registeredAdminRoutes(issuer.app).map((r) => r.url),
+    adminRoutes: registeredAdminRoutes(issuer.app),
     requests: 0,
     statuses: new Map(),
     codes: new Map(),
@@ -432,15 +432,18 @@ const segment = fc.oneof(
 );
 
 const adminRequest = fc.record({
-  method: fc.constantFrom("GET", "POST", "PATCH", "DELETE", "PUT", "OPTIONS", "HEAD"),
+  method: fc.oneof(
+    { weight: 3, arbitrary: fc.constant("route") },
+    { weight: 2, arbitrary: fc.constantFrom("GET", "POST", "PATCH", "DELETE", "PUT", "OPTIONS", "HEAD") },
+  ),
   pattern: fc.nat(),
   fillReal: fc.array(fc.constantFrom(true, true, true, false), { minLength: 8, maxLength: 8 }),
   fills: fc.array(segment, { minLength: 8, maxLength: 8 }),
-  randomPath: fc.option(
-    fc.array(segment, { maxLength: 5 }).map((s) => `/api/v1/${s.join("/")}`),
-    { nil: undefined },
+  randomPath: fc.oneof(
+    { weight: 4, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.array(segment, { maxLength: 5 }).map((s) => `/api/v1/${s.join("/")}`) },
   ),
-  query: fc.option(fc.array(fc.tuple(weird, weird), { maxLength: 3 }), { nil: undefined }),
+  query: fc.option(fc.array(fc.tuple(weird, weird), { maxLength: 3 }), { nil: undefined, freq: 1 }),
   auth: fc.constantFrom("admin", "admin", "none", "garbage", "lower"),
   garbageAuth: fc.oneof(
     weird,
@@ -449,6 +452,25 @@ const adminRequest = fc.record({
   ),
   body: fc.option(
     fc.oneof(
+      // Plausible bodies (valid names, a real environment id filled in below), so creations get past
+      // validation into the services.
+      fc
+        .record(
+          {
+            name: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/),
+            allowedAudiences: fc.array(fc.constantFrom("sts.amazonaws.com", "vault", "x"), { maxLength: 2 }),
+            scope: fc.oneof(
+              fc.constant({ kind: "org_admin" }),
+              fc.constant({ kind: "runner", projectId: "$project" }),
+            ),
+            environmentId: fc.constant("$env"),
+            phase: fc.constantFrom("apply", "plan", "Apply"),
+            deployer: fc.constantFrom("alice", ""),
+            timeoutSeconds: fc.integer({ min: -1, max: 200000 }),
+          },
+          { requiredKeys: ["name"] },
+        )
+        .map((o) => JSON.stringify(o)),
       fc.json({ maxDepth: 4 }),
       fc.anything({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? "null"),
       weird,
@@ -483,11 +505,12 @@ const adminRequest = fc.record({
 /** One random admin API request; its answer must be a success or an RFC 9457 problem, never a 5xx. */
 export function adminProperty(t: FuzzTarget, found?: string[]) {
   return fc.asyncProperty(adminRequest, async (r) => {
+    const route = t.adminRoutes[r.pattern % t.adminRoutes.length];
+    const method = r.method === "route" ? (route?.method ?? "GET") : r.method;
     let path = r.randomPath;
     if (path === undefined) {
-      const pattern = t.adminUrls[r.pattern % t.adminUrls.length] ?? "/api/v1/organizations";
       let i = 0;
-      path = pattern.replace(/:(\w+)/g, (_m, name: string) => {
+      path = (route?.url ?? "/api/v1/organizations").replace(/:(\w+)/g, (_m, name: string) => {
         const k = i++;
         if (!r.fillReal[k]) return r.fills[k] ?? "x";
         return t.ids[name] ?? r.fills[k] ?? "x";
@@ -498,16 +521,17 @@ export function adminProperty(t: FuzzTarget, found?: string[]) {
     if (r.auth === "admin") headers.authorization = `Bearer ${t.adminKey}`;
     if (r.auth === "lower") headers.authorization = `bearer   ${t.adminKey}  `;
     if (r.auth === "garbage") headers.authorization = r.garbageAuth;
-    const hasBody = r.body !== undefined && r.method !== "GET" && r.method !== "HEAD";
+    const hasBody = r.body !== undefined && method !== "GET" && method !== "HEAD";
     if (hasBody && r.contentType) headers["content-type"] = r.contentType;
-    const request = { method: r.method, url, headers, ...(hasBody ? { payload: r.body } : {}) };
+    const payload = r.body?.replaceAll("$project", t.ids.project ?? "").replaceAll("$env", t.ids.env ?? "");
+    const request = { method, url, headers, ...(hasBody ? { payload } : {}) };
     const a = await send(t, request);
     // Dot segments (`..`, `%2e%2e`) resolve as in any WHATWG URL client; `POST /` and `GET /?Action=` are
     // the emulator's routes (serve --aws-emulator), whose contract is AWS's.
     const landed = new URL(url, "http://localhost");
     const aws =
       landed.pathname === "/" &&
-      (r.method === "POST" || (r.method === "GET" && landed.searchParams.has("Action")));
+      (method === "POST" || (method === "GET" && landed.searchParams.has("Action")));
     const check = aws ? awsViolation : problemViolation;
     return verdict(check(a), request, a, found);
   });
