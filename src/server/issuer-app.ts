@@ -58,6 +58,10 @@ export async function buildIssuerApp(options: IssuerAppOptions): Promise<Fastify
     // Admin JSON bodies; the token endpoint is a GET.
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
+    // Refusals the router makes before any handler (a path parameter over 100 characters, a malformed
+    // URL encoding) answer in the API's problem shape too, not Fastify's own JSON.
+    frameworkErrors: (error, _req, reply) =>
+      sendProblem(reply, problem("bad-request", error.message), undefined, error.statusCode ?? 400),
   });
 
   app.setErrorHandler((error, req, reply) => {
