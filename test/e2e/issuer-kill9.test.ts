@@ -1,0 +1,346 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { request } from "node:http";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from "jose";
+import { type KeyState, TRANSITIONS } from "../../src/issuer/key-lifecycle.js";
+import { runKeyless } from "../support/cli.js";
+import type { Json } from "../support/issuer.js";
+import { freePort } from "../support/ports.js";
+import { type ServeProcess, startServe } from "../support/serve.js";
+import { tempDir } from "../support/tmp.js";
+
+// `keyless serve` (one process, SQLite data directory) killed with SIGKILL while it mints and while it
+// rotates, then restarted on the same data directory. After each restart three invariants must hold:
+//  (a) every token a client received with a 200 has its audit row: no unaudited mint;
+//  (b) the JWKS served after the restart verifies every token issued that is still valid (its kid is
+//      published), so AWS (which accepts a token until exp + 5 min,
+//      https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html) still can;
+//  (c) the key lifecycle only moves forward (`keyless keys list --json` before the kill and after the
+//      restart): a superseded, retiring or retired key never becomes pending or active again.
+// Loops are bounded by counts, and the kill is triggered by a count of answers, never by a timer.
+
+/** One request on its own connection, so a killed server fails only the requests in flight on it. */
+function call(base: string, method: string, path: string, key: string, body?: unknown) {
+  return new Promise<{ status: number; json: Json }>((resolve, reject) => {
+    const req = request(
+      `${base}${path}`,
+      {
+        method,
+        agent: false,
+        headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (d: string) => {
+          text += d;
+        });
+        res.on("end", () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined });
+          } catch (e) {
+            reject(e); // a body cut short by the kill
+          }
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body ? JSON.stringify(body) : undefined);
+  });
+}
+
+interface Stack {
+  dataDir: string;
+  home: string;
+  port: number;
+  base: string;
+  admin: string;
+  org: string;
+  mintPath: string;
+  requestToken: string;
+}
+
+function serve(s: { dataDir: string; home: string; port: number }): Promise<ServeProcess> {
+  return startServe(["--port", String(s.port), "--log-level", "warn"], {
+    PATH: process.env.PATH,
+    HOME: s.home,
+    KEYLESS_DATA_DIR: s.dataDir,
+  });
+}
+
+async function setUp(dir: string): Promise<{ stack: Stack; server: ServeProcess }> {
+  const port = await freePort();
+  const dataDir = join(dir, "data");
+  const server = await serve({ dataDir, home: dir, port });
+  const base = `http://127.0.0.1:${port}`;
+  const admin = readFileSync(join(dataDir, "admin-key"), "utf8").trim();
+  const post = async (path: string, body: unknown) => {
+    const r = await call(base, "POST", path, admin, body);
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    return r.json;
+  };
+  const org = await post("/api/v1/organizations", { name: "acme", allowedAudiences: ["sts.amazonaws.com"] });
+  const project = await post(`/api/v1/organizations/${org.id}/projects`, { name: "infra" });
+  const env = await post(`/api/v1/organizations/${org.id}/projects/${project.id}/environments`, {
+    name: "prod",
+  });
+  const run = await post(`/api/v1/organizations/${org.id}/runs`, {
+    environmentId: env.id,
+    phase: "apply",
+    deployer: "x",
+  });
+  const url = new URL(run.requestUrl);
+  return {
+    server,
+    stack: {
+      dataDir,
+      home: dir,
+      port,
+      base,
+      admin,
+      org: org.id,
+      mintPath: `${url.pathname}${url.search}&audience=sts.amazonaws.com`,
+      requestToken: run.requestToken,
+    },
+  };
+}
+
+const claimsOf = (token: string): { jti: string; exp: number; iss: string } =>
+  JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
+
+/** SIGKILL, and wait until the process is gone (its port and SQLite handles released). */
+function kill9(server: ServeProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (server.child.exitCode !== null || server.child.signalCode !== null) return resolve();
+    server.child.once("exit", () => resolve());
+    server.child.kill("SIGKILL");
+  });
+}
+
+interface KeyRow {
+  kid: string;
+  state: KeyState;
+}
+
+async function keysList(s: Stack): Promise<KeyRow[]> {
+  const r = await runKeyless(["keys", "list", "--json", "--data-dir", s.dataDir], {
+    env: { PATH: process.env.PATH, HOME: s.home },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+/** The states reachable from `from` in zero or more transitions of the lifecycle table. */
+function reachable(from: KeyState): Set<KeyState> {
+  const seen = new Set<KeyState>([from]);
+  const todo: KeyState[] = [from];
+  while (todo.length) {
+    for (const next of TRANSITIONS[todo.pop()!] as readonly KeyState[]) {
+      if (!seen.has(next)) {
+        seen.add(next);
+        todo.push(next);
+      }
+    }
+  }
+  return seen;
+}
+
+/** (c): no key moved backwards, none vanished, at most one signs. */
+function assertForwardOnly(before: KeyRow[], afterRows: KeyRow[], when: string): void {
+  const now = new Map(afterRows.map((k) => [k.kid, k.state]));
+  for (const k of before) {
+    const state = now.get(k.kid);
+    assert.ok(state, `${when}: key ${k.kid} (${k.state}) disappeared from keys list`);
+    assert.ok(reachable(k.state).has(state), `${when}: key ${k.kid} went from ${k.state} to ${state}`);
+  }
+  const active = afterRows.filter((k) => k.state === "active");
+  assert.equal(active.length, 1, `${when}: exactly one active key: ${JSON.stringify(afterRows)}`);
+}
+
+/** (a) and (b), on a freshly restarted server. */
+async function assertAuditAndJwks(s: Stack, tokens: string[], when: string): Promise<void> {
+  const r = await call(
+    s.base,
+    "GET",
+    `/api/v1/organizations/${s.org}/audit?action=token.mint&limit=1000`,
+    s.admin,
+  );
+  assert.equal(r.status, 200);
+  const rows = r.json.entries as { details: { jti: string } }[];
+  assert.ok(rows.length < 1000, "the audit page holds every row (the test stays under the page size)");
+  const audited = new Set(rows.map((e) => e.details.jti));
+  const missing = tokens.map((t) => claimsOf(t).jti).filter((j) => !audited.has(j));
+  assert.deepEqual(
+    missing,
+    [],
+    `${when}: ${missing.length} of ${tokens.length} tokens answered 200 have no audit row`,
+  );
+
+  const jwks = (await call(s.base, "GET", "/.well-known/jwks.json", s.admin)).json as JSONWebKeySet;
+  const published = new Set(jwks.keys.map((k) => k.kid));
+  const keySet = createLocalJWKSet(jwks);
+  const nowS = Date.now() / 1000;
+  let checked = 0;
+  for (const t of tokens) {
+    if (claimsOf(t).exp <= nowS) continue; // only tokens still valid must stay verifiable
+    const { kid } = decodeProtectedHeader(t);
+    assert.ok(published.has(kid), `${when}: kid ${kid} of a valid token is missing from the JWKS`);
+    await compactVerify(t, keySet); // throws when the published key does not verify it
+    checked++;
+  }
+  assert.ok(checked > 0, "some tokens were checked against the JWKS");
+}
+
+/**
+ * `loops` concurrent mint loops of at most `perLoop` attempts each; when the `killAt`-th 200 arrives,
+ * `onCount` runs (the kill), with the other loops' requests in flight. Collects every token answered 200.
+ */
+async function mintUntil(
+  s: Stack,
+  tokens: string[],
+  killAt: number,
+  onCount: () => void,
+  opts = { loops: 4, perLoop: 400 },
+): Promise<{ ok: number; failed: number; lastRefusal: string }> {
+  let ok = 0;
+  let failed = 0;
+  let lastRefusal = "";
+  let stop = false;
+  const loop = async () => {
+    for (let i = 0; i < opts.perLoop && !stop; i++) {
+      try {
+        const m = await call(s.base, "GET", s.mintPath, s.requestToken);
+        if (m.status === 200) {
+          tokens.push(m.json.value);
+          ok++;
+          if (ok === killAt) onCount();
+        } else {
+          failed++;
+          lastRefusal = `${m.status} ${JSON.stringify(m.json)}`;
+        }
+      } catch {
+        failed++; // reset or refused: the server is gone
+        stop = true;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: opts.loops }, loop));
+  return { ok, failed, lastRefusal };
+}
+
+describe("keyless serve killed with SIGKILL (SQLite data directory)", () => {
+  const dirs: ReturnType<typeof tempDir>[] = [];
+  const servers: ServeProcess[] = [];
+  after(async () => {
+    // stop() waits for an exit that a process already killed here has had: skip those.
+    for (const s of servers) if (s.child.exitCode === null && s.child.signalCode === null) await s.stop();
+    for (const d of dirs) d.cleanup();
+  });
+
+  test("kill -9 during minting, three times: every 200 has its audit row, the JWKS still verifies every valid token, no key moves backwards", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const { stack, server } = await setUp(dir.path);
+    servers.push(server);
+    let current = server;
+    const tokens: string[] = [];
+    for (let round = 1; round <= 3; round++) {
+      const before = await keysList(stack);
+      const victim = current;
+      const killed = kill9Later(victim);
+      const r = await mintUntil(stack, tokens, 25, killed.fire);
+      killed.fire(); // in case the count was never reached (then the assertion below says so)
+      await killed.done;
+      assert.ok(r.ok >= 25, `round ${round}: ${r.ok} minted before the kill; last refusal ${r.lastRefusal}`);
+      assert.equal(victim.child.signalCode, "SIGKILL");
+
+      current = await serve(stack);
+      servers.push(current);
+      await assertAuditAndJwks(stack, tokens, `after kill ${round}`);
+      assertForwardOnly(before, await keysList(stack), `after kill ${round}`);
+    }
+    // The restarted server mints again, with the same guarantees.
+    const last = await call(stack.base, "GET", stack.mintPath, stack.requestToken);
+    assert.equal(last.status, 200);
+    tokens.push(last.json.value);
+    await assertAuditAndJwks(stack, tokens, "at the end");
+  });
+
+  test("kill -9 during rotation (rotate --immediate and retire under a mint loop), three times: the lifecycle never revives a key, the JWKS still verifies every valid token, every 200 is audited", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const { stack, server } = await setUp(dir.path);
+    servers.push(server);
+    let current = server;
+    const tokens: string[] = [];
+    for (let round = 1; round <= 3; round++) {
+      const before = await keysList(stack);
+      const victim = current;
+      const killed = kill9Later(victim);
+      let rotations = 0;
+      let stopRotating = false;
+      // Rotation loop: rotate at once (the new key signs now, the old one is superseded), then retire the
+      // oldest superseded key, so every lifecycle write is in flight at some point. The kill fires on the
+      // third rotation's answer, with the next rotation and the mint loop's requests in flight.
+      const rotate = async () => {
+        for (let i = 0; i < 20 && !stopRotating; i++) {
+          try {
+            const r = await call(stack.base, "POST", "/api/v1/signing-keys/rotate", stack.admin, {
+              immediate: true,
+            });
+            assert.equal(r.status, 201, JSON.stringify(r.json));
+            rotations++;
+            if (rotations === 3) killed.fire();
+            const list = await call(stack.base, "GET", "/api/v1/signing-keys", stack.admin);
+            const superseded = (list.json.signingKeys as KeyRow[]).find((k) => k.state === "superseded");
+            if (superseded) {
+              const ret = await call(
+                stack.base,
+                "POST",
+                `/api/v1/signing-keys/${encodeURIComponent(superseded.kid)}/retire`,
+                stack.admin,
+              );
+              assert.equal(ret.status, 200, JSON.stringify(ret.json));
+            }
+          } catch (e) {
+            if (e instanceof assert.AssertionError) throw e;
+            stopRotating = true; // the server is gone
+          }
+        }
+      };
+      const [minted] = await Promise.all([
+        mintUntil(stack, tokens, Number.POSITIVE_INFINITY, () => {}, { loops: 3, perLoop: 80 }),
+        rotate(),
+      ]);
+      killed.fire(); // in case the count was never reached (then the assertion below says so)
+      await killed.done;
+      assert.ok(rotations >= 3, `round ${round}: ${rotations} rotations answered`);
+      assert.ok(minted.ok > 0, `round ${round}: tokens minted while rotating`);
+      assert.equal(victim.child.signalCode, "SIGKILL");
+
+      current = await serve(stack);
+      servers.push(current);
+      const afterRows = await keysList(stack);
+      assertForwardOnly(before, afterRows, `after kill ${round}`);
+      await assertAuditAndJwks(stack, tokens, `after kill ${round}`);
+      // The key that signs after the restart is published, and a new token verifies against the JWKS.
+      const fresh = await call(stack.base, "GET", stack.mintPath, stack.requestToken);
+      assert.equal(fresh.status, 200);
+      tokens.push(fresh.json.value);
+      const active = afterRows.find((k) => k.state === "active")!;
+      assert.equal(decodeProtectedHeader(fresh.json.value).kid, active.kid, "signs with the active key");
+      await assertAuditAndJwks(stack, tokens, `after kill ${round}, new mint`);
+    }
+  });
+});
+
+/** A SIGKILL fired by a count (not a timer): `fire` sends it once; `done` resolves when the process is gone. */
+function kill9Later(server: ServeProcess): { fire: () => void; done: Promise<void> } {
+  let fire!: () => void;
+  const fired = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return { fire, done: fired.then(() => kill9(server)) };
+}
