@@ -31,7 +31,8 @@ await build({
   sourcemap: true,
   // The SDK's ES module builds let esbuild drop the commands keyless never sends.
   mainFields: ["module", "main"],
-  minify: true,
+  // `npm run coverage` sets KEYLESS_BUNDLE_MINIFY=0: c8 maps a minified bundle's branches poorly.
+  minify: process.env.KEYLESS_BUNDLE_MINIFY !== "0",
   logLevel: "warning",
   // Bundled CommonJS calls require(); ESM has none, so give it Node's.
   banner: {
