@@ -2,7 +2,18 @@
 // loaded command. Why: `keyless assume` runs once per job, and loading the AWS SDK's hundred-odd small
 // modules one by one cost more than Node's own start-up (bench/assume-vs-aws-cli.ts measures it).
 // Native and server-side packages stay external: they are loaded only by the commands that need them.
+import { mkdirSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
+
+// `npm run coverage` sets KEYLESS_BUNDLE=none: bin/keyless.js then runs tsc's output (dist/src) itself.
+// Why: c8 remapping through the bundle's chained source maps (bundle -> dist/src -> .ts) lost the
+// uncovered ranges (src/aws/iam/model.ts read as 100 % covered after a run that only linted), while
+// tsc's own maps keep them; and unit tests load dist/src, so both share one copy of each module.
+if (process.env.KEYLESS_BUNDLE === "none") {
+  mkdirSync("dist/bundle", { recursive: true });
+  writeFileSync("dist/bundle/main.js", 'import "../src/cli/main.js";\n');
+  process.exit(0);
+}
 
 const external = [
   "better-sqlite3",
@@ -31,7 +42,8 @@ await build({
   sourcemap: true,
   // The SDK's ES module builds let esbuild drop the commands keyless never sends.
   mainFields: ["module", "main"],
-  minify: true,
+  // `npm run coverage` sets KEYLESS_BUNDLE_MINIFY=0: c8 maps a minified bundle's branches poorly.
+  minify: process.env.KEYLESS_BUNDLE_MINIFY !== "0",
   logLevel: "warning",
   // Bundled CommonJS calls require(); ESM has none, so give it Node's.
   banner: {

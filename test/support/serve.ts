@@ -22,6 +22,8 @@ export function startServe(
       KEYLESS_TOKEN_RATE_LIMIT_PER_RUN: "0",
       KEYLESS_TOKEN_RATE_LIMIT_PER_ADDRESS: "0",
       KEYLESS_ADMIN_RATE_LIMIT_PER_KEY: "0",
+      // `npm run coverage` (c8) collects the server's coverage too, whatever environment the test gives it.
+      NODE_V8_COVERAGE: process.env.NODE_V8_COVERAGE,
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
