@@ -9,14 +9,13 @@
  *                                   installed, CLIENT=node for the built-in Node client; METRICS=off
  *                                   serves without the Prometheus instrumentation)
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { Agent, request } from "node:http";
-import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
+import { Agent } from "node:http";
+import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { jsonClient, seedRun, startBenchServer } from "./support/serve.js";
 
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
@@ -57,105 +56,24 @@ function rawOnCores(alg: Alg, threads: number): Promise<number> {
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-
-function call(
-  method: string,
-  url: string,
-  key?: string,
-  body?: unknown,
-): Promise<{ status: number; json: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method,
-        agent,
-        headers: {
-          ...(key ? { authorization: `Bearer ${key}` } : {}),
-          ...(body ? { "content-type": "application/json" } : {}),
-        },
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8").on("data", (d: string) => {
-          text += d;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : {} }));
-      },
-    );
-    req.on("error", reject);
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
-}
+const call = jsonClient(agent);
 
 async function httpMintRate(alg: Alg): Promise<{ rate: number; errors: number }> {
-  const dir = mkdtempSync(join(tmpdir(), "keyless-bench-"));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const bin = fileURLToPath(new URL("../../bin/keyless.js", import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [
-      bin,
-      "serve",
-      "--port",
-      String(port),
-      "--workers",
-      String(WORKERS),
-      "--signing-alg",
-      alg,
-      "--log-level",
-      "warn",
-      // METRICS=off: the same server without its Prometheus instrumentation, to measure what it costs.
-      ...(process.env.METRICS === "off" ? ["--no-metrics"] : []),
-    ],
-    {
-      // Throughput of minting, not of refusing: the request budgets are off (0).
-      env: {
-        PATH: process.env.PATH,
-        HOME: dir,
-        KEYLESS_DATA_DIR: join(dir, "data"),
-        KEYLESS_TOKEN_RATE_LIMIT_PER_RUN: "0",
-        KEYLESS_TOKEN_RATE_LIMIT_PER_ADDRESS: "0",
-      },
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
+  const server = await startBenchServer([
+    "--workers",
+    String(WORKERS),
+    "--signing-alg",
+    alg,
+    "--log-level",
+    "warn",
+    // METRICS=off: the same server without its Prometheus instrumentation, to measure what it costs.
+    ...(process.env.METRICS === "off" ? ["--no-metrics"] : []),
+  ]);
   try {
-    await new Promise<void>((resolve, reject) => {
-      let out = "";
-      child.stdout!.setEncoding("utf8").on("data", (d: string) => {
-        out += d;
-        if (out.includes("listening on")) resolve();
-      });
-      child.once("exit", (code) => reject(new Error(`serve exited ${code}`)));
+    const run = await seedRun(call, server, "bench", {
+      ref: "refs/heads/main",
+      commit: "0123456789abcdef0123456789abcdef01234567",
     });
-    const base = `http://127.0.0.1:${port}`;
-    const admin = readFileSync(join(dir, "data", "admin-key"), "utf8").trim();
-    const org = (
-      await call("POST", `${base}/api/v1/organizations`, admin, {
-        name: "bench",
-        allowedAudiences: ["sts.amazonaws.com"],
-      })
-    ).json;
-    const project = (
-      await call("POST", `${base}/api/v1/organizations/${org.id}/projects`, admin, { name: "infra" })
-    ).json;
-    const env = (
-      await call(
-        "POST",
-        `${base}/api/v1/organizations/${org.id}/projects/${project.id}/environments`,
-        admin,
-        { name: "prod" },
-      )
-    ).json;
-    const run = (
-      await call("POST", `${base}/api/v1/organizations/${org.id}/runs`, admin, {
-        environmentId: env.id,
-        phase: "apply",
-        deployer: "bench@example.com",
-        attributes: { ref: "refs/heads/main", commit: "0123456789abcdef0123456789abcdef01234567" },
-      })
-    ).json as { requestUrl: string; requestToken: string };
     const url = `${run.requestUrl}&audience=sts.amazonaws.com`;
 
     if (hasWrk()) return wrkRate(url, run.requestToken);
@@ -186,9 +104,7 @@ async function httpMintRate(alg: Alg): Promise<{ rate: number; errors: number }>
     await Promise.all(loops);
     return { rate, errors };
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((r) => child.once("exit", r));
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

@@ -7,54 +7,16 @@
  *
  *   npm run bench:soak              (SECONDS=60 CONCURRENCY=8 by default; SECONDS=3600 for an hour)
  */
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { Agent, request } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { spawnSync } from "node:child_process";
+import { Agent } from "node:http";
+import { jsonClient, seedRun, startBenchServer } from "./support/serve.js";
 
 const SECONDS = Number(process.env.SECONDS ?? 60);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 8);
 const WINDOW_MS = 10_000;
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-
-function call(
-  method: string,
-  url: string,
-  key?: string,
-  body?: unknown,
-): Promise<{ status: number; json: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method,
-        agent,
-        headers: {
-          ...(key ? { authorization: `Bearer ${key}` } : {}),
-          ...(body ? { "content-type": "application/json" } : {}),
-        },
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8").on("data", (d: string) => {
-          text += d;
-        });
-        res.on("end", () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : {} });
-          } catch (e) {
-            reject(e);
-          }
-        });
-      },
-    );
-    req.on("error", reject);
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
-}
+const call = jsonClient(agent);
 
 /** RSS in MiB of `pid` and of its direct children (the workers), from ps (RSS is reported in KiB). */
 function rss(pid: number): { primary: number; workers: number[] } {
@@ -78,59 +40,10 @@ const ms = (n: number) => n.toFixed(2);
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "keyless-soak-"));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const bin = fileURLToPath(new URL("../../bin/keyless.js", import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [bin, "serve", "--port", String(port), "--workers", "2", "--log-level", "warn"],
-    {
-      // The soak measures minting, not refusing: the request budgets are off (0).
-      env: {
-        PATH: process.env.PATH,
-        HOME: dir,
-        KEYLESS_DATA_DIR: join(dir, "data"),
-        KEYLESS_TOKEN_RATE_LIMIT_PER_RUN: "0",
-        KEYLESS_TOKEN_RATE_LIMIT_PER_ADDRESS: "0",
-      },
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
+  const server = await startBenchServer(["--workers", "2", "--log-level", "warn"]);
+  const child = server.child;
   try {
-    await new Promise<void>((resolve, reject) => {
-      let out = "";
-      child.stdout!.setEncoding("utf8").on("data", (d: string) => {
-        out += d;
-        if (out.includes("listening on")) resolve();
-      });
-      child.once("exit", (code) => reject(new Error(`serve exited ${code}`)));
-    });
-    const base = `http://127.0.0.1:${port}`;
-    const admin = readFileSync(join(dir, "data", "admin-key"), "utf8").trim();
-    const org = (
-      await call("POST", `${base}/api/v1/organizations`, admin, {
-        name: "soak",
-        allowedAudiences: ["sts.amazonaws.com"],
-      })
-    ).json;
-    const project = (
-      await call("POST", `${base}/api/v1/organizations/${org.id}/projects`, admin, { name: "infra" })
-    ).json;
-    const env = (
-      await call(
-        "POST",
-        `${base}/api/v1/organizations/${org.id}/projects/${project.id}/environments`,
-        admin,
-        { name: "prod" },
-      )
-    ).json;
-    const run = (
-      await call("POST", `${base}/api/v1/organizations/${org.id}/runs`, admin, {
-        environmentId: env.id,
-        phase: "apply",
-        deployer: "soak@example.com",
-      })
-    ).json as { requestUrl: string; requestToken: string };
+    const run = await seedRun(call, server, "soak");
     const url = `${run.requestUrl}&audience=sts.amazonaws.com`;
 
     const pid = child.pid!;
@@ -198,9 +111,7 @@ async function main(): Promise<void> {
     );
   } finally {
     agent.destroy();
-    child.kill("SIGTERM");
-    await new Promise((r) => child.once("exit", r));
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 
