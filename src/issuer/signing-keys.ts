@@ -64,7 +64,7 @@ export class Signer {
     const key = this.key(record);
     const header = b64(JSON.stringify({ alg: record.alg, kid: record.kid, typ: "JWT" }));
     const input = `${header}.${b64(JSON.stringify(claims))}`;
-    // ES256 signatures are the raw r||s pair (RFC 7518 §3.4), not DER.
+    // ES256 signatures are the raw r||s pair (RFC 7518 section 3.4, https://www.rfc-editor.org/rfc/rfc7518#section-3.4), not DER.
     const signature = sign(
       "sha256",
       Buffer.from(input),

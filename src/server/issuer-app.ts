@@ -67,7 +67,7 @@ export async function buildIssuerApp(options: IssuerAppOptions): Promise<Fastify
   app.setErrorHandler((error, req, reply) => {
     if (error instanceof IssuerProblem) return sendProblem(reply, error, req.url.split("?")[0]);
     if (error instanceof DatabaseUnavailableError) {
-      // An outage, not a bug: the client may retry (RFC 9110 §10.2.3,
+      // An outage, not a bug: the client may retry (RFC 9110 section 10.2.3, https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3,
       // https://www.rfc-editor.org/rfc/rfc9110#name-retry-after); the driver's words stay in the log.
       req.log.warn({ err: error.cause }, "database unavailable");
       reply.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));

@@ -62,7 +62,7 @@ type Check = (req: FastifyRequest) => Promise<
  * counted). The token endpoint is counted before anything is read: per source address first, then per
  * run and request token, so requests with a guessed token do not spend the budget of the run's real
  * token (and a runaway job cannot spend another run's). Over budget: `429` problem
- * (`https://keyless.dev/problems/rate-limited`) with `Retry-After` in seconds (RFC 9110 §10.2.3,
+ * (`https://keyless.dev/problems/rate-limited`) with `Retry-After` in seconds (RFC 9110 section 10.2.3, https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3,
  * https://www.rfc-editor.org/rfc/rfc9110#field.retry-after).
  */
 export async function addRateLimits(app: FastifyInstance, limits: RateLimits): Promise<void> {

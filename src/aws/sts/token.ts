@@ -40,7 +40,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
- * Keys STS can use: with a kid, not `use: enc`, no `key_ops` at all, RSA or EC (JWK members: RFC 7517 §4;
+ * Keys STS can use: with a kid, not `use: enc`, no `key_ops` at all, RSA or EC (JWK members: RFC 7517 section 4, https://www.rfc-editor.org/rfc/rfc7517#section-4;
  * supported algorithms: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html).
  */
 function usable(keys: readonly JWK[]): JWK[] {

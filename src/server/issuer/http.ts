@@ -73,7 +73,7 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<
   );
 }
 
-/** The secret of `Authorization: Bearer <secret>` (RFC 6750 §2.1), or undefined. */
+/** The secret of `Authorization: Bearer <secret>` (RFC 6750 section 2.1, https://www.rfc-editor.org/rfc/rfc6750#section-2.1), or undefined. */
 export function bearer(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
   const m = h ? /^bearer\s+(\S+)\s*$/i.exec(h) : null;

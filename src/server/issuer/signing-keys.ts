@@ -56,7 +56,7 @@ const WELL_KNOWN =
 
 /**
  * The signing-key routes and what verifiers read, as an encapsulated Fastify plugin: discovery and JWKS
- * per issuer URL (chosen by Host and path, OpenID Connect Discovery 1.0 §4,
+ * per issuer URL (chosen by Host and path, OpenID Connect Discovery 1.0 section 4, https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig,
  * https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig), public, cached
  * `wellKnownMaxAgeSeconds`.
  */
