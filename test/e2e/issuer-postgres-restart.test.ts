@@ -7,7 +7,7 @@ import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import type { Json } from "../support/issuer.js";
 import { freePort } from "../support/ports.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
-import { type ServeProcess, startServe } from "../support/serve.js";
+import { type ServeProcess, seedApplyRunOverHttp, startServe } from "../support/serve.js";
 import { tempDir } from "../support/tmp.js";
 
 /**
@@ -64,29 +64,7 @@ describe("a PostgreSQL restart under two keyless serve processes", () => {
       return { status: r.status, json: (await r.json()) as Json, headers: r.headers };
     };
     const b0 = bases[0]!;
-    const org = (
-      await call(b0, "POST", "/api/v1/organizations", admin, {
-        name: "acme",
-        allowedAudiences: ["sts.amazonaws.com"],
-      })
-    ).json;
-    const project = (
-      await call(b0, "POST", `/api/v1/organizations/${org.id}/projects`, admin, { name: "infra" })
-    ).json;
-    const env = (
-      await call(b0, "POST", `/api/v1/organizations/${org.id}/projects/${project.id}/environments`, admin, {
-        name: "prod",
-      })
-    ).json;
-    const run = (
-      await call(b0, "POST", `/api/v1/organizations/${org.id}/runs`, admin, {
-        environmentId: env.id,
-        phase: "apply",
-        deployer: "x",
-      })
-    ).json;
-    const url = new URL(run.requestUrl);
-    const tokenPath = `${url.pathname}${url.search}&audience=sts.amazonaws.com`;
+    const { tokenPath, ...run } = await seedApplyRunOverHttp(b0, admin);
     const mint = (base: string) => call(base, "GET", tokenPath, run.requestToken);
 
     /** A mint's answer during an outage: a token, or the outage problem with Retry-After; never 500. */

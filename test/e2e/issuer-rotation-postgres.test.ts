@@ -8,7 +8,7 @@ import { runKeyless } from "../support/cli.js";
 import type { Json } from "../support/issuer.js";
 import { freePort } from "../support/ports.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
-import { type ServeProcess, startServe } from "../support/serve.js";
+import { type ServeProcess, seedApplyRunOverHttp, startServe } from "../support/serve.js";
 import { tempDir } from "../support/tmp.js";
 
 /**
@@ -52,28 +52,7 @@ describe("rotation across processes on one PostgreSQL", () => {
       return { status: r.status, json: (await r.json()) as Json };
     };
     const b0 = bases[0]!;
-    const org = (
-      await call(b0, "POST", "/api/v1/organizations", admin, {
-        name: "acme",
-        allowedAudiences: ["sts.amazonaws.com"],
-      })
-    ).json;
-    const project = (
-      await call(b0, "POST", `/api/v1/organizations/${org.id}/projects`, admin, { name: "infra" })
-    ).json;
-    const env = (
-      await call(b0, "POST", `/api/v1/organizations/${org.id}/projects/${project.id}/environments`, admin, {
-        name: "prod",
-      })
-    ).json;
-    const run = (
-      await call(b0, "POST", `/api/v1/organizations/${org.id}/runs`, admin, {
-        environmentId: env.id,
-        phase: "apply",
-        deployer: "x",
-      })
-    ).json;
-    const tokenPath = `${new URL(run.requestUrl).pathname}${new URL(run.requestUrl).search}&audience=sts.amazonaws.com`;
+    const { tokenPath, ...run } = await seedApplyRunOverHttp(b0, admin);
 
     const firstKid = (await call(b0, "GET", "/.well-known/jwks", admin)).json.keys[0].kid;
     let rotation: Promise<{ code: number | null; stdout: string; stderr: string }> | undefined;

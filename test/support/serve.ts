@@ -122,3 +122,40 @@ export function curlRunToken(
     url,
   ]);
 }
+
+/**
+ * Over the admin API of a running `keyless serve` at `base`: organization `acme` (audience
+ * sts.amazonaws.com), project `infra`, environment `prod` and an apply run, as a CI controller makes them.
+ * Returns the run's request token and the token endpoint's path for that audience.
+ */
+export async function seedApplyRunOverHttp(
+  base: string,
+  adminKey: string,
+): Promise<{ requestUrl: string; requestToken: string; tokenPath: string }> {
+  const post = async (path: string, body: unknown) => {
+    const r = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (r.status !== 201 && r.status !== 200) throw new Error(`POST ${path}: ${r.status} ${await r.text()}`);
+    // biome-ignore lint/suspicious/noExplicitAny: the admin API's JSON, read field by field below.
+    return (await r.json()) as any;
+  };
+  const org = await post("/api/v1/organizations", { name: "acme", allowedAudiences: ["sts.amazonaws.com"] });
+  const project = await post(`/api/v1/organizations/${org.id}/projects`, { name: "infra" });
+  const env = await post(`/api/v1/organizations/${org.id}/projects/${project.id}/environments`, {
+    name: "prod",
+  });
+  const run = await post(`/api/v1/organizations/${org.id}/runs`, {
+    environmentId: env.id,
+    phase: "apply",
+    deployer: "x",
+  });
+  const url = new URL(run.requestUrl as string);
+  return {
+    requestUrl: run.requestUrl,
+    requestToken: run.requestToken,
+    tokenPath: `${url.pathname}${url.search}&audience=sts.amazonaws.com`,
+  };
+}
