@@ -74,6 +74,8 @@ export async function startDev(options: DevOptions): Promise<RunningDev> {
     tlsKey: ca.keyFile,
     kek: undefined,
     signingAlgorithm: "RS256",
+    signer: "local",
+    kmsKeyIds: undefined,
     keyOverlapSeconds: 24 * 3600,
     keyRotationIntervalSeconds: 0,
     maxTokenLifetimeSeconds: 3600,

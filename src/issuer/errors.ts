@@ -19,6 +19,7 @@ export type ProblemType =
   | "invalid-template"
   | "invalid-session-tags"
   | "no-signing-key"
+  | "signer-unavailable"
   | "database-unavailable"
   | "rate-limited"
   | "internal";
@@ -37,6 +38,7 @@ const STATUS: Record<ProblemType, number> = {
   "invalid-template": 422,
   "invalid-session-tags": 422,
   "no-signing-key": 503,
+  "signer-unavailable": 503,
   "database-unavailable": 503,
   "rate-limited": 429,
   internal: 500,
@@ -56,6 +58,7 @@ const TITLE: Record<ProblemType, string> = {
   "invalid-template": "Invalid subject template",
   "invalid-session-tags": "Invalid session tags",
   "no-signing-key": "No signing key",
+  "signer-unavailable": "Signing key service unavailable",
   "database-unavailable": "Database unavailable",
   "rate-limited": "Too many requests",
   internal: "Internal error",

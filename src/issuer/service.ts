@@ -9,6 +9,7 @@ import type { IssuerConfig, ServiceContext } from "./services/context.js";
 import { RunService } from "./services/runs.js";
 import { SigningKeyService } from "./services/signing-keys.js";
 import { TenancyService } from "./services/tenancy.js";
+import type { KeyCustody, RemoteSigner } from "./signing-keys.js";
 
 export type { CreatedApiKey } from "./services/api-keys.js";
 export type { IssuerConfig } from "./services/context.js";
@@ -35,6 +36,8 @@ export class IssuerService {
   /**
    * @param options.auditSink where mint records go (default: the repository; in a cluster worker, the
    *   primary process).
+   * @param options.keyCustody where new signing keys are made (default: locally, sealed under `kek`).
+   * @param options.remoteSigner signs with keys held in AWS KMS.
    */
   constructor(
     repo: IssuerRepository,
@@ -42,10 +45,13 @@ export class IssuerService {
     clock: Clock,
     ids: IdGenerator,
     readonly config: IssuerConfig,
-    options: { auditSink?: AuditSink } = {},
+    options: { auditSink?: AuditSink; keyCustody?: KeyCustody; remoteSigner?: RemoteSigner } = {},
   ) {
     const ctx: ServiceContext = { repo, clock, ids, config };
-    this.signingKeys = new SigningKeyService(ctx, kek);
+    this.signingKeys = new SigningKeyService(ctx, kek, {
+      custody: options.keyCustody,
+      remote: options.remoteSigner,
+    });
     this.tenancy = new TenancyService(ctx);
     this.runs = new RunService(ctx, this.signingKeys, options.auditSink ?? repo);
     this.apiKeys = new ApiKeyService(ctx, this.tenancy);

@@ -1,5 +1,6 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { calculateJwkThumbprint, exportJWK, type JWK } from "jose";
+import { problem } from "./errors.js";
 import type { KeyEncryptionKey } from "./kek.js";
 import type { SigningAlgorithm, SigningKeyRecord } from "./model.js";
 
@@ -27,6 +28,43 @@ export async function generateSigningKey(
   };
 }
 
+/**
+ * Where new signing keys are made and their private halves kept: `local` (generated here, sealed under the
+ * KEK in the store) or `aws-kms` (issuer/aws-kms.ts). Rotation asks it for the next key; the lifecycle
+ * (issuer/key-lifecycle.ts) is the same for both.
+ */
+export interface KeyCustody {
+  readonly kind: "local" | "aws-kms";
+  /** The next key's record; `existing` is every stored key (a custody that takes keys from a list skips used ones). */
+  createKey(
+    alg: SigningAlgorithm,
+    times: { createdAt: number; activateAt: number },
+    existing: readonly SigningKeyRecord[],
+  ): Promise<SigningKeyRecord>;
+}
+
+/** Keys generated here and sealed under the KEK. */
+export function localCustody(kek: KeyEncryptionKey): KeyCustody {
+  return { kind: "local", createKey: (alg, times) => generateSigningKey(alg, kek, times) };
+}
+
+/** Signs with a key held outside the process (AWS KMS), returning the JWS signature octets (ES256: r||s). */
+export interface RemoteSigner {
+  sign(keyArn: string, alg: SigningAlgorithm, input: Buffer): Promise<Buffer>;
+}
+
+/**
+ * A key held in AWS KMS is stored with `privateKeySealed` set to this prefix and the key's ARN: a
+ * reference, no key material (a sealed local key starts with `v1.`, so the two never collide).
+ */
+const KMS_REF_PREFIX = "aws-kms:";
+export const kmsKeyRef = (arn: string): string => `${KMS_REF_PREFIX}${arn}`;
+/** The KMS key ARN of a key held in AWS KMS, or undefined for a local (sealed) key. */
+export const kmsKeyArn = (key: SigningKeyRecord): string | undefined =>
+  key.privateKeySealed.startsWith(KMS_REF_PREFIX)
+    ? key.privateKeySealed.slice(KMS_REF_PREFIX.length)
+    : undefined;
+
 /** The public JWK as published: `kid`, `alg`, `use: "sig"`, and no `key_ops` (AWS refuses keys that have it). */
 export function publicJwk(key: SigningKeyRecord): JWK {
   return { ...(key.publicJwk as JWK), kid: key.kid, alg: key.alg, use: "sig" };
@@ -49,7 +87,11 @@ export interface SignedToken {
  */
 export class Signer {
   private readonly opened = new Map<string, KeyObject>();
-  constructor(private readonly kek: KeyEncryptionKey) {}
+  /** `remote` signs for keys held in AWS KMS (`kmsKeyArn`); without it such keys refuse to sign (503). */
+  constructor(
+    private readonly kek: KeyEncryptionKey,
+    private readonly remote?: RemoteSigner,
+  ) {}
 
   private key(record: SigningKeyRecord): KeyObject {
     let k = this.opened.get(record.kid);
@@ -61,9 +103,15 @@ export class Signer {
   }
 
   async sign(record: SigningKeyRecord, claims: Record<string, unknown>): Promise<SignedToken> {
-    const key = this.key(record);
     const header = b64(JSON.stringify({ alg: record.alg, kid: record.kid, typ: "JWT" }));
     const input = `${header}.${b64(JSON.stringify(claims))}`;
+    const arn = kmsKeyArn(record);
+    if (arn !== undefined) {
+      if (!this.remote) throw problem("signer-unavailable", `signing key ${record.kid} is held in AWS KMS`);
+      const signature = await this.remote.sign(arn, record.alg, Buffer.from(input));
+      return { jwt: `${input}.${signature.toString("base64url")}`, kid: record.kid, alg: record.alg };
+    }
+    const key = this.key(record);
     // ES256 signatures are the raw r||s pair (RFC 7518 section 3.4, https://www.rfc-editor.org/rfc/rfc7518#section-3.4), not DER.
     const signature = sign(
       "sha256",

@@ -29,6 +29,10 @@ export interface ServeConfig {
   readonly tlsKey: string | undefined;
   readonly kek: string | undefined;
   readonly signingAlgorithm: "RS256" | "ES256";
+  /** Where new signing keys are made: `local` (sealed under the KEK) or `aws-kms` (issuer/aws-kms.ts). */
+  readonly signer: "local" | "aws-kms";
+  /** With `aws-kms`: the KMS keys rotation takes in order (ids, ARNs, aliases); undefined = CreateKey. */
+  readonly kmsKeyIds: readonly string[] | undefined;
   readonly keyOverlapSeconds: number;
   readonly keyRotationIntervalSeconds: number;
   readonly maxTokenLifetimeSeconds: number;
@@ -59,6 +63,8 @@ const FileSchema = z.strictObject({
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),
   signingAlgorithm: z.enum(["RS256", "ES256"]).optional(),
+  signer: z.enum(["local", "aws-kms"]).optional(),
+  kmsKeyIds: z.string().optional(),
   keyOverlap: z.union([z.string(), z.number()]).optional(),
   keyRotationInterval: z.union([z.string(), z.number()]).optional(),
   maxTokenLifetime: z.union([z.string(), z.number()]).optional(),
@@ -84,6 +90,8 @@ export const ENV: Record<Exclude<keyof ConfigFile, never> | "kek", string> = {
   tlsKey: "KEYLESS_TLS_KEY",
   kek: "KEYLESS_KEK",
   signingAlgorithm: "KEYLESS_SIGNING_ALG",
+  signer: "KEYLESS_SIGNER",
+  kmsKeyIds: "KEYLESS_KMS_KEY_IDS",
   keyOverlap: "KEYLESS_KEY_OVERLAP",
   keyRotationInterval: "KEYLESS_KEY_ROTATION_INTERVAL",
   maxTokenLifetime: "KEYLESS_MAX_TOKEN_LIFETIME",
@@ -166,6 +174,15 @@ export function loadServeConfig(options: {
   const alg = str("signingAlgorithm") ?? "RS256";
   if (alg !== "RS256" && alg !== "ES256")
     throw new ConfigError(`signing algorithm must be RS256 or ES256, got "${alg}"`);
+  const signer = str("signer") ?? "local";
+  if (signer !== "local" && signer !== "aws-kms")
+    throw new ConfigError(`signer must be local or aws-kms, got "${signer}"`);
+  const kmsKeyIds = str("kmsKeyIds")
+    ?.split(",")
+    .map((id) => id.trim())
+    .filter((id) => id !== "");
+  if (kmsKeyIds !== undefined && signer !== "aws-kms")
+    throw new ConfigError("KEYLESS_KMS_KEY_IDS needs KEYLESS_SIGNER=aws-kms");
   const issuerUrl = str("issuerUrl") ?? own;
   try {
     new URL(issuerUrl);
@@ -207,6 +224,8 @@ export function loadServeConfig(options: {
     tlsKey,
     kek: options.env[ENV.kek] || undefined,
     signingAlgorithm: alg,
+    signer,
+    kmsKeyIds: kmsKeyIds?.length ? kmsKeyIds : undefined,
     keyOverlapSeconds,
     keyRotationIntervalSeconds: duration("keyRotationInterval", DEFAULT_ROTATION_INTERVAL_MS / 1000),
     maxTokenLifetimeSeconds: duration("maxTokenLifetime", 86400),

@@ -6,6 +6,7 @@ import { iamMigrations } from "../aws/iam/migrations.js";
 import type { IamTables } from "../aws/iam/tables.js";
 import type { AuditSink } from "../issuer/audit-batcher.js";
 import { OPERATOR } from "../issuer/authz.js";
+import { AwsKmsKeys } from "../issuer/aws-kms.js";
 import { loadKek } from "../issuer/kek.js";
 import { kyselyIssuerRepository } from "../issuer/kysely-repository.js";
 import { issuerMigrations } from "../issuer/migrations.js";
@@ -64,9 +65,18 @@ export async function openIssuer(
       maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
       keyCacheMs: 5000,
     },
-    deps.auditSink ? { auditSink: deps.auditSink } : {},
+    { ...(deps.auditSink ? { auditSink: deps.auditSink } : {}), ...keyCustody(config) },
   );
   return { service, database, close: () => database.close() };
+}
+
+/**
+ * `KEYLESS_SIGNER`: new keys made locally or in AWS KMS. Keys already held in KMS sign through it in
+ * either case (the SDK is loaded only when one does), so switching back to local keeps the active key.
+ */
+function keyCustody(config: ServeConfig) {
+  const kms = new AwsKmsKeys({ keyIds: config.kmsKeyIds, issuerUrl: config.issuerUrl });
+  return config.signer === "aws-kms" ? { keyCustody: kms, remoteSigner: kms } : { remoteSigner: kms };
 }
 
 /**

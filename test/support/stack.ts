@@ -37,6 +37,8 @@ export interface IssuerWithEmulatorOptions {
   readonly aliases?: readonly string[];
   /** More `keyless emulator` arguments (another `--issuer-alias`, `--account`, …). */
   readonly emulatorArgs?: readonly string[];
+  /** More environment for `keyless serve` (e.g. `KEYLESS_SIGNER` and the AWS SDK's variables). */
+  readonly serveEnv?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -62,7 +64,7 @@ export async function startIssuerWithEmulator(
       "--tls-key",
       tls.keyFile,
     ],
-    { PATH: process.env.PATH, HOME: dir, KEYLESS_DATA_DIR: dataDir },
+    { PATH: process.env.PATH, HOME: dir, KEYLESS_DATA_DIR: dataDir, ...options.serveEnv },
   );
   const adminKey = readFileSync(join(dataDir, "admin-key"), "utf8").trim();
   let emulator: RunningEmulator;

@@ -13,7 +13,14 @@ import {
   scheduledRotation,
 } from "../key-lifecycle.js";
 import type { SigningAlgorithm, SigningKeyRecord } from "../model.js";
-import { generateSigningKey, publicJwk, type SignedToken, Signer } from "../signing-keys.js";
+import {
+  type KeyCustody,
+  localCustody,
+  publicJwk,
+  type RemoteSigner,
+  type SignedToken,
+  Signer,
+} from "../signing-keys.js";
 import { IssuerResource, type ServiceContext } from "./context.js";
 
 const MAX_JWKS_KEYS_PER_TYPE = 100;
@@ -40,6 +47,7 @@ interface KeySnapshot {
  */
 export class SigningKeyService extends IssuerResource {
   private readonly signer: Signer;
+  private readonly custody: KeyCustody;
   private cached: KeySnapshot | undefined;
   private loading: Promise<KeySnapshot> | undefined;
   /** Bumped by every change this process makes, so a load begun before it is not cached after it. */
@@ -53,12 +61,19 @@ export class SigningKeyService extends IssuerResource {
     issuers?: { issuer: string; jwksPath: string }[];
   } = {};
 
+  /**
+   * @param keys.custody where new keys are made (default: locally, sealed under `kek`).
+   * @param keys.remote signs with keys held in AWS KMS (whatever the custody of new keys, so an issuer
+   *   switched from one to the other still signs with the key that is active).
+   */
   constructor(
     ctx: ServiceContext,
-    private readonly kek: KeyEncryptionKey,
+    kek: KeyEncryptionKey,
+    keys: { custody?: KeyCustody | undefined; remote?: RemoteSigner | undefined } = {},
   ) {
     super(ctx);
-    this.signer = new Signer(kek);
+    this.signer = new Signer(kek, keys.remote);
+    this.custody = keys.custody ?? localCustody(kek);
     if (ctx.config.keyPolicy.overlapMs < MIN_OVERLAP_MS) {
       throw new Error(`the key overlap must be at least ${MIN_OVERLAP_MS / 60000} minutes (AWS caches JWKS)`);
     }
@@ -167,7 +182,8 @@ export class SigningKeyService extends IssuerResource {
     action: string,
     createdAt: number,
   ) {
-    const key = await generateSigningKey(alg, this.kek, { createdAt, activateAt });
+    const existing = this.custody.kind === "local" ? [] : await this.repo.listSigningKeys();
+    const key = await this.custody.createKey(alg, { createdAt, activateAt }, existing);
     await this.repo.transaction(async (tx) => {
       await tx.insertSigningKey(key);
       await this.audit(actor, action, null, key.kid, { alg, activateAt }, tx);
