@@ -190,13 +190,15 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
  * the key, and KMS's error name, never a stack. Network failures (no answer) say so.
  */
 export function kmsProblem(operation: string, key: string, error: unknown) {
-  const e = error as { name?: string; message?: string; code?: string; $metadata?: unknown };
+  // An answer from KMS is a service exception, which carries `$fault` ("client" or "server"); a request
+  // that got no answer (refused, reset, timed out) does not.
+  const e = error as { name?: string; message?: string; code?: string; $fault?: unknown };
   const name = e?.name ?? "Error";
-  const fromKms = e?.$metadata !== undefined && name in DESCRIPTIONS;
-  const why = fromKms
-    ? `${name}: ${DESCRIPTIONS[name]}`
-    : e?.$metadata !== undefined
-      ? `${name}: ${e.message ?? ""}`.trim()
-      : `AWS KMS cannot be reached (${e?.code ?? name}: ${e?.message ?? "no answer"})`;
+  const answered = typeof e?.$fault === "string";
+  const why = !answered
+    ? `AWS KMS cannot be reached (${e?.code ?? name}: ${e?.message ?? "no answer"})`
+    : name in DESCRIPTIONS
+      ? `${name}: ${DESCRIPTIONS[name]}`
+      : `${name}: ${e.message ?? ""}`.trim();
   return problem("signer-unavailable", `AWS KMS ${operation} for ${key} failed: ${why}`, { kmsError: name });
 }

@@ -6,7 +6,7 @@ import { freePort } from "./ports.js";
 export interface MotoServer {
   /** `http://127.0.0.1:PORT` */
   readonly url: string;
-  /** AWS SDK / CLI environment pointing at it: test credentials, us-east-1, `AWS_ENDPOINT_URL_<SERVICE>`. */
+  /** AWS SDK / CLI environment pointing at it: test credentials, us-east-1 (`AWS_REGION` and the AWS CLI v1's `AWS_DEFAULT_REGION`), `AWS_ENDPOINT_URL_<SERVICE>`. */
   env(service: string): NodeJS.ProcessEnv;
   stop(): Promise<void>;
 }
@@ -45,6 +45,7 @@ export async function startMoto(attempts = 150): Promise<MotoServer> {
       AWS_ACCESS_KEY_ID: "test",
       AWS_SECRET_ACCESS_KEY: "test",
       AWS_REGION: "us-east-1",
+      AWS_DEFAULT_REGION: "us-east-1",
       [`AWS_ENDPOINT_URL_${service.toUpperCase()}`]: url,
     }),
     stop,
