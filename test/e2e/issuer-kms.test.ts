@@ -186,6 +186,67 @@ describe("signing keys held in AWS KMS (moto_server)", () => {
     });
   }
 
+  test("KEYLESS_KMS_KEY_IDS: rotation takes the listed keys in order, once each, and says when none is left", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const kmsAdmin = isolatedEnv(join(dir.path, "kms-admin"), moto.env("kms"));
+    const kms = (args: string[]) =>
+      runCommand("aws", ["--endpoint-url", moto.url, "kms", ...args], { env: kmsAdmin });
+    const create = async (spec: string) => {
+      const r = await kms(["create-key", "--key-spec", spec, "--key-usage", "SIGN_VERIFY"]);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout).KeyMetadata as { Arn: string; KeyId: string };
+    };
+    const [a, b, rsa] = [
+      await create("ECC_NIST_P256"),
+      await create("ECC_NIST_P256"),
+      await create("RSA_2048"),
+    ];
+    const aliased = await kms([
+      "create-alias",
+      "--alias-name",
+      "alias/keyless-next",
+      "--target-key-id",
+      b.KeyId,
+    ]);
+    assert.equal(aliased.code, 0, aliased.stderr);
+    const env = (ids: string) => ({
+      PATH: process.env.PATH,
+      HOME: dir.path,
+      KEYLESS_DATA_DIR: join(dir.path, "issuer"),
+      KEYLESS_SIGNER: "aws-kms",
+      KEYLESS_SIGNING_ALG: "ES256",
+      KEYLESS_KMS_KEY_IDS: ids,
+      ...moto.env("kms"),
+    });
+    const ids = `${a.KeyId}, alias/keyless-next`;
+    const refs = () => {
+      const db = new Database(join(dir.path, "issuer", "keyless.db"), { readonly: true });
+      const rows = db
+        .prepare("SELECT private_key_sealed AS ref FROM issuer_signing_keys ORDER BY created_at")
+        .all();
+      db.close();
+      return (rows as { ref: string }[]).map((r) => r.ref);
+    };
+
+    const first = await runKeyless(["keys", "rotate"], { env: env(ids) });
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(refs(), [`aws-kms:${a.Arn}`]);
+    const second = await runKeyless(["keys", "rotate", "--immediate"], { env: env(ids) });
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(refs(), [`aws-kms:${a.Arn}`, `aws-kms:${b.Arn}`]);
+
+    const none = await runKeyless(["keys", "rotate", "--immediate"], { env: env(ids) });
+    assert.equal(none.code, 2, none.stderr);
+    assert.match(none.stderr, /^keyless: every key in KEYLESS_KMS_KEY_IDS has been used/);
+    // A key of the wrong spec for the algorithm is refused before it is published.
+    const wrong = await runKeyless(["keys", "rotate", "--immediate"], { env: env(`${ids},${rsa.KeyId}`) });
+    assert.equal(wrong.code, 2, wrong.stderr);
+    assert.match(wrong.stderr, /is RSA_2048 for SIGN_VERIFY; ES256 needs ECC_NIST_P256/);
+    assert.equal(refs().length, 2);
+    assert.equal(none.stderr.split("\n").filter(Boolean).length, 1, "one line, no stack");
+  });
+
   test("KMS unreachable: the token endpoint answers a 503 signer-unavailable problem, no stack", async () => {
     const { mint, stack, run } = await kmsIssuer("ES256");
     await mint();
