@@ -235,6 +235,18 @@ describe("signing keys held in AWS KMS (moto_server)", () => {
     const second = await runKeyless(["keys", "rotate", "--immediate"], { env: env(ids) });
     assert.equal(second.code, 0, second.stderr);
     assert.deepEqual(refs(), [`aws-kms:${a.Arn}`, `aws-kms:${b.Arn}`]);
+    const listed = await runKeyless(["keys", "list", "--json"], { env: env(ids) });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(
+      (JSON.parse(listed.stdout) as { kmsKeyArn: string; state: string }[]).map((k) => [
+        k.kmsKeyArn,
+        k.state,
+      ]),
+      [
+        [a.Arn, "superseded"],
+        [b.Arn, "active"],
+      ],
+    );
 
     const none = await runKeyless(["keys", "rotate", "--immediate"], { env: env(ids) });
     assert.equal(none.code, 2, none.stderr);

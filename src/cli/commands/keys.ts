@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { OPERATOR } from "../../issuer/authz.js";
+import { kmsKeyArn } from "../../issuer/signing-keys.js";
 import { inputError } from "../../lib/errors.js";
 import { openIssuer } from "../../server/serve.js";
 import { addStoreOptions, configFrom } from "./serve.js";
@@ -57,6 +58,7 @@ export function register(program: Command): void {
                 supersededAt: s.supersededAt,
                 retiredAt: s.key.retiredAt,
                 unpublishAt: s.unpublishAt,
+                kmsKeyArn: kmsKeyArn(s.key) ?? null,
               })),
               null,
               2,

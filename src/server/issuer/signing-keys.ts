@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { problem } from "../../issuer/errors.js";
 import type { IssuerService } from "../../issuer/service.js";
 import type { SigningKeyService } from "../../issuer/services/signing-keys.js";
+import { kmsKeyArn } from "../../issuer/signing-keys.js";
 import { RotateBody } from "../admin-schemas.js";
 import { type AdminRoute, addAdminRoutes, iso, parse } from "./http.js";
 
@@ -22,6 +23,8 @@ export function signingKeysRoutes(svc: SigningKeyService): AdminRoute[] {
           supersededAt: iso(s.supersededAt),
           retiredAt: iso(s.key.retiredAt),
           unpublishAt: iso(s.unpublishAt),
+          // Where the private key is: the AWS KMS key's ARN, or null for a key sealed in the store.
+          kmsKeyArn: kmsKeyArn(s.key) ?? null,
         })),
       }),
     },
