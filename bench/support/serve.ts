@@ -58,8 +58,14 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** `keyless serve` on a random loopback port with `args` (after `--port`), ready when it says so. */
-export async function startBenchServer(args: readonly string[]): Promise<BenchServer> {
+/**
+ * `keyless serve` on a random loopback port with `args` (after `--port`) and `env` added to its
+ * environment, ready when it says so.
+ */
+export async function startBenchServer(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), "keyless-bench-"));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const bin = fileURLToPath(new URL("../../../bin/keyless.js", import.meta.url));
@@ -70,6 +76,7 @@ export async function startBenchServer(args: readonly string[]): Promise<BenchSe
       KEYLESS_DATA_DIR: join(dir, "data"),
       KEYLESS_TOKEN_RATE_LIMIT_PER_RUN: "0",
       KEYLESS_TOKEN_RATE_LIMIT_PER_ADDRESS: "0",
+      ...env,
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
