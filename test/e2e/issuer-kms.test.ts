@@ -9,7 +9,8 @@ import { seedWebIdentityRole } from "../support/aws.js";
 import { runCommand, runKeyless } from "../support/cli.js";
 import { isolatedEnv } from "../support/emulator.js";
 import { type MotoServer, startMoto } from "../support/moto.js";
-import { curlRunToken, httpsJson } from "../support/serve.js";
+import { freePort } from "../support/ports.js";
+import { curlRunToken, httpsJson, seedApplyRunOverHttp, startServe } from "../support/serve.js";
 import { type IssuerWithEmulator, startIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -257,6 +258,60 @@ describe("signing keys held in AWS KMS (moto_server)", () => {
     assert.match(wrong.stderr, /is RSA_2048 for SIGN_VERIFY; ES256 needs ECC_NIST_P256/);
     assert.equal(refs().length, 2);
     assert.equal(none.stderr.split("\n").filter(Boolean).length, 1, "one line, no stack");
+  });
+
+  test("switching KEYLESS_SIGNER takes effect at the next rotation, and the active key keeps signing", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const env = { PATH: process.env.PATH, HOME: dir.path, KEYLESS_DATA_DIR: join(dir.path, "issuer") };
+    // The server is configured for local keys; the AWS settings are there for a key held in KMS.
+    const server = await startServe(["--port", String(port), "--log-level", "warn"], {
+      ...env,
+      ...moto.env("kms"),
+    });
+    try {
+      const admin = readFileSync(join(dir.path, "issuer", "admin-key"), "utf8").trim();
+      const { tokenPath, requestToken } = await seedApplyRunOverHttp(base, admin);
+      const mint = async () => {
+        const r = await fetch(`${base}${tokenPath}`, {
+          headers: { authorization: `Bearer ${requestToken}` },
+        });
+        assert.equal(r.status, 200, await r.clone().text());
+        return ((await r.json()) as { value: string }).value;
+      };
+      const verifyAll = async (tokens: string[]) => {
+        const jwks = (await (await fetch(`${base}/.well-known/jwks`)).json()) as JSONWebKeySet;
+        for (const t of tokens)
+          await jwtVerify(t, createLocalJWKSet(jwks), { audience: "sts.amazonaws.com" });
+      };
+      const rotateTo = async (signer: string) => {
+        const r = await runKeyless(["keys", "rotate", "--immediate"], {
+          env: { ...env, ...moto.env("kms"), KEYLESS_SIGNER: signer },
+        });
+        assert.equal(r.code, 0, r.stderr);
+        const kid = r.stdout.split(" ")[0]!;
+        let token = await mint();
+        for (let i = 0; i < 100 && decodeProtectedHeader(token).kid !== kid; i++) {
+          await pause(200);
+          token = await mint();
+        }
+        assert.equal(decodeProtectedHeader(token).kid, kid);
+        return token;
+      };
+      const local = await mint();
+      const viaKms = await rotateTo("aws-kms"); // signed by KMS on a server configured for local keys
+      const localAgain = await rotateTo("local");
+      await verifyAll([local, viaKms, localAgain]);
+      const listed = await runKeyless(["keys", "list", "--json"], { env });
+      const custody = (JSON.parse(listed.stdout) as { kmsKeyArn: string | null }[]).map(
+        (k) => k.kmsKeyArn !== null,
+      );
+      assert.deepEqual(custody, [false, true, false]);
+    } finally {
+      await server.stop();
+    }
   });
 
   test("KMS unreachable: the token endpoint answers a 503 signer-unavailable problem, no stack", async () => {
