@@ -196,9 +196,18 @@ export function kmsProblem(operation: string, key: string, error: unknown) {
   const name = e?.name ?? "Error";
   const answered = typeof e?.$fault === "string";
   const why = !answered
-    ? `AWS KMS cannot be reached (${e?.code ?? name}: ${e?.message ?? "no answer"})`
+    ? (unsent(name, e?.message) ??
+      `AWS KMS cannot be reached (${e?.code ?? name}: ${e?.message ?? "no answer"})`)
     : name in DESCRIPTIONS
       ? `${name}: ${DESCRIPTIONS[name]}`
       : `${name}: ${e.message ?? ""}`.trim();
   return problem("signer-unavailable", `AWS KMS ${operation} for ${key} failed: ${why}`, { kmsError: name });
+}
+
+/** The SDK's own refusals to send (no Region, no credentials): configuration, not an outage. */
+function unsent(name: string, message: string | undefined): string | undefined {
+  if (name === "CredentialsProviderError")
+    return "no AWS credentials: the SDK's default chain found none (environment, web identity, instance or task role)";
+  if (/region is missing/i.test(message ?? "")) return "no AWS Region: set AWS_REGION";
+  return undefined;
 }

@@ -59,6 +59,15 @@ describe("KMS failures as problems", () => {
     });
   }
 
+  test("the SDK's refusals to send: no Region, no credentials", () => {
+    const region = kmsProblem("Sign", "k", new Error("Region is missing"));
+    assert.match(region.detail, /failed: no AWS Region: set AWS_REGION$/);
+    const creds = Object.assign(new Error("Could not load credentials from any providers"), {
+      name: "CredentialsProviderError",
+    });
+    assert.match(kmsProblem("Sign", "k", creds).detail, /failed: no AWS credentials/);
+  });
+
   test("no answer at all (a network error) says KMS cannot be reached", () => {
     const error = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
     const p = kmsProblem("GetPublicKey", "alias/x", error);
