@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createPublicKey } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -233,21 +234,42 @@ describe("signing keys held in AWS KMS (moto_server)", () => {
     const first = await runKeyless(["keys", "rotate"], { env: env(ids) });
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual(refs(), [`aws-kms:${a.Arn}`]);
-    const second = await runKeyless(["keys", "rotate", "--immediate"], { env: env(ids) });
+    // A plain rotation keeps the overlap: the next KMS key is published now and signs later.
+    const second = await runKeyless(["keys", "rotate"], { env: env(ids) });
     assert.equal(second.code, 0, second.stderr);
     assert.deepEqual(refs(), [`aws-kms:${a.Arn}`, `aws-kms:${b.Arn}`]);
     const listed = await runKeyless(["keys", "list", "--json"], { env: env(ids) });
     assert.equal(listed.code, 0, listed.stderr);
+    const keys = JSON.parse(listed.stdout) as { kid: string; kmsKeyArn: string; state: string }[];
     assert.deepEqual(
-      (JSON.parse(listed.stdout) as { kmsKeyArn: string; state: string }[]).map((k) => [
-        k.kmsKeyArn,
-        k.state,
-      ]),
+      keys.map((k) => [k.kmsKeyArn, k.state]),
       [
-        [a.Arn, "superseded"],
-        [b.Arn, "active"],
+        [a.Arn, "active"],
+        [b.Arn, "pending"],
       ],
     );
+
+    // The JWKS (here the static copy `keyless publish` writes, with no AWS call) is KMS's public keys.
+    const out = join(dir.path, "site");
+    const published = await runKeyless(["publish", "--out", out], { env: env(ids) });
+    assert.equal(published.code, 0, published.stderr);
+    const jwks = JSON.parse(readFileSync(join(out, ".well-known", "jwks"), "utf8")) as JSONWebKeySet;
+    assert.deepEqual(jwks.keys.map((k) => k.kid).sort(), keys.map((k) => k.kid).sort());
+    for (const [arn, kid] of [
+      [a.Arn, keys[0]!.kid],
+      [b.Arn, keys[1]!.kid],
+    ] as const) {
+      const got = await kms(["get-public-key", "--key-id", arn]);
+      assert.equal(got.code, 0, got.stderr);
+      const spki = createPublicKey({
+        key: Buffer.from(JSON.parse(got.stdout).PublicKey, "base64"),
+        format: "der",
+        type: "spki",
+      }).export({ format: "jwk" });
+      const served = jwks.keys.find((k) => k.kid === kid)!;
+      assert.deepEqual([served.kty, served.crv, served.x, served.y], [spki.kty, spki.crv, spki.x, spki.y]);
+      assert.equal(served.alg, "ES256");
+    }
 
     const none = await runKeyless(["keys", "rotate", "--immediate"], { env: env(ids) });
     assert.equal(none.code, 2, none.stderr);
