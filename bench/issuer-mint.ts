@@ -1,15 +1,20 @@
 /**
  * Issuer throughput: ID tokens minted per second through HTTP (`GET <request URL>&audience=…` with the
  * request token, exactly as a job calls it) against `keyless serve --workers 2` (node:cluster, SQLite
- * store, every mint audited), for RS256 and ES256, next to the raw signing rate of node:crypto on the same
- * machine with the same key types on both cores (the ceiling), and the ratio. Prints figures; asserts
- * nothing (not a test). The load generator shares the machine's cores with the server, as it would in CI.
+ * store, every mint audited), for RS256 and ES256, next to two ceilings measured in the same run on the
+ * same cores: a bare Fastify app with as many workers answering an empty route of the same shape
+ * (bench/support/empty-route.ts: what the framework allows) and the raw signing rate of node:crypto with
+ * the same key types on both cores (what signing allows), and the ratios. The empty route is measured
+ * right before each algorithm's row, so each ratio compares figures taken under the same load on this
+ * shared machine. Prints figures; asserts nothing (not a test). The load generator shares the machine's
+ * cores with the server, as it would in CI.
  *
  *   npm run bench:issuer            (SECONDS=5 CONCURRENCY=64 by default; wrk as the client when
  *                                   installed, CLIENT=node for the built-in Node client; METRICS=off
- *                                   serves without the Prometheus instrumentation)
+ *                                   serves without the Prometheus instrumentation; ALGS=ES256 for one
+ *                                   algorithm)
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
 import { Agent } from "node:http";
 import { cpus } from "node:os";
@@ -21,6 +26,10 @@ const SECONDS = Number(process.env.SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
 const WORKERS = Number(process.env.WORKERS ?? 2);
 type Alg = "RS256" | "ES256";
+/** ALGS=ES256 measures one algorithm only. */
+const ALGS = (process.env.ALGS ?? "RS256,ES256")
+  .split(",")
+  .filter((a): a is Alg => a === "RS256" || a === "ES256");
 
 /** Raw node:crypto signatures per second for `alg` in this thread, over a JWT-sized payload. */
 function rawSignRate(alg: Alg, seconds: number): number {
@@ -77,34 +86,69 @@ async function httpMintRate(alg: Alg): Promise<{ rate: number; errors: number }>
     const url = `${run.requestUrl}&audience=sts.amazonaws.com`;
 
     if (hasWrk()) return wrkRate(url, run.requestToken);
-    let ok = 0;
-    let errors = 0;
-    let measuring = false;
-    let stop = false;
-    const loop = async () => {
-      while (!stop) {
-        const r = await call("GET", url, run.requestToken).catch(() => ({
-          status: 0,
-          json: {} as Record<string, unknown>,
-        }));
-        if (!measuring) continue;
-        if (r.status === 200 && typeof r.json.value === "string") ok++;
-        else errors++;
-      }
-    };
-    const loops = Array.from({ length: CONCURRENCY }, loop);
-    await new Promise((r) => setTimeout(r, 1000)); // warm-up: JIT, key import, connections
-    measuring = true;
-    const start = process.hrtime.bigint();
-    await new Promise((r) => setTimeout(r, SECONDS * 1000));
-    const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-    const rate = ok / elapsed;
-    measuring = false;
-    stop = true;
-    await Promise.all(loops);
-    return { rate, errors };
+    return nodeClientRate(url, run.requestToken, (r) => r.status === 200 && typeof r.json.value === "string");
   } finally {
     await server.stop();
+  }
+}
+
+/** `CONCURRENCY` loops of the Node client against `url` for `SECONDS` after a second's warm-up. */
+async function nodeClientRate(
+  url: string,
+  token: string,
+  good: (r: { status: number; json: Record<string, unknown> }) => boolean,
+): Promise<{ rate: number; errors: number }> {
+  let ok = 0;
+  let errors = 0;
+  let measuring = false;
+  let stop = false;
+  const loop = async () => {
+    while (!stop) {
+      const r = await call("GET", url, token).catch(() => ({
+        status: 0,
+        json: {} as Record<string, unknown>,
+      }));
+      if (!measuring) continue;
+      if (good(r)) ok++;
+      else errors++;
+    }
+  };
+  const loops = Array.from({ length: CONCURRENCY }, loop);
+  await new Promise((r) => setTimeout(r, 1000)); // warm-up: JIT, key import, connections
+  measuring = true;
+  const start = process.hrtime.bigint();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  const rate = ok / elapsed;
+  measuring = false;
+  stop = true;
+  await Promise.all(loops);
+  return { rate, errors };
+}
+
+/** Requests/s of the bare Fastify app (bench/support/empty-route.ts) with `WORKERS` workers. */
+async function emptyRouteRate(): Promise<{ rate: number; errors: number }> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const script = fileURLToPath(new URL("./support/empty-route.js", import.meta.url));
+  const child = spawn(process.execPath, [script, String(port), String(WORKERS)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+        if (d.includes("listening on")) resolve();
+      });
+      child.once("exit", (code) => reject(new Error(`empty route exited ${code}`)));
+    });
+    const url = `http://127.0.0.1:${port}/runs/00000000-0000-4000-8000-000000000000/token?api-version=1&audience=sts.amazonaws.com`;
+    const token = "klr_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+    if (hasWrk()) return wrkRate(url, token);
+    return nodeClientRate(url, token, (r) => r.status === 200);
+  } finally {
+    if (child.exitCode === null) {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
   }
 }
 
@@ -133,14 +177,20 @@ async function main(): Promise<void> {
   console.log(
     `keyless issuer mint throughput — ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}, ${SECONDS} s per figure, ${CONCURRENCY} concurrent requests from ${hasWrk() ? "wrk" : "a Node client"}, serve --workers ${WORKERS}, SQLite\n`,
   );
-  console.log("alg    | HTTP mints/s | node:crypto sign/s, 1 core | 2 cores (ceiling) | HTTP / ceiling");
-  console.log("-------|--------------|----------------------------|-------------------|---------------");
-  for (const alg of ["RS256", "ES256"] as const) {
+  console.log(
+    "alg    | HTTP mints/s | empty route req/s (ceiling) | mints / empty route | node:crypto sign/s, 1 core | 2 cores | mints / sign",
+  );
+  console.log(
+    "-------|--------------|-----------------------------|---------------------|----------------------------|---------|-------------",
+  );
+  const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(1)}%`;
+  for (const alg of ALGS) {
     const one = await rawOnCores(alg, 1);
     const two = await rawOnCores(alg, WORKERS);
+    const empty = await emptyRouteRate();
     const http = await httpMintRate(alg);
     console.log(
-      `${alg.padEnd(6)} | ${fmt(http.rate).padStart(12)} | ${fmt(one).padStart(26)} | ${fmt(two).padStart(17)} | ${((http.rate / two) * 100).toFixed(1).padStart(13)}%${http.errors ? `  (${http.errors} errors)` : ""}`,
+      `${alg.padEnd(6)} | ${fmt(http.rate).padStart(12)} | ${fmt(empty.rate).padStart(27)} | ${pct(http.rate, empty.rate).padStart(19)} | ${fmt(one).padStart(26)} | ${fmt(two).padStart(7)} | ${pct(http.rate, two).padStart(12)}${http.errors || empty.errors ? `  (${http.errors} + ${empty.errors} errors)` : ""}`,
     );
   }
   agent.destroy();
