@@ -16,6 +16,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { Agent } from "node:http";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -67,7 +68,9 @@ function rawOnCores(alg: Alg, threads: number): Promise<number> {
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 const call = jsonClient(agent);
 
-async function httpMintRate(alg: Alg): Promise<{ rate: number; errors: number }> {
+type Rate = { rate: number; errors: number; cpuMicrosPerRequest?: number };
+
+async function httpMintRate(alg: Alg): Promise<Rate> {
   const server = await startBenchServer([
     "--workers",
     String(WORKERS),
@@ -85,7 +88,7 @@ async function httpMintRate(alg: Alg): Promise<{ rate: number; errors: number }>
     });
     const url = `${run.requestUrl}&audience=sts.amazonaws.com`;
 
-    if (hasWrk()) return wrkRate(url, run.requestToken);
+    if (hasWrk()) return wrkRate(url, run.requestToken, server.child.pid);
     return nodeClientRate(url, run.requestToken, (r) => r.status === 200 && typeof r.json.value === "string");
   } finally {
     await server.stop();
@@ -127,7 +130,7 @@ async function nodeClientRate(
 }
 
 /** Requests/s of the bare Fastify app (bench/support/empty-route.ts) with `WORKERS` workers. */
-async function emptyRouteRate(): Promise<{ rate: number; errors: number }> {
+async function emptyRouteRate(): Promise<Rate> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const script = fileURLToPath(new URL("./support/empty-route.js", import.meta.url));
   const child = spawn(process.execPath, [script, String(port), String(WORKERS)], {
@@ -142,7 +145,7 @@ async function emptyRouteRate(): Promise<{ rate: number; errors: number }> {
     });
     const url = `http://127.0.0.1:${port}/runs/00000000-0000-4000-8000-000000000000/token?api-version=1&audience=sts.amazonaws.com`;
     const token = "klr_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
-    if (hasWrk()) return wrkRate(url, token);
+    if (hasWrk()) return wrkRate(url, token, child.pid);
     return nodeClientRate(url, token, (r) => r.status === 200);
   } finally {
     if (child.exitCode === null) {
@@ -157,9 +160,44 @@ function hasWrk(): boolean {
   return process.env.CLIENT !== "node" && spawnSync("sh", ["-c", "command -v wrk"]).status === 0;
 }
 
-function wrkRate(url: string, token: string): { rate: number; errors: number } {
+/**
+ * CPU seconds (user + system) used so far by process `root` and its descendants (the cluster primary and
+ * its workers), from /proc (Linux; undefined elsewhere). Throughput on this shared machine moves with
+ * everyone else's load; CPU per request hardly does, so the bench reports it too.
+ */
+function treeCpuSeconds(root: number | undefined): number | undefined {
+  if (root === undefined || !existsSync("/proc/self/stat")) return undefined;
+  const ticks = 100; // USER_HZ, 100 on every Linux architecture Node supports
+  const stats = readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        // Fields after the command name (which may hold spaces): state ppid … utime(14) stime(15).
+        const f = readFileSync(`/proc/${d}/stat`, "utf8")
+          .replace(/^.*\) /, "")
+          .split(" ");
+        return [{ pid: Number(d), ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / ticks }];
+      } catch {
+        return [];
+      }
+    });
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of stats) {
+      if (!tree.has(p.pid) && tree.has(p.ppid)) {
+        tree.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return stats.filter((p) => tree.has(p.pid)).reduce((sum, p) => sum + p.cpu, 0);
+}
+
+function wrkRate(url: string, token: string, serverPid: number | undefined): Rate {
   // warm-up: JIT, key import, connections
   spawnSync("wrk", ["-t1", `-c${CONCURRENCY}`, "-d1s", "-H", `Authorization: Bearer ${token}`, url]);
+  const cpuBefore = treeCpuSeconds(serverPid);
   const r = spawnSync(
     "wrk",
     ["-t1", `-c${CONCURRENCY}`, `-d${SECONDS}s`, "-H", `Authorization: Bearer ${token}`, url],
@@ -169,7 +207,10 @@ function wrkRate(url: string, token: string): { rate: number; errors: number } {
   );
   const rate = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? "0");
   const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? "0");
-  return { rate, errors };
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? "0");
+  const cpuAfter = treeCpuSeconds(serverPid);
+  if (cpuBefore === undefined || cpuAfter === undefined || requests === 0) return { rate, errors };
+  return { rate, errors, cpuMicrosPerRequest: ((cpuAfter - cpuBefore) * 1e6) / requests };
 }
 
 async function main(): Promise<void> {
@@ -184,6 +225,7 @@ async function main(): Promise<void> {
     "-------|--------------|-----------------------------|---------------------|----------------------------|---------|-------------",
   );
   const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(1)}%`;
+  const cpuRows: string[] = [];
   for (const alg of ALGS) {
     const one = await rawOnCores(alg, 1);
     const two = await rawOnCores(alg, WORKERS);
@@ -192,6 +234,18 @@ async function main(): Promise<void> {
     console.log(
       `${alg.padEnd(6)} | ${fmt(http.rate).padStart(12)} | ${fmt(empty.rate).padStart(27)} | ${pct(http.rate, empty.rate).padStart(19)} | ${fmt(one).padStart(26)} | ${fmt(two).padStart(7)} | ${pct(http.rate, two).padStart(12)}${http.errors || empty.errors ? `  (${http.errors} + ${empty.errors} errors)` : ""}`,
     );
+    if (http.cpuMicrosPerRequest !== undefined && empty.cpuMicrosPerRequest !== undefined) {
+      cpuRows.push(
+        `${alg.padEnd(6)} | ${http.cpuMicrosPerRequest.toFixed(0).padStart(22)} | ${empty.cpuMicrosPerRequest.toFixed(0).padStart(23)} | ${pct(empty.cpuMicrosPerRequest, http.cpuMicrosPerRequest).padStart(12)}`,
+      );
+    }
+  }
+  if (cpuRows.length > 0) {
+    // CPU per request of the server processes (primary and workers): steadier than throughput when
+    // other work shares the cores. Empty / mint is the share of the ceiling a quiet machine would give.
+    console.log("\nalg    | server CPU µs per mint | per empty-route request | empty / mint");
+    console.log("-------|------------------------|-------------------------|-------------");
+    for (const row of cpuRows) console.log(row);
   }
   agent.destroy();
 }
