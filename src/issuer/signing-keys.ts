@@ -48,21 +48,24 @@ export interface SignedToken {
  * jose and Python's joserfc, so the hand-written part is checked by independent code.
  */
 export class Signer {
-  private readonly opened = new Map<string, KeyObject>();
+  /** Per kid: the opened key and the encoded protected header, both the same for every token. */
+  private readonly opened = new Map<string, { key: KeyObject; header: string }>();
   constructor(private readonly kek: KeyEncryptionKey) {}
 
-  private key(record: SigningKeyRecord): KeyObject {
+  private key(record: SigningKeyRecord): { key: KeyObject; header: string } {
     let k = this.opened.get(record.kid);
     if (!k) {
-      k = createPrivateKey(this.kek.open(record.privateKeySealed, record.kid));
+      k = {
+        key: createPrivateKey(this.kek.open(record.privateKeySealed, record.kid)),
+        header: b64(JSON.stringify({ alg: record.alg, kid: record.kid, typ: "JWT" })),
+      };
       this.opened.set(record.kid, k);
     }
     return k;
   }
 
   async sign(record: SigningKeyRecord, claims: Record<string, unknown>): Promise<SignedToken> {
-    const key = this.key(record);
-    const header = b64(JSON.stringify({ alg: record.alg, kid: record.kid, typ: "JWT" }));
+    const { key, header } = this.key(record);
     const input = `${header}.${b64(JSON.stringify(claims))}`;
     // ES256 signatures are the raw r||s pair (RFC 7518 section 3.4, https://www.rfc-editor.org/rfc/rfc7518#section-3.4), not DER.
     const signature = sign(
