@@ -4,8 +4,8 @@ import type { IssuerRepository, MintContext } from "./repository.js";
 /**
  * A per-process cache of mint contexts (run + organization + project + environment, keyed by the request
  * token's hash) in front of the repository, for the token endpoint. Why: the context query was the
- * largest cost of a mint after signing (87 µs of about 250 µs of a mint's CPU on the 2-core bench
- * machine, more than the ES256 signature; docs/performance.md).
+ * largest step of a mint (87 µs a call on the 2-core bench machine, against 57 µs for the ES256
+ * signature; 14 % of a worker's profile; docs/performance.md).
  *
  * Freshness, on SQLite (the only store with a change counter; on PostgreSQL this returns the repository
  * itself, unchanged):
