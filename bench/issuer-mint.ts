@@ -1,16 +1,22 @@
 /**
  * Issuer throughput: ID tokens minted per second through HTTP (`GET <request URL>&audience=…` with the
  * request token, exactly as a job calls it) against `keyless serve --workers 2` (node:cluster, SQLite
- * store, every mint audited), for RS256 and ES256, next to the raw signing rate of node:crypto on the same
- * machine with the same key types on both cores (the ceiling), and the ratio. Prints figures; asserts
- * nothing (not a test). The load generator shares the machine's cores with the server, as it would in CI.
+ * store, every mint audited), for RS256 and ES256, next to two ceilings measured in the same run on the
+ * same cores: a bare Fastify app with as many workers answering an empty route of the same shape
+ * (bench/support/empty-route.ts: what the framework allows) and the raw signing rate of node:crypto with
+ * the same key types on both cores (what signing allows), and the ratios. The empty route is measured
+ * right before each algorithm's row, so each ratio compares figures taken under the same load on this
+ * shared machine. Prints figures; asserts nothing (not a test). The load generator shares the machine's
+ * cores with the server, as it would in CI.
  *
  *   npm run bench:issuer            (SECONDS=5 CONCURRENCY=64 by default; wrk as the client when
  *                                   installed, CLIENT=node for the built-in Node client; METRICS=off
- *                                   serves without the Prometheus instrumentation)
+ *                                   serves without the Prometheus instrumentation; ALGS=ES256 for one
+ *                                   algorithm)
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { Agent } from "node:http";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -21,6 +27,10 @@ const SECONDS = Number(process.env.SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
 const WORKERS = Number(process.env.WORKERS ?? 2);
 type Alg = "RS256" | "ES256";
+/** ALGS=ES256 measures one algorithm only. */
+const ALGS = (process.env.ALGS ?? "RS256,ES256")
+  .split(",")
+  .filter((a): a is Alg => a === "RS256" || a === "ES256");
 
 /** Raw node:crypto signatures per second for `alg` in this thread, over a JWT-sized payload. */
 function rawSignRate(alg: Alg, seconds: number): number {
@@ -58,7 +68,9 @@ function rawOnCores(alg: Alg, threads: number): Promise<number> {
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 const call = jsonClient(agent);
 
-async function httpMintRate(alg: Alg): Promise<{ rate: number; errors: number }> {
+type Rate = { rate: number; errors: number; cpuMicrosPerRequest?: number };
+
+async function httpMintRate(alg: Alg): Promise<Rate> {
   const server = await startBenchServer([
     "--workers",
     String(WORKERS),
@@ -76,35 +88,70 @@ async function httpMintRate(alg: Alg): Promise<{ rate: number; errors: number }>
     });
     const url = `${run.requestUrl}&audience=sts.amazonaws.com`;
 
-    if (hasWrk()) return wrkRate(url, run.requestToken);
-    let ok = 0;
-    let errors = 0;
-    let measuring = false;
-    let stop = false;
-    const loop = async () => {
-      while (!stop) {
-        const r = await call("GET", url, run.requestToken).catch(() => ({
-          status: 0,
-          json: {} as Record<string, unknown>,
-        }));
-        if (!measuring) continue;
-        if (r.status === 200 && typeof r.json.value === "string") ok++;
-        else errors++;
-      }
-    };
-    const loops = Array.from({ length: CONCURRENCY }, loop);
-    await new Promise((r) => setTimeout(r, 1000)); // warm-up: JIT, key import, connections
-    measuring = true;
-    const start = process.hrtime.bigint();
-    await new Promise((r) => setTimeout(r, SECONDS * 1000));
-    const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-    const rate = ok / elapsed;
-    measuring = false;
-    stop = true;
-    await Promise.all(loops);
-    return { rate, errors };
+    if (hasWrk()) return wrkRate(url, run.requestToken, server.child.pid);
+    return nodeClientRate(url, run.requestToken, (r) => r.status === 200 && typeof r.json.value === "string");
   } finally {
     await server.stop();
+  }
+}
+
+/** `CONCURRENCY` loops of the Node client against `url` for `SECONDS` after a second's warm-up. */
+async function nodeClientRate(
+  url: string,
+  token: string,
+  good: (r: { status: number; json: Record<string, unknown> }) => boolean,
+): Promise<{ rate: number; errors: number }> {
+  let ok = 0;
+  let errors = 0;
+  let measuring = false;
+  let stop = false;
+  const loop = async () => {
+    while (!stop) {
+      const r = await call("GET", url, token).catch(() => ({
+        status: 0,
+        json: {} as Record<string, unknown>,
+      }));
+      if (!measuring) continue;
+      if (good(r)) ok++;
+      else errors++;
+    }
+  };
+  const loops = Array.from({ length: CONCURRENCY }, loop);
+  await new Promise((r) => setTimeout(r, 1000)); // warm-up: JIT, key import, connections
+  measuring = true;
+  const start = process.hrtime.bigint();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  const rate = ok / elapsed;
+  measuring = false;
+  stop = true;
+  await Promise.all(loops);
+  return { rate, errors };
+}
+
+/** Requests/s of the bare Fastify app (bench/support/empty-route.ts) with `WORKERS` workers. */
+async function emptyRouteRate(): Promise<Rate> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const script = fileURLToPath(new URL("./support/empty-route.js", import.meta.url));
+  const child = spawn(process.execPath, [script, String(port), String(WORKERS)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+        if (d.includes("listening on")) resolve();
+      });
+      child.once("exit", (code) => reject(new Error(`empty route exited ${code}`)));
+    });
+    const url = `http://127.0.0.1:${port}/runs/00000000-0000-4000-8000-000000000000/token?api-version=1&audience=sts.amazonaws.com`;
+    const token = "klr_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+    if (hasWrk()) return wrkRate(url, token, child.pid);
+    return nodeClientRate(url, token, (r) => r.status === 200);
+  } finally {
+    if (child.exitCode === null) {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
   }
 }
 
@@ -113,9 +160,44 @@ function hasWrk(): boolean {
   return process.env.CLIENT !== "node" && spawnSync("sh", ["-c", "command -v wrk"]).status === 0;
 }
 
-function wrkRate(url: string, token: string): { rate: number; errors: number } {
+/**
+ * CPU seconds (user + system) used so far by process `root` and its descendants (the cluster primary and
+ * its workers), from /proc (Linux; undefined elsewhere). Throughput on this shared machine moves with
+ * everyone else's load; CPU per request hardly does, so the bench reports it too.
+ */
+function treeCpuSeconds(root: number | undefined): number | undefined {
+  if (root === undefined || !existsSync("/proc/self/stat")) return undefined;
+  const ticks = 100; // USER_HZ, 100 on every Linux architecture Node supports
+  const stats = readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        // Fields after the command name (which may hold spaces): state ppid … utime(14) stime(15).
+        const f = readFileSync(`/proc/${d}/stat`, "utf8")
+          .replace(/^.*\) /, "")
+          .split(" ");
+        return [{ pid: Number(d), ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / ticks }];
+      } catch {
+        return [];
+      }
+    });
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of stats) {
+      if (!tree.has(p.pid) && tree.has(p.ppid)) {
+        tree.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return stats.filter((p) => tree.has(p.pid)).reduce((sum, p) => sum + p.cpu, 0);
+}
+
+function wrkRate(url: string, token: string, serverPid: number | undefined): Rate {
   // warm-up: JIT, key import, connections
   spawnSync("wrk", ["-t1", `-c${CONCURRENCY}`, "-d1s", "-H", `Authorization: Bearer ${token}`, url]);
+  const cpuBefore = treeCpuSeconds(serverPid);
   const r = spawnSync(
     "wrk",
     ["-t1", `-c${CONCURRENCY}`, `-d${SECONDS}s`, "-H", `Authorization: Bearer ${token}`, url],
@@ -125,7 +207,10 @@ function wrkRate(url: string, token: string): { rate: number; errors: number } {
   );
   const rate = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? "0");
   const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? "0");
-  return { rate, errors };
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? "0");
+  const cpuAfter = treeCpuSeconds(serverPid);
+  if (cpuBefore === undefined || cpuAfter === undefined || requests === 0) return { rate, errors };
+  return { rate, errors, cpuMicrosPerRequest: ((cpuAfter - cpuBefore) * 1e6) / requests };
 }
 
 async function main(): Promise<void> {
@@ -133,15 +218,34 @@ async function main(): Promise<void> {
   console.log(
     `keyless issuer mint throughput — ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}, ${SECONDS} s per figure, ${CONCURRENCY} concurrent requests from ${hasWrk() ? "wrk" : "a Node client"}, serve --workers ${WORKERS}, SQLite\n`,
   );
-  console.log("alg    | HTTP mints/s | node:crypto sign/s, 1 core | 2 cores (ceiling) | HTTP / ceiling");
-  console.log("-------|--------------|----------------------------|-------------------|---------------");
-  for (const alg of ["RS256", "ES256"] as const) {
+  console.log(
+    "alg    | HTTP mints/s | empty route req/s (ceiling) | mints / empty route | node:crypto sign/s, 1 core | 2 cores | mints / sign",
+  );
+  console.log(
+    "-------|--------------|-----------------------------|---------------------|----------------------------|---------|-------------",
+  );
+  const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(1)}%`;
+  const cpuRows: string[] = [];
+  for (const alg of ALGS) {
     const one = await rawOnCores(alg, 1);
     const two = await rawOnCores(alg, WORKERS);
+    const empty = await emptyRouteRate();
     const http = await httpMintRate(alg);
     console.log(
-      `${alg.padEnd(6)} | ${fmt(http.rate).padStart(12)} | ${fmt(one).padStart(26)} | ${fmt(two).padStart(17)} | ${((http.rate / two) * 100).toFixed(1).padStart(13)}%${http.errors ? `  (${http.errors} errors)` : ""}`,
+      `${alg.padEnd(6)} | ${fmt(http.rate).padStart(12)} | ${fmt(empty.rate).padStart(27)} | ${pct(http.rate, empty.rate).padStart(19)} | ${fmt(one).padStart(26)} | ${fmt(two).padStart(7)} | ${pct(http.rate, two).padStart(12)}${http.errors || empty.errors ? `  (${http.errors} + ${empty.errors} errors)` : ""}`,
     );
+    if (http.cpuMicrosPerRequest !== undefined && empty.cpuMicrosPerRequest !== undefined) {
+      cpuRows.push(
+        `${alg.padEnd(6)} | ${http.cpuMicrosPerRequest.toFixed(0).padStart(22)} | ${empty.cpuMicrosPerRequest.toFixed(0).padStart(23)} | ${pct(empty.cpuMicrosPerRequest, http.cpuMicrosPerRequest).padStart(12)}`,
+      );
+    }
+  }
+  if (cpuRows.length > 0) {
+    // CPU per request of the server processes (primary and workers): steadier than throughput when
+    // other work shares the cores. Empty / mint is the share of the ceiling a quiet machine would give.
+    console.log("\nalg    | server CPU µs per mint | per empty-route request | empty / mint");
+    console.log("-------|------------------------|-------------------------|-------------");
+    for (const row of cpuRows) console.log(row);
   }
   agent.destroy();
 }

@@ -87,6 +87,8 @@ export interface SignedToken {
  */
 export class Signer {
   private readonly opened = new Map<string, KeyObject>();
+  /** Per kid: the encoded protected header, the same for every token. */
+  private readonly headers = new Map<string, string>();
   /** `remote` signs for keys held in AWS KMS (`kmsKeyArn`); without it such keys refuse to sign (503). */
   constructor(
     private readonly kek: KeyEncryptionKey,
@@ -102,8 +104,17 @@ export class Signer {
     return k;
   }
 
+  private header(record: SigningKeyRecord): string {
+    let h = this.headers.get(record.kid);
+    if (!h) {
+      h = b64(JSON.stringify({ alg: record.alg, kid: record.kid, typ: "JWT" }));
+      this.headers.set(record.kid, h);
+    }
+    return h;
+  }
+
   async sign(record: SigningKeyRecord, claims: Record<string, unknown>): Promise<SignedToken> {
-    const header = b64(JSON.stringify({ alg: record.alg, kid: record.kid, typ: "JWT" }));
+    const header = this.header(record);
     const input = `${header}.${b64(JSON.stringify(claims))}`;
     const arn = kmsKeyArn(record);
     if (arn !== undefined) {

@@ -38,6 +38,8 @@ export function primaryAuditSink(): AuditSink {
     else w.resolve();
   });
   return {
+    // Batches are sent without waiting for the previous acknowledgement; the primary writes them in order.
+    concurrent: true,
     appendAudits: (entries) =>
       new Promise((resolve, reject) => {
         const id = next++;

@@ -10,6 +10,7 @@ import { AwsKmsKeys } from "../issuer/aws-kms.js";
 import { loadKek } from "../issuer/kek.js";
 import { kyselyIssuerRepository } from "../issuer/kysely-repository.js";
 import { issuerMigrations } from "../issuer/migrations.js";
+import { withMintContextCache } from "../issuer/mint-context-cache.js";
 import { IssuerService } from "../issuer/service.js";
 import type { IssuerTables } from "../issuer/tables.js";
 import { type Clock, systemClock } from "../lib/clock.js";
@@ -49,10 +50,12 @@ export async function openIssuer(
       throw databaseFailure(error, config.database);
     },
   );
+  const clock = deps.clock ?? systemClock;
   const service = new IssuerService(
-    kyselyIssuerRepository(database.db),
+    // The token endpoint's context read, cached while the store says nothing changed (SQLite only).
+    withMintContextCache(kyselyIssuerRepository(database.db), database.changeCounter, clock),
     kek,
-    deps.clock ?? systemClock,
+    clock,
     deps.ids ?? cryptoIds,
     {
       issuerUrl: config.issuerUrl,

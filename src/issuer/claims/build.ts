@@ -142,6 +142,38 @@ export function allowedAudiences(ctx: Pick<ClaimContext, "organization">): reado
     : [profileOf(s).defaultAudience(ctx.organization)];
 }
 
+interface FixedParts {
+  readonly serverIssuer: string;
+  readonly subject: string;
+  readonly issuer: string;
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What a context always yields whatever the request: subject, issuer and the profile's claims. Kept per
+ * context object (contexts are immutable values), since the token endpoint's cache hands the same object
+ * to every mint of a run and rendering them again was about a tenth of a mint's CPU besides signing
+ * (docs/performance.md). A context whose subject cannot be rendered throws each time, as before.
+ */
+const fixedByContext = new WeakMap<ClaimContext, FixedParts>();
+
+function fixedParts(ctx: ClaimContext, serverIssuer: string): FixedParts {
+  const hit = fixedByContext.get(ctx);
+  if (hit && hit.serverIssuer === serverIssuer) return hit;
+  const settings = ctx.organization.settings;
+  const profile = profileOf(settings);
+  const templateSource = ctx.project.subTemplate ?? settings.subTemplate ?? profile.defaultTemplate(ctx);
+  const subject = renderSubject(parseTemplate(templateSource, profile.placeholders), profile.variables(ctx));
+  const parts = {
+    serverIssuer,
+    subject,
+    issuer: issuerFor(ctx, serverIssuer),
+    body: profile.claims(ctx, templateSource),
+  };
+  fixedByContext.set(ctx, parts);
+  return parts;
+}
+
 export function buildToken(
   ctx: ClaimContext,
   request: TokenRequest,
@@ -174,13 +206,10 @@ export function buildToken(
     );
   }
 
-  const templateSource = ctx.project.subTemplate ?? settings.subTemplate ?? profile.defaultTemplate(ctx);
-  const subject = renderSubject(parseTemplate(templateSource, profile.placeholders), profile.variables(ctx));
-  const issuer = issuerFor(ctx, at.serverIssuer);
+  const { subject, issuer, body } = fixedParts(ctx, at.serverIssuer);
   const iat = at.nowSeconds;
   const exp = iat + lifetime;
 
-  const body = profile.claims(ctx, templateSource);
   const claims: Record<string, unknown> = {
     ...body,
     iss: issuer,
