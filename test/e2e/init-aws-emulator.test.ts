@@ -16,6 +16,12 @@ import { FULL, TOOLING } from "../unit/analysis/init/helpers.js";
  * in one scoped field (another branch, the other phase, another organization id) is refused.
  */
 const WORKLOAD = "444455556666";
+/**
+ * The generated scripts run a dozen AWS CLI v1 commands; each costs seconds of Python start-up on a loaded
+ * machine (8 s per `aws --version` was seen at load 26 on 2 cores), so the kill guard is generous. It only
+ * stops a hung script: nothing here asserts on time.
+ */
+const SCRIPT_KILL_MS = 300_000;
 const ISSUER_OF: Record<InitPlatform, string> = {
   keyless: "https://id.example.com",
   env0: "https://login.app.env0.com/",
@@ -184,7 +190,7 @@ describe("keyless init aws --format cli, run with the AWS CLI against the emulat
       assert.equal(gen.code, 0, gen.stderr);
       const script = join(dir.path, `${platform}.sh`);
       writeFileSync(script, gen.stdout, { mode: 0o755 });
-      const run = await runCommand("bash", [script], { env: admin(`${platform}-admin`) });
+      const run = await runCommand("bash", [script], { env: admin(`${platform}-admin`), timeoutMs: SCRIPT_KILL_MS });
       assert.equal(run.code, 0, run.stderr);
       const phased = platform === "tfc" || platform === "keyless";
       const role = `arn:aws:iam::${TOOLING}:role/keyless-${platform}${phased ? "-apply" : ""}`;
@@ -229,7 +235,7 @@ describe("keyless init aws --format cli, run with the AWS CLI against the emulat
       TOOLING,
       ...scopeArgs("github"),
     ]);
-    const run = await runCommand("bash", ["-c", gen.stdout], { env: admin("github-again") });
+    const run = await runCommand("bash", ["-c", gen.stdout], { env: admin("github-again"), timeoutMs: SCRIPT_KILL_MS });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /identity provider exists/);
     assert.match(run.stderr, /updated role keyless-github/);
@@ -276,6 +282,7 @@ describe("keyless init aws --format cli, run with the AWS CLI against the emulat
     );
     const run = await runCommand("bash", ["-c", gen.stdout], {
       env: { ...env, [`KEYLESS_PROFILE_${TOOLING}`]: "tooling", [`KEYLESS_PROFILE_${WORKLOAD}`]: "workload" },
+      timeoutMs: SCRIPT_KILL_MS,
     });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, new RegExp(`created role chain-workload-apply in ${WORKLOAD}`));
