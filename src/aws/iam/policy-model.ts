@@ -205,8 +205,8 @@ export class PolicyModel {
     return prefixed.filter((p) => {
       const u = usage.get(p.arn) ?? { attachments: 0, boundaries: 0 };
       if (f.usage === "PermissionsBoundary") return u.boundaries > 0;
-      if (f.usage === "PermissionsPolicy") return u.attachments > 0;
-      return u.attachments > 0 || u.boundaries > 0;
+      // A boundary is not an attachment (AttachmentCount leaves it out): OnlyAttached alone means attached.
+      return u.attachments > 0;
     });
   }
 
