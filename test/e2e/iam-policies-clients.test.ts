@@ -81,6 +81,19 @@ step("attach_aws_managed", lambda: iam.attach_role_policy(RoleName="r2", PolicyA
 step("delete_aws_managed", lambda: iam.delete_policy(PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"))
 
 step("tags", lambda: iam.tag_policy(PolicyArn=P, Tags=[{"Key": "k2", "Value": "v2"}]) and iam.untag_policy(PolicyArn=P, TagKeys=["k"]) and iam.list_policy_tags(PolicyArn=P)["Tags"])
+def details():
+    d = iam.get_account_authorization_details()
+    r1 = [r for r in d["RoleDetailList"] if r["RoleName"] == "r1"][0]
+    roles_only = iam.get_account_authorization_details(Filter=["Role"])
+    return {
+        "roles": sorted(r["RoleName"] for r in d["RoleDetailList"]),
+        "r1_attached": len(r1["AttachedManagedPolicies"]),
+        "r1_trust": r1["AssumeRolePolicyDocument"]["Statement"][0]["Action"],
+        "aws": sorted(p["PolicyName"] for p in d["Policies"] if p["Arn"].startswith("arn:aws:iam::aws:")),
+        "p1_versions": len([p for p in d["Policies"] if p["Arn"] == P][0]["PolicyVersionList"]),
+        "roles_only_policies": len(roles_only["Policies"]),
+    }
+step("details", details)
 step("instance_profiles", lambda: iam.list_instance_profiles_for_role(RoleName="r1")["InstanceProfiles"])
 step("instance_profiles_missing", lambda: iam.list_instance_profiles_for_role(RoleName="nobody"))
 
@@ -217,6 +230,14 @@ describe("managed policies through boto3 and the AWS CLI", () => {
     err("delete_aws_managed", "AccessDenied");
 
     assert.deepEqual(ok("tags"), [{ Key: "k2", Value: "v2" }]);
+    assert.deepEqual(ok("details"), {
+      roles: ["r1", "r2"],
+      r1_attached: 10,
+      r1_trust: "sts:AssumeRole",
+      aws: ["AdministratorAccess", "ReadOnlyAccess"],
+      p1_versions: 5,
+      roles_only_policies: 0,
+    });
     assert.deepEqual(ok("instance_profiles"), []);
     err("instance_profiles_missing", "NoSuchEntity", "The role with name nobody cannot be found.");
     assert.deepEqual(ok("cleanup"), ["q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9"]);

@@ -5,6 +5,7 @@ import type { QueryAction, QueryService } from "../wire/endpoint.js";
 import { AwsError } from "../wire/errors.js";
 import type { QueryParams } from "../wire/params.js";
 import { members, type XmlStruct } from "../wire/xml.js";
+import { accountDetailsAction } from "./account-details.js";
 import { type IamModel, providerArn, roleArn } from "./model.js";
 import { page } from "./paging.js";
 import { policyActions } from "./policy-handlers.js";
@@ -66,6 +67,7 @@ export function iamService(
     signingName: "iam",
     actions: {
       ...policyActions(policies, rolePolicies, roleXml),
+      GetAccountAuthorizationDetails: accountDetailsAction(model, policies, rolePolicies, roleXml),
       CreateOpenIDConnectProvider: act(async (p, account) => {
         const provider = await model.createProvider(account, {
           url: p.string("Url"),
