@@ -113,6 +113,23 @@ export class RolePolicyModel {
     await this.roles.updateRole({ ...role, permissionsBoundary: undefined });
   }
 
+  /**
+   * The texts IAM evaluates for a role besides its inline policies: the default version of each attached
+   * managed policy, and its permissions boundary's (undefined when it has none). For authorization of the
+   * role's sessions (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+   */
+  async evaluatedDocuments(role: Role): Promise<{ managed: string[]; boundary: string | undefined }> {
+    const managed: string[] = [];
+    for (const arn of await this.repo.attachedToRole(role.account, role.name)) {
+      const text = await this.policies.defaultDocument(role.account, arn);
+      if (text !== undefined) managed.push(text);
+    }
+    const boundary = role.permissionsBoundary
+      ? await this.policies.defaultDocument(role.account, role.permissionsBoundary)
+      : undefined;
+    return { managed, boundary };
+  }
+
   /** DeleteRole, refused while managed policies are attached (API_DeleteRole), then IAM's own rules. */
   async deleteRole(account: string, roleName: string | undefined): Promise<void> {
     const role = await this.iam.getRole(account, roleName);
