@@ -9,11 +9,15 @@ import type { Caller } from "./credentials/caller.js";
 import { createSecretResolver, DEFAULT_STATIC_SECRET } from "./credentials/credentials.js";
 import { loadOrCreateKey } from "./credentials/key-file.js";
 import { SessionSealer } from "./credentials/session-token.js";
+import { awsManagedPolicies } from "./iam/aws-managed-data.js";
 import { CachedIamRepository } from "./iam/cached-repository.js";
 import { iamService } from "./iam/handlers.js";
 import { iamMigrations } from "./iam/migrations.js";
 import { IamModel } from "./iam/model.js";
+import { PolicyModel } from "./iam/policy-model.js";
+import { KyselyPolicyRepository } from "./iam/policy-repository.js";
 import { KyselyIamRepository } from "./iam/repository.js";
+import { RolePolicyModel } from "./iam/role-policies.js";
 import type { IamTables } from "./iam/tables.js";
 import { enginePolicies, PolicyCache } from "./policies.js";
 import { stsService } from "./sts/handlers.js";
@@ -70,6 +74,16 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     database.changeCounter,
   );
   const iam = new IamModel(repo, enginePolicies, options.clock, options.ids);
+  const policyRepo = new KyselyPolicyRepository(database.db);
+  const policies = new PolicyModel(
+    repo,
+    policyRepo,
+    awsManagedPolicies(),
+    enginePolicies,
+    options.clock,
+    options.ids,
+  );
+  const rolePolicies = new RolePolicyModel(iam, repo, policyRepo, policies);
   const keys = createIdpKeySource({
     trustedCas: (options.trustCaFiles ?? []).map((f) => readFileSync(f, "utf8")),
     aliases: options.issuerAliases ?? new Map(),
@@ -91,7 +105,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     ...(options.defaultAccount !== undefined ? { defaultAccount: options.defaultAccount } : {}),
   });
   const handle = createQueryEndpoint<Caller>({
-    services: [stsService(sts), iamService(iam)],
+    services: [stsService(sts), iamService(iam, policies, rolePolicies)],
     authenticate: (request, service) => verifySigV4(request, service.signingName, resolve, options.clock),
     newRequestId: () => options.ids.uuid(),
     classifyError: storeOutage,

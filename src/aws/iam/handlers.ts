@@ -5,8 +5,13 @@ import type { QueryAction, QueryService } from "../wire/endpoint.js";
 import { AwsError } from "../wire/errors.js";
 import type { QueryParams } from "../wire/params.js";
 import { members, type XmlStruct } from "../wire/xml.js";
+import { accountDetailsAction } from "./account-details.js";
 import { type IamModel, providerArn, roleArn } from "./model.js";
+import { page } from "./paging.js";
+import { policyActions } from "./policy-handlers.js";
+import type { PolicyModel } from "./policy-model.js";
 import type { OidcProvider, Role, Tag } from "./repository.js";
+import type { RolePolicyModel } from "./role-policies.js";
 
 export const IAM_VERSION = "2010-05-08";
 export const IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/";
@@ -15,7 +20,8 @@ const tagList = (tags: readonly Tag[]) => members(tags.map((t) => ({ Key: t.Key,
 const sortedTags = (tags: readonly Tag[]) =>
   tagList([...tags].sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0)));
 
-function roleXml(role: Role): XmlStruct {
+/** The `Role` structure (https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html). */
+export function roleXml(role: Role): XmlStruct {
   return {
     Path: role.path,
     RoleName: role.name,
@@ -26,6 +32,9 @@ function roleXml(role: Role): XmlStruct {
     AssumeRolePolicyDocument: encodePolicyDocument(role.trustPolicy),
     Description: role.description,
     MaxSessionDuration: role.maxSessionDuration,
+    PermissionsBoundary: role.permissionsBoundary
+      ? { PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: role.permissionsBoundary }
+      : undefined,
     Tags: role.tags.length > 0 ? tagList(role.tags) : undefined,
   };
 }
@@ -40,33 +49,12 @@ function providerXml(p: OidcProvider): XmlStruct {
   };
 }
 
-/** MaxItems/Marker paging over an already-sorted list (Marker = the index to resume at, as text). */
-function page<T>(
-  params: QueryParams,
-  items: readonly T[],
-): { items: T[]; IsTruncated: boolean; Marker: string | undefined } {
-  const maxItems = params.integer("MaxItems") ?? 100;
-  if (maxItems < 1 || maxItems > 1000) {
-    throw new AwsError(
-      "ValidationError",
-      `1 validation error detected: Value '${maxItems}' at 'maxItems' failed to satisfy constraint: Member must have value ${maxItems < 1 ? "greater than or equal to 1" : "less than or equal to 1000"}`,
-    );
-  }
-  const marker = params.string("Marker");
-  const start =
-    marker === undefined ? 0 : Number.parseInt(Buffer.from(marker, "base64url").toString("utf8"), 10);
-  if (!Number.isInteger(start) || start < 0) throw new AwsError("ValidationError", "Invalid Marker.");
-  const slice = items.slice(start, start + maxItems);
-  const more = start + maxItems < items.length;
-  return {
-    items: slice,
-    IsTruncated: more,
-    Marker: more ? Buffer.from(String(start + maxItems)).toString("base64url") : undefined,
-  };
-}
-
 /** The IAM wire: form parameters in, XML out; the rules live in IamModel. */
-export function iamService(model: IamModel): QueryService<Caller> {
+export function iamService(
+  model: IamModel,
+  policies: PolicyModel,
+  rolePolicies: RolePolicyModel,
+): QueryService<Caller> {
   const act = (
     run: (p: QueryParams, account: string, caller: Caller) => Promise<XmlStruct | undefined>,
   ): QueryAction<Caller> => ({
@@ -78,6 +66,8 @@ export function iamService(model: IamModel): QueryService<Caller> {
     namespace: IAM_NAMESPACE,
     signingName: "iam",
     actions: {
+      ...policyActions(policies, rolePolicies, roleXml),
+      GetAccountAuthorizationDetails: accountDetailsAction(model, policies, rolePolicies, roleXml),
       CreateOpenIDConnectProvider: act(async (p, account) => {
         const provider = await model.createProvider(account, {
           url: p.string("Url"),
@@ -129,18 +119,6 @@ export function iamService(model: IamModel): QueryService<Caller> {
         return { Tags: sortedTags(items), IsTruncated, Marker };
       }),
 
-      CreateRole: act(async (p, account) => ({
-        Role: roleXml(
-          await model.createRole(account, {
-            name: p.string("RoleName"),
-            path: p.string("Path"),
-            trustPolicy: p.string("AssumeRolePolicyDocument"),
-            description: p.string("Description"),
-            maxSessionDuration: p.integer("MaxSessionDuration"),
-            tags: p.tags("Tags"),
-          }),
-        ),
-      })),
       GetRole: act(async (p, account) => ({
         Role: roleXml(await model.getRole(account, p.string("RoleName"))),
       })),
@@ -167,10 +145,6 @@ export function iamService(model: IamModel): QueryService<Caller> {
       })),
       UpdateAssumeRolePolicy: act(async (p, account) => {
         await model.updateAssumeRolePolicy(account, p.string("RoleName"), p.string("PolicyDocument"));
-        return undefined;
-      }),
-      DeleteRole: act(async (p, account) => {
-        await model.deleteRole(account, p.string("RoleName"));
         return undefined;
       }),
       TagRole: act(async (p, account) => {

@@ -58,6 +58,8 @@ export interface CreateRoleInput {
   description: string | undefined;
   maxSessionDuration: number | undefined;
   tags: readonly Tag[] | undefined;
+  /** A managed policy ARN, checked by PolicyModel.createRole before this is called. */
+  permissionsBoundary?: string | undefined;
 }
 
 /** The IAM rules of the emulator (providers, roles, inline policies), apart from the wire. */
@@ -250,6 +252,7 @@ export class IamModel {
       maxSessionDuration: input.maxSessionDuration ?? 3600,
       tags: input.tags ?? [],
       createdAt: this.now(),
+      permissionsBoundary: input.permissionsBoundary,
     };
     if (!(await this.repo.insertRole(role))) {
       throw new AwsError("EntityAlreadyExists", `Role with name ${input.name} already exists.`);

@@ -26,6 +26,8 @@ export interface Role {
   readonly maxSessionDuration: number;
   readonly tags: readonly Tag[];
   readonly createdAt: string;
+  /** ARN of the role's permissions boundary (a managed policy), if any. */
+  readonly permissionsBoundary?: string | undefined;
 }
 
 /** Storage of the emulator's IAM entities. Names of roles are matched case-insensitively. */
@@ -72,6 +74,7 @@ const toRole = (r: IamRoleRow): Role => ({
   maxSessionDuration: Number(r.max_session_duration),
   tags: JSON.parse(r.tags),
   createdAt: r.created_at,
+  permissionsBoundary: r.permissions_boundary ?? undefined,
 });
 
 const roleRow = (role: Role): IamRoleRow => ({
@@ -85,6 +88,7 @@ const roleRow = (role: Role): IamRoleRow => ({
   max_session_duration: role.maxSessionDuration,
   tags: JSON.stringify(role.tags),
   created_at: role.createdAt,
+  permissions_boundary: role.permissionsBoundary ?? null,
 });
 
 /** The Kysely implementation: one code path for SQLite and PostgreSQL. */
@@ -198,6 +202,11 @@ export class KyselyIamRepository implements IamRepository {
 
   async deleteRole(account: string, name: string) {
     await this.db.transaction().execute(async (tx) => {
+      await tx
+        .deleteFrom("iam_role_attachments")
+        .where("account", "=", account)
+        .where("role_key", "=", key(name))
+        .execute();
       await tx
         .deleteFrom("iam_role_policies")
         .where("account", "=", account)

@@ -24,6 +24,8 @@ export interface IamRoleRow {
   max_session_duration: number;
   tags: string;
   created_at: string;
+  /** ARN of the managed policy that bounds the role's permissions, or null (migration 0101). */
+  permissions_boundary: string | null;
 }
 
 export interface IamRolePolicyRow {
@@ -33,8 +35,43 @@ export interface IamRolePolicyRow {
   document: string;
 }
 
+/** A customer managed policy (migration 0101_iam_policies); its documents are in iam_policy_versions. */
+export interface IamPolicyRow {
+  account: string;
+  /** Lower-cased name: policy names are unique case-insensitively in an account. */
+  policy_key: string;
+  policy_name: string;
+  policy_id: string;
+  path: string;
+  description: string | null;
+  default_version: string;
+  /** The number of the next version (`v<n>`): IAM never reuses a version id of a policy. */
+  next_version: number;
+  tags: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IamPolicyVersionRow {
+  account: string;
+  policy_key: string;
+  version_id: string;
+  document: string;
+  created_at: string;
+}
+
+/** A managed policy (customer or AWS managed, by ARN) attached to a role. */
+export interface IamRoleAttachmentRow {
+  account: string;
+  role_key: string;
+  policy_arn: string;
+}
+
 export interface IamTables {
   iam_oidc_providers: IamOidcProviderRow;
   iam_roles: IamRoleRow;
   iam_role_policies: IamRolePolicyRow;
+  iam_policies: IamPolicyRow;
+  iam_policy_versions: IamPolicyVersionRow;
+  iam_role_attachments: IamRoleAttachmentRow;
 }

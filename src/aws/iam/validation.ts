@@ -20,6 +20,13 @@ export const QUOTAS = {
   trustPolicySize: 2048,
   /** Aggregate size of a role's inline policies. */
   rolePolicySize: 10240,
+  customerPoliciesPerAccount: 1500,
+  /** Versions of one managed policy (API_CreatePolicyVersion). */
+  policyVersions: 5,
+  /** Managed policies attached to one role (the default quota). */
+  managedPoliciesPerRole: 10,
+  /** Managed policy size in characters, whitespace not counted. */
+  managedPolicySize: 6144,
 } as const;
 
 /** Length of the policy without insignificant whitespace (how the size quotas are counted here). */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { iamMigrations } from "../../../src/aws/iam/migrations.js";
+import { KyselyPolicyRepository } from "../../../src/aws/iam/policy-repository.js";
 import { KyselyIamRepository } from "../../../src/aws/iam/repository.js";
 import type { IamTables } from "../../../src/aws/iam/tables.js";
 import { type Database, openDatabase } from "../../../src/store/database.js";
@@ -79,6 +80,69 @@ function suite(name: string, open: () => Promise<Database<IamTables> | undefined
       assert.equal(await repo.getRole(role.account, "Deployer"), undefined);
       assert.deepEqual(await repo.listRolePolicies(role.account, "Deployer"), []);
       assert.equal(await repo.deleteRolePolicy(role.account, "Deployer", "p1"), false);
+    });
+
+    test("managed policies: names unique case-insensitively, versions in number order, attachments, boundary column", async (t) => {
+      if (!database) return t.skip("PostgreSQL binaries are not installed");
+      const repo = new KyselyPolicyRepository(database.db);
+      const roles = new KyselyIamRepository(database.db);
+      const account = "333333333333";
+      const policy = {
+        account,
+        name: "Deploy",
+        id: "ANPAAAAAAAAAAAAAAAAAA",
+        path: "/ci/",
+        description: undefined,
+        defaultVersion: "v1",
+        nextVersion: 2,
+        tags: [],
+        createdAt: "2026-01-01T00:00:00Z",
+        updatedAt: "2026-01-01T00:00:00Z",
+      };
+      const v1 = { versionId: "v1", document: '{"v":1}', createdAt: policy.createdAt };
+      assert.equal(await repo.insertPolicy(policy, v1), true);
+      assert.equal(
+        await repo.insertPolicy({ ...policy, name: "deploy", id: "ANPABBBBBBBBBBBBBBBBB" }, v1),
+        false,
+      );
+      for (const n of [2, 10, 9]) await repo.insertVersion(account, "deploy", { ...v1, versionId: `v${n}` });
+      assert.deepEqual(
+        (await repo.listVersions(account, "Deploy")).map((v) => v.versionId),
+        ["v1", "v2", "v9", "v10"],
+      );
+      await repo.updatePolicy({ ...policy, defaultVersion: "v10", nextVersion: 11 });
+      assert.equal((await repo.getPolicy(account, "DEPLOY"))?.defaultVersion, "v10");
+      await repo.deleteVersion(account, "Deploy", "v2");
+      assert.equal(await repo.getVersion(account, "Deploy", "v2"), undefined);
+
+      const arn = `arn:aws:iam::${account}:policy/ci/Deploy`;
+      const role = {
+        account,
+        name: "Runner",
+        id: "AROACCCCCCCCCCCCCCCCC",
+        path: "/",
+        trustPolicy: "{}",
+        description: undefined,
+        maxSessionDuration: 3600,
+        tags: [],
+        createdAt: "2026-01-01T00:00:00Z",
+        permissionsBoundary: arn,
+      };
+      await roles.insertRole(role);
+      assert.equal((await roles.getRole(account, "runner"))?.permissionsBoundary, arn);
+      await repo.attachToRole(account, "Runner", arn);
+      await repo.attachToRole(account, "runner", arn);
+      assert.deepEqual(await repo.attachedToRole(account, "RUNNER"), [arn]);
+      assert.deepEqual(await repo.rolesAttachedTo(account, arn), ["runner"]);
+      assert.deepEqual(await repo.attachments(account), [{ roleKey: "runner", policyArn: arn }]);
+      assert.equal(await repo.detachFromRole(account, "Runner", arn), true);
+      assert.equal(await repo.detachFromRole(account, "Runner", arn), false);
+      await repo.attachToRole(account, "Runner", arn);
+      await roles.deleteRole(account, "Runner");
+      assert.deepEqual(await repo.attachments(account), [], "a deleted role takes its attachments along");
+      await repo.deletePolicy(account, "deploy");
+      assert.equal(await repo.getPolicy(account, "Deploy"), undefined);
+      assert.deepEqual(await repo.listVersions(account, "Deploy"), []);
     });
   });
 }
