@@ -1,6 +1,6 @@
 import { actionMatches } from "../../../core/policy/index.js";
 import type { Condition, Policy, Statement } from "../../../core/policy/types.js";
-import { DEAD_HOSTS } from "../../../platforms/index.js";
+import { DEAD_HOSTS, providerSpecificClaims } from "../../../platforms/index.js";
 import { Admission, isNegated, isPositive, type Probe, TAG_SESSION, WEB_IDENTITY } from "../admission.js";
 import { type Severity, severityRank } from "../findings.js";
 import type { PlatformProfile } from "../platform.js";
@@ -111,11 +111,11 @@ export function checkOidcStatement(
       });
     } else {
       const claim = lower.slice(colon + 1);
-      if (!STANDARD_CLAIMS.has(claim) && !profile.providerKeys.includes(claim)) {
+      if (!STANDARD_CLAIMS.has(claim) && !providerSpecificClaims(prefix).includes(claim)) {
         out.push({
           rule: "OIDC-104",
           severity,
-          message: `${where}: condition ${operatorOf(c)} ${c.key} names claim "${claim}", which AWS does not turn into a condition key for ${profile.title} (custom claims are not keys); ${effect}. Match the claim through ${subKey} or a session tag (aws:RequestTag/…) instead.`,
+          message: `${where}: condition ${operatorOf(c)} ${c.key} names claim "${claim}", which AWS does not turn into a condition key for provider ${prefix} (custom claims are not keys); ${effect}. Match the claim through ${subKey} or a session tag (aws:RequestTag/…) instead.`,
         });
       }
     }
