@@ -1,5 +1,6 @@
 import { actionMatches } from "../../../core/policy/index.js";
 import type { Condition, Policy, Statement } from "../../../core/policy/types.js";
+import { statementControlViolations } from "../../../platforms/identity-provider-controls.js";
 import { DEAD_HOSTS, providerSpecificClaims } from "../../../platforms/index.js";
 import { Admission, isNegated, isPositive, type Probe, TAG_SESSION, WEB_IDENTITY } from "../admission.js";
 import { type Severity, severityRank } from "../findings.js";
@@ -121,6 +122,16 @@ export function checkOidcStatement(
     }
   }
 
+  // IAM's identity-provider controls: the same decision the emulator applies at CreateRole.
+  for (const v of statementControlViolations(statement, 0)) {
+    if (v.federated !== federatedId) continue;
+    out.push({
+      rule: "OIDC-109",
+      severity: "medium",
+      message: `${where}: IAM refuses to create or update this trust policy (MalformedPolicyDocument: "…must evaluate, using StringEquals, StringLike or StringEqualsIgnoreCase, ${v.keys.join(" or ")} which is not scoped to all"), since ${prefix} is a shared issuer. Add a StringEquals condition on ${v.keys[0]}.`,
+    });
+  }
+
   if (!actionMatches(statement, WEB_IDENTITY) || statement.conditions.length === 0) {
     out.push(...hygiene(statement, prefix));
     return out;
@@ -144,26 +155,6 @@ export function checkOidcStatement(
       message: `${where} has no positive condition (StringEquals/StringLike) on ${tenancyKeys.join(" or ")}: ${shared ? `any ${profile.title} customer` : "any workload of this issuer"} with a token for the provider's audience can assume the role (the engine admits a token with sub "zz-attacker-subject"). Add StringEquals ${subKey} with the exact subject of the pipeline.`,
     });
   }
-  if (profile.writeTimeControl) {
-    const scoped = statement.conditions.some(
-      (c) =>
-        tenancyKeys.includes(c.key.toLowerCase()) &&
-        (c.operator.base === "StringEquals" ||
-          c.operator.base === "StringLike" ||
-          c.operator.base === "StringEqualsIgnoreCase") &&
-        c.operator.set !== "ForAllValues" &&
-        !c.operator.ifExists &&
-        c.values.some((v) => v !== "*"),
-    );
-    if (!scoped) {
-      out.push({
-        rule: "OIDC-109",
-        severity: "medium",
-        message: `${where}: IAM refuses to create or update this trust policy (MalformedPolicyDocument: "…must evaluate, using StringEquals, StringLike or StringEqualsIgnoreCase, ${tenancyKeys.join(" or ")} which is not scoped to all"), since ${prefix} is a shared issuer. Add a StringEquals condition on ${subKey}.`,
-      });
-    }
-  }
-
   // ---- subjects (OIDC-003…010, -013, -014, -017) ---------------------------------------------------------------
   const subValues = [
     ...new Set(
