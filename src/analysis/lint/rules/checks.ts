@@ -65,8 +65,23 @@ export function checkOidcStatement(
     const actions = statement.action?.patterns.join(", ") ?? "none";
     out.push({
       rule: "OIDC-105",
-      severity: "medium",
+      severity: "high",
       message: `${where} names OIDC provider ${prefix} but its Action (${actions}) does not allow sts:AssumeRoleWithWebIdentity, the only call a web-identity token can make. Set Action to "sts:AssumeRoleWithWebIdentity".`,
+      ...(statement.action?.negated
+        ? {}
+        : {
+            fix: {
+              description: "Set Action to sts:AssumeRoleWithWebIdentity (keeping sts:TagSession if allowed).",
+              edits: [
+                {
+                  op: "set-actions",
+                  actions: actionMatches(statement, TAG_SESSION)
+                    ? [WEB_IDENTITY, TAG_SESSION]
+                    : [WEB_IDENTITY],
+                },
+              ],
+            },
+          }),
     });
   }
   const tagKeys = statement.conditions.filter(
@@ -79,8 +94,16 @@ export function checkOidcStatement(
         : `its conditions on ${tagKeys.map((c) => c.key).join(", ")} mean the token carries session tags`;
     out.push({
       rule: "OIDC-106",
-      severity: "medium",
+      severity: "high",
       message: `${where}: ${why}, so STS also checks sts:TagSession, which this statement does not allow: every call fails with "Not authorized to perform sts:AssumeRoleWithWebIdentity". Add "sts:TagSession" to Action.`,
+      ...(statement.action?.negated
+        ? {}
+        : {
+            fix: {
+              description: "Add sts:TagSession to Action.",
+              edits: [{ op: "add-action", action: TAG_SESSION }],
+            },
+          }),
     });
   }
   if (statement.conditions.length === 0) {
@@ -100,7 +123,8 @@ export function checkOidcStatement(
     if (colon < 0 || !keyPrefix.includes(".") || seen.has(lower)) continue; // global (aws:, sts:) keys
     seen.add(lower);
     const failsOpen = !isPositive(c) && c.operator.base !== "Null";
-    const severity: Severity = failsOpen ? "high" : "medium";
+    // Either way it is an error: failing open lets others in, the other way locks everyone out.
+    const severity: Severity = "high";
     const effect = failsOpen
       ? `the key is always absent, so ${operatorOf(c)} is always true: the condition fails open`
       : `the key is always absent, so ${operatorOf(c)} is always false: nobody can assume the role`;
@@ -109,6 +133,10 @@ export function checkOidcStatement(
         rule: "OIDC-104",
         severity,
         message: `${where}: condition ${operatorOf(c)} ${c.key} uses prefix "${c.key.slice(0, colon)}", but the statement's provider is "${prefix}" (keys are <provider host+path>:<claim>); ${effect}. Rename the key to ${prefix}:${c.key.slice(colon + 1)}.`,
+        fix: {
+          description: `Rename the key to ${prefix}:${c.key.slice(colon + 1)}.`,
+          edits: [{ op: "rename-condition-key", from: c.key, to: `${prefix}:${c.key.slice(colon + 1)}` }],
+        },
       });
     } else {
       const claim = lower.slice(colon + 1);
@@ -117,6 +145,10 @@ export function checkOidcStatement(
           rule: "OIDC-104",
           severity,
           message: `${where}: condition ${operatorOf(c)} ${c.key} names claim "${claim}", which AWS does not turn into a condition key for provider ${prefix} (custom claims are not keys); ${effect}. Match the claim through ${subKey} or a session tag (aws:RequestTag/…) instead.`,
+          fix: {
+            description: `Remove the condition on ${c.key}, a key STS never sets for ${prefix}.`,
+            edits: [{ op: "remove-condition", key: c.key }],
+          },
         });
       }
     }
@@ -319,6 +351,23 @@ export function checkOidcStatement(
         rule: "OIDC-012",
         severity: "high",
         message: `${where}: ${ops} on ${conditions[0]!.key} is true when the token has no such claim, and the engine admits a token without it. Use a positive operator (StringEquals/StringLike) without IfExists or ForAllValues.`,
+        ...(conditions.length === 1 &&
+        !isNegated(conditions[0]!) &&
+        conditions[0]!.operator.base.startsWith("String")
+          ? {
+              fix: {
+                description: `Use ${conditions[0]!.operator.base}, without IfExists or a set qualifier.`,
+                edits: [
+                  {
+                    op: "set-condition",
+                    operator: conditions[0]!.operator.base,
+                    key: conditions[0]!.key,
+                    values: conditions[0]!.values,
+                  },
+                ],
+              },
+            }
+          : {}),
       });
     } else if (
       tenancyKeys.includes(k) &&
@@ -352,12 +401,28 @@ export function checkOidcStatement(
   }
 
   // ---- audience (OIDC-016, -102) ----------------------------------------------------------------------------
+  const expectedAudience = profile.audienceIsProviderKey ? prefix : profile.audiences[0];
   if (adm.admits(probe({ [audKey]: ["zz-other-audience"] }))) {
     const audTenancy = profile.tenancyClaims.includes("aud");
     out.push({
       rule: "OIDC-016",
       severity: audTenancy ? "critical" : "low",
       message: `${where} has no positive condition on ${audKey}: a token minted for another relying party registered on the provider (e.g. sigstore) is accepted. Add StringEquals ${audKey} ${quote(profile.audiences[0] ?? "<the audience your pipeline requests>")}.`,
+      ...(expectedAudience !== undefined && conditionsOn(audKey).length === 0
+        ? {
+            fix: {
+              description: `Add StringEquals ${audKey} "${expectedAudience}".`,
+              edits: [
+                {
+                  op: "set-condition",
+                  operator: "StringEquals",
+                  key: `${prefix}:aud`,
+                  values: [expectedAudience],
+                },
+              ],
+            },
+          }
+        : {}),
     });
   } else {
     const expected = profile.audienceIsProviderKey ? [prefix] : profile.audiences;
@@ -375,8 +440,19 @@ export function checkOidcStatement(
       const hint = profile.audienceHint ?? "";
       out.push({
         rule: "OIDC-102",
-        severity: "medium",
+        severity: "high",
         message: `${where}: ${audKey} must be ${values}, but ${profile.title} tokens carry ${expected.map(quote).join(" or ")}${hint}: STS denies the legitimate caller. Set ${audKey} to ${quote(expected[0]!)}.`,
+        fix: {
+          description: `Set ${audKey} to "${expected[0]!}".`,
+          edits: [
+            {
+              op: "set-condition",
+              operator: "StringEquals",
+              key: conditionsOn(audKey)[0]!.key,
+              values: [expected[0]!],
+            },
+          ],
+        },
       });
     }
   }
