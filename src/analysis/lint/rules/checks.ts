@@ -1,7 +1,6 @@
 import { actionMatches } from "../../../core/policy/index.js";
 import type { Condition, Policy, Statement } from "../../../core/policy/types.js";
-import { statementControlViolations } from "../../../platforms/identity-provider-controls.js";
-import { DEAD_HOSTS, providerSpecificClaims } from "../../../platforms/index.js";
+import { DEAD_HOSTS } from "../../../platforms/index.js";
 import { Admission, isNegated, isPositive, type Probe, TAG_SESSION, WEB_IDENTITY } from "../admission.js";
 import { type Severity, severityRank } from "../findings.js";
 import type { PlatformProfile } from "../platform.js";
@@ -9,12 +8,9 @@ import { analyseSubject, GENERIC_UNIVERSAL, type ProbeKind } from "../subjects.j
 import { callerChecks } from "./callers.js";
 import { hygiene, label, operatorOf, quote, type Raw } from "./hygiene.js";
 import { identityChecks } from "./identity.js";
+import { controlChecks, providerKeyChecks } from "./provider-keys.js";
 
 export { hygiene, type Raw, weakest } from "./hygiene.js";
-
-/** Claims AWS maps to condition keys for every OIDC issuer
- * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif). */
-const STANDARD_CLAIMS = new Set(["aud", "sub", "oaud", "amr", "azp", "email"]);
 
 /** What a real token of the platform carries besides what the statement conditions: its audience,
  * a subject, and the session tags it always sends. */
@@ -114,57 +110,12 @@ export function checkOidcStatement(
     });
   }
 
-  // ---- condition keys the provider does not have (OIDC-104) -----------------------------------------------
-  const seen = new Set<string>();
-  for (const c of statement.conditions) {
-    const lower = c.key.toLowerCase();
-    const colon = lower.lastIndexOf(":");
-    const keyPrefix = lower.slice(0, colon);
-    if (colon < 0 || !keyPrefix.includes(".") || seen.has(lower)) continue; // global (aws:, sts:) keys
-    seen.add(lower);
-    const failsOpen = !isPositive(c) && c.operator.base !== "Null";
-    // Either way it is an error: failing open lets others in, the other way locks everyone out.
-    const severity: Severity = "high";
-    const effect = failsOpen
-      ? `the key is always absent, so ${operatorOf(c)} is always true: the condition fails open`
-      : `the key is always absent, so ${operatorOf(c)} is always false: nobody can assume the role`;
-    if (keyPrefix !== prefix.toLowerCase()) {
-      out.push({
-        rule: "OIDC-104",
-        severity,
-        message: `${where}: condition ${operatorOf(c)} ${c.key} uses prefix "${c.key.slice(0, colon)}", but the statement's provider is "${prefix}" (keys are <provider host+path>:<claim>); ${effect}. Rename the key to ${prefix}:${c.key.slice(colon + 1)}.`,
-        fix: {
-          description: `Rename the key to ${prefix}:${c.key.slice(colon + 1)}.`,
-          edits: [{ op: "rename-condition-key", from: c.key, to: `${prefix}:${c.key.slice(colon + 1)}` }],
-        },
-      });
-    } else {
-      const claim = lower.slice(colon + 1);
-      if (!STANDARD_CLAIMS.has(claim) && !providerSpecificClaims(prefix).includes(claim)) {
-        out.push({
-          rule: "OIDC-104",
-          severity,
-          message: `${where}: condition ${operatorOf(c)} ${c.key} names claim "${claim}", which AWS does not turn into a condition key for provider ${prefix} (custom claims are not keys); ${effect}. Match the claim through ${subKey} or a session tag (aws:RequestTag/…) instead.`,
-          fix: {
-            description: `Remove the condition on ${c.key}, a key STS never sets for ${prefix}.`,
-            edits: [{ op: "remove-condition", key: c.key }],
-          },
-        });
-      }
-    }
-  }
-
+  out.push(...providerKeyChecks(statement, prefix, where));
   // IAM's identity-provider controls: the same decision the emulator applies at CreateRole.
-  for (const v of statementControlViolations(statement, 0)) {
-    if (v.federated !== federatedId) continue;
-    out.push({
-      rule: "OIDC-109",
-      severity: "medium",
-      message: `${where}: IAM refuses to create or update this trust policy (MalformedPolicyDocument: "…must evaluate, using StringEquals, StringLike or StringEqualsIgnoreCase, ${v.keys.join(" or ")} which is not scoped to all"), since ${prefix} is a shared issuer. Add a StringEquals condition on ${v.keys[0]}.`,
-    });
-  }
+  const controls = controlChecks(statement, federatedId, prefix, where);
 
   if (!actionMatches(statement, WEB_IDENTITY) || statement.conditions.length === 0) {
+    out.push(...controls);
     out.push(...hygiene(statement, prefix));
     return out;
   }
@@ -187,6 +138,8 @@ export function checkOidcStatement(
       message: `${where} has no positive condition (StringEquals/StringLike) on ${tenancyKeys.join(" or ")}: ${shared ? `any ${profile.title} customer` : "any workload of this issuer"} with a token for the provider's audience can assume the role (the engine admits a token with sub "zz-attacker-subject"). Add StringEquals ${subKey} with the exact subject of the pipeline.`,
     });
   }
+  out.push(...controls);
+
   // ---- subjects (OIDC-003…010, -013, -014, -017) ---------------------------------------------------------------
   const subValues = [
     ...new Set(
