@@ -5,6 +5,7 @@ import { Admission, isNegated, isPositive, type Probe, TAG_SESSION, WEB_IDENTITY
 import { type Severity, severityRank } from "../findings.js";
 import type { PlatformProfile } from "../platform.js";
 import { analyseSubject, GENERIC_UNIVERSAL, type ProbeKind } from "../subjects.js";
+import { builtinChecks } from "./builtin.js";
 import { callerChecks } from "./callers.js";
 import { hygiene, label, operatorOf, quote, type Raw } from "./hygiene.js";
 import { identityChecks } from "./identity.js";
@@ -412,6 +413,9 @@ export function checkOidcStatement(
 
   // ---- claims some callers lack (OIDC-103, -108) --------------------------------------------------------------
   out.push(...callerChecks({ statement, adm, profile, prefix, subValues, byKey, tagKeys, where, probe }));
+
+  // ---- AWS's built-in providers (OIDC-030) ---------------------------------------------------------------------
+  out.push(...builtinChecks(adm, profile, prefix, where, probe));
 
   // ---- hygiene (OIDC-101, -201, -202, -203) --------------------------------------------------------------------
   out.push(...hygiene(statement, prefix));
