@@ -36,6 +36,7 @@ export const google: Platform = {
     source: STS_CONDITION_KEYS,
     hosts: [GOOGLE],
     keys: [{ key: "google/organization_number", claim: ["google", "organization_number"] }],
+    standard: ["aud", "oaud", "sub"],
   },
   lint: {
     // Anyone with a Google account can sign in to the app: the OAuth client id (aud) names the app,
@@ -61,7 +62,7 @@ export const cognito: Platform = {
   claims: ["amr"],
   sessionTags: NO_TAGS,
   // aud (the identity pool id), sub (the identity id) and the multivalued amr are the standard keys.
-  providerKeys: { source: STS_CONDITION_KEYS, hosts: [COGNITO], keys: [] },
+  providerKeys: { source: STS_CONDITION_KEYS, hosts: [COGNITO], keys: [], standard: ["amr", "aud", "sub"] },
   lint: {
     sharedIssuer: true,
     tenancyClaims: ["aud"],
@@ -83,7 +84,12 @@ export const facebook: Platform = {
   audiences: [],
   claims: ["app_id", "id"],
   sessionTags: NO_TAGS,
-  providerKeys: { source: STS_CONDITION_KEYS, hosts: [FACEBOOK], keys: sameAsClaim("app_id", "id") },
+  providerKeys: {
+    source: STS_CONDITION_KEYS,
+    hosts: [FACEBOOK],
+    keys: sameAsClaim("app_id", "id"),
+    standard: [],
+  },
   lint: { sharedIssuer: true, tenancyClaims: ["app_id"] },
 };
 
@@ -101,6 +107,11 @@ export const amazon: Platform = {
   audiences: [],
   claims: ["app_id", "user_id"],
   sessionTags: NO_TAGS,
-  providerKeys: { source: STS_CONDITION_KEYS, hosts: [AMAZON], keys: sameAsClaim("app_id", "user_id") },
+  providerKeys: {
+    source: STS_CONDITION_KEYS,
+    hosts: [AMAZON],
+    keys: sameAsClaim("app_id", "user_id"),
+    standard: [],
+  },
   lint: { sharedIssuer: true, tenancyClaims: ["app_id"] },
 };

@@ -100,11 +100,22 @@ export function platformForIssuer(issuer: string): Platform | undefined {
  * else none. The engine (explain, the emulator) and lint's OIDC-104 read this same list.
  */
 export function providerConditionKeys(providerKey: string): readonly ProviderKey[] {
+  return keyFactsOf(providerKey)?.keys ?? [];
+}
+
+/** The generic web-identity keys (aud, oaud, azp, sub, amr, email) STS sets for this provider. */
+export const STANDARD_WEB_IDENTITY_KEYS: readonly string[] = ["aud", "oaud", "azp", "sub", "amr", "email"];
+
+/** The generic keys this provider has: all six, or the few AWS lists for a built-in provider. */
+export function providerStandardKeys(providerKey: string): readonly string[] {
+  return keyFactsOf(providerKey)?.standard ?? STANDARD_WEB_IDENTITY_KEYS;
+}
+
+function keyFactsOf(providerKey: string) {
   const { host } = split(providerKey);
-  const facts = PLATFORMS.map((p) => p.providerKeys).find((f) =>
+  return PLATFORMS.map((p) => p.providerKeys).find((f) =>
     f.hosts.some((pattern) => hostMatches(pattern, host)),
   );
-  return facts?.keys ?? [];
 }
 
 /** The names of providerConditionKeys (the part after `<provider>:`). */

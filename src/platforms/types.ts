@@ -86,6 +86,11 @@ export interface ProviderKeyFacts {
   readonly source: string;
   readonly hosts: readonly string[];
   readonly keys: readonly ProviderKey[];
+  /**
+   * The generic keys (aud, oaud, azp, sub, amr, email) the provider has, when not all of them: AWS's
+   * built-in providers have only the ones AWS lists (Facebook: none; its keys are app_id and id).
+   */
+  readonly standard?: readonly string[];
 }
 
 /** The role a field of a subject plays, for lint's probes. */

@@ -16,7 +16,7 @@ import {
   withKeys,
 } from "../../core/policy/index.js";
 import { errorKind } from "../../lib/errors.js";
-import { builtinProvider, providerConditionKeys } from "../../platforms/index.js";
+import { builtinProvider, providerConditionKeys, providerStandardKeys } from "../../platforms/index.js";
 
 /**
  * What `keyless explain` reports: whether a token may assume a role under a trust policy, and why,
@@ -99,6 +99,7 @@ export function explainAssumeRoleWithWebIdentity(input: ExplainInput): ExplainRe
     account,
     roleSessionName: input.sessionName,
     providerKeys: providerConditionKeys(key),
+    standardKeys: providerStandardKeys(key),
     now: input.now,
   });
   if (!built.ok) throw new ExplainInputError(built.error.message);

@@ -10,7 +10,7 @@ import {
 import { decide, evaluate, type Policy } from "../../core/policy/index.js";
 import type { Clock } from "../../lib/clock.js";
 import type { IdGenerator } from "../../lib/ids.js";
-import { builtinProvider, providerConditionKeys } from "../../platforms/index.js";
+import { builtinProvider, providerConditionKeys, providerStandardKeys } from "../../platforms/index.js";
 import {
   assumedRoleArn,
   type Caller,
@@ -187,6 +187,7 @@ export class StsModel {
       roleArn: p.roleArn!,
       roleSessionName: p.roleSessionName!,
       providerKeys: providerConditionKeys(iss),
+      standardKeys: providerStandardKeys(iss),
       now: this.clock(),
       ...(p.sourceIp ? { sourceIp: p.sourceIp } : {}),
       ...(p.userAgent ? { userAgent: p.userAgent } : {}),

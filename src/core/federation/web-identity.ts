@@ -43,6 +43,9 @@ export interface WebIdentityInput {
    * GitHub's `repository_id`: a key named like its top-level claim, or the key and the claim's path in
    * the payload (Google's `google/organization_number`); default none. */
   readonly providerKeys?: readonly (string | { readonly key: string; readonly claim: readonly string[] })[];
+  /** The generic keys (aud, oaud, azp, sub, amr, email) the provider has; default all six. AWS's
+   * built-in providers have fewer (Facebook none). */
+  readonly standardKeys?: readonly string[];
   /** Milliseconds since the epoch: aws:CurrentTime, aws:EpochTime. */
   readonly now: number;
   readonly sourceIp?: string;
@@ -128,12 +131,15 @@ export function webIdentityRequest(input: WebIdentityInput): WebIdentityResult {
     if (values === undefined) return;
     context.set(name.toLowerCase(), typeof values === "string" ? [values] : values);
   };
-  set(`${key}:aud`, azp !== undefined ? [azp] : aud);
-  set(`${key}:oaud`, aud);
-  set(`${key}:azp`, azp);
-  set(`${key}:sub`, asString(claims.sub));
-  set(`${key}:amr`, asStrings(claims.amr));
-  set(`${key}:email`, asString(claims.email));
+  const standard = new Set(input.standardKeys ?? ["aud", "oaud", "azp", "sub", "amr", "email"]);
+  const generic = (name: string, values: readonly string[] | string | undefined) =>
+    standard.has(name) ? set(`${key}:${name}`, values) : undefined;
+  generic("aud", azp !== undefined ? [azp] : aud);
+  generic("oaud", aud);
+  generic("azp", azp);
+  generic("sub", asString(claims.sub));
+  generic("amr", asStrings(claims.amr));
+  generic("email", asString(claims.email));
   for (const entry of input.providerKeys ?? []) {
     const { key: name, claim } = typeof entry === "string" ? { key: entry, claim: [entry] } : entry;
     set(`${key}:${name}`, asString(claimAt(claims, claim)));

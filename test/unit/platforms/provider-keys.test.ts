@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { webIdentityRequest } from "../../../src/core/federation/index.js";
 import {
+  builtinProvider,
   PLATFORMS,
   providerConditionKeys,
   providerSpecificClaims,
+  providerStandardKeys,
   STS_CONDITION_KEYS,
 } from "../../../src/platforms/index.js";
 
@@ -112,5 +114,66 @@ describe("provider-specific condition keys (AWS's list, per platform record)", (
         assert.equal(context.get(`${provider}:${other}`.toLowerCase()), undefined, `${provider}:${other}`);
       }
     }
+  });
+});
+
+describe("AWS's built-in providers: the bare host is the principal, and only AWS's keys exist", () => {
+  const request = (host: string, claims: Record<string, unknown>) => {
+    const result = webIdentityRequest({
+      claims: { iss: host, ...claims },
+      providerUrl: host,
+      builtin: true,
+      roleSessionName: "s",
+      now: 0,
+      providerKeys: providerConditionKeys(host),
+      standardKeys: providerStandardKeys(host),
+    });
+    assert.ok(result.ok);
+    return result.request;
+  };
+
+  test("Google: the principal is accounts.google.com (iss with or without https://); aud, oaud, sub only", () => {
+    for (const iss of ["accounts.google.com", "https://accounts.google.com"]) {
+      const r = request(iss, {
+        sub: "1",
+        aud: "client",
+        azp: "client",
+        email: "a@b.c",
+        google: { organization_number: 42 },
+      });
+      assert.equal(r.principal.id, "accounts.google.com");
+      assert.deepEqual(r.context.get("accounts.google.com:sub"), ["1"]);
+      assert.deepEqual(r.context.get("accounts.google.com:aud"), ["client"]);
+      assert.deepEqual(r.context.get("accounts.google.com:google/organization_number"), ["42"]);
+      assert.equal(r.context.get("accounts.google.com:email"), undefined);
+      assert.equal(r.context.get("accounts.google.com:azp"), undefined);
+    }
+  });
+
+  test("Cognito: amr is multivalued; Facebook and Login with Amazon have no aud or sub key", () => {
+    const c = request("cognito-identity.amazonaws.com", {
+      sub: "us-east-1:x",
+      aud: "pool",
+      amr: ["authenticated", "x"],
+    });
+    assert.deepEqual(c.context.get("cognito-identity.amazonaws.com:amr"), ["authenticated", "x"]);
+    const f = request("graph.facebook.com", { sub: "1", aud: "a", app_id: "77", id: "5" });
+    assert.deepEqual(f.context.get("graph.facebook.com:app_id"), ["77"]);
+    assert.equal(f.context.get("graph.facebook.com:sub"), undefined);
+    assert.equal(f.context.get("graph.facebook.com:aud"), undefined);
+    assert.deepEqual(providerStandardKeys("www.amazon.com"), []);
+    assert.deepEqual(providerStandardKeys("gitlab.com").length, 6);
+  });
+
+  test("the registry tells built-in providers from IAM OIDC providers", () => {
+    for (const host of [
+      "accounts.google.com",
+      "cognito-identity.amazonaws.com",
+      "graph.facebook.com",
+      "www.amazon.com",
+    ])
+      assert.ok(builtinProvider(host), host);
+    assert.equal(builtinProvider("https://token.actions.githubusercontent.com"), undefined);
+    assert.equal(builtinProvider("www.amazon.com")?.issuer.builtin?.accessToken, true);
   });
 });

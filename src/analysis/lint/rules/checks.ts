@@ -1,6 +1,6 @@
 import { actionMatches } from "../../../core/policy/index.js";
 import type { Condition, Policy, Statement } from "../../../core/policy/types.js";
-import { DEAD_HOSTS } from "../../../platforms/index.js";
+import { DEAD_HOSTS, providerStandardKeys } from "../../../platforms/index.js";
 import { Admission, isNegated, isPositive, type Probe, TAG_SESSION, WEB_IDENTITY } from "../admission.js";
 import { type Severity, severityRank } from "../findings.js";
 import type { PlatformProfile } from "../platform.js";
@@ -136,7 +136,7 @@ export function checkOidcStatement(
     out.push({
       rule: "OIDC-001",
       severity: tenancySeverity,
-      message: `${where} has no positive condition (StringEquals/StringLike) on ${tenancyKeys.join(" or ")}: ${shared ? `any ${profile.title} customer` : "any workload of this issuer"} with a token for the provider's audience can assume the role (the engine admits a token with sub "zz-attacker-subject"). Add StringEquals ${subKey} with the exact subject of the pipeline.`,
+      message: `${where} has no positive condition (StringEquals/StringLike) on ${tenancyKeys.join(" or ")}: ${shared ? `any ${profile.title} customer` : "any workload of this issuer"} with a token for the provider's audience can assume the role (the engine admits a token with ${profile.tenancyClaims.includes("aud") ? `aud "zz-attacker-audience"` : `sub "zz-attacker-subject"`}). Add StringEquals ${profile.tenancyClaims.includes("aud") ? `${audKey} with your own audience (client id)` : `${subKey} with the exact subject of the pipeline`}.`,
     });
   }
   out.push(...controls);
@@ -356,7 +356,9 @@ export function checkOidcStatement(
 
   // ---- audience (OIDC-016, -102) ----------------------------------------------------------------------------
   const expectedAudience = profile.audienceIsProviderKey ? prefix : profile.audiences[0];
-  if (adm.admits(probe({ [audKey]: ["zz-other-audience"] }))) {
+  // A provider without an aud key (Facebook, Login with Amazon: app_id instead) has nothing to pin here.
+  const hasAud = providerStandardKeys(prefix).includes("aud");
+  if (hasAud && adm.admits(probe({ [audKey]: ["zz-other-audience"] }))) {
     const audTenancy = profile.tenancyClaims.includes("aud");
     out.push({
       rule: "OIDC-016",

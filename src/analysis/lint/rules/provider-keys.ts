@@ -1,13 +1,9 @@
 import type { Statement } from "../../../core/policy/types.js";
 import { statementControlViolations } from "../../../platforms/identity-provider-controls.js";
-import { providerSpecificClaims } from "../../../platforms/index.js";
+import { providerSpecificClaims, providerStandardKeys } from "../../../platforms/index.js";
 import { isPositive } from "../admission.js";
 import type { Severity } from "../findings.js";
 import { operatorOf, type Raw } from "./hygiene.js";
-
-/** Claims AWS maps to condition keys for every OIDC issuer
- * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif). */
-const STANDARD_CLAIMS = new Set(["aud", "sub", "oaud", "amr", "azp", "email"]);
 
 /**
  * Condition keys the statement's provider does not have (OIDC-104): another provider's prefix, or a
@@ -42,11 +38,15 @@ export function providerKeyChecks(statement: Statement, prefix: string, where: s
       });
     } else {
       const claim = lower.slice(colon + 1);
-      if (!STANDARD_CLAIMS.has(claim) && !providerSpecificClaims(prefix).includes(claim)) {
+      if (!providerStandardKeys(prefix).includes(claim) && !providerSpecificClaims(prefix).includes(claim)) {
         out.push({
           rule: "OIDC-104",
           severity,
-          message: `${where}: condition ${operatorOf(c)} ${c.key} names claim "${claim}", which AWS does not turn into a condition key for provider ${prefix} (custom claims are not keys); ${effect}. Match the claim through ${subKey} or a session tag (aws:RequestTag/…) instead.`,
+          message: `${where}: condition ${operatorOf(c)} ${c.key} names claim "${claim}", which AWS does not turn into a condition key for provider ${prefix} (custom claims are not keys); ${effect}. ${
+            providerStandardKeys(prefix).includes("sub")
+              ? `Match the claim through ${subKey} or a session tag (aws:RequestTag/…) instead.`
+              : `Its keys are ${[...providerStandardKeys(prefix), ...providerSpecificClaims(prefix)].map((k) => `${prefix}:${k}`).join(", ")}.`
+          }`,
           fix: {
             description: `Remove the condition on ${c.key}, a key STS never sets for ${prefix}.`,
             edits: [{ op: "remove-condition", key: c.key }],
