@@ -1,3 +1,4 @@
+import { NO_PROVIDER_KEYS } from "./provider-keys.js";
 import type { FieldRole, Platform, SubjectFieldSpec, SubjectLayout } from "./types.js";
 
 /**
@@ -41,7 +42,7 @@ export const bitbucket: Platform = {
   subject: { defaultTemplate: "{repositoryUuid}:{stepUuid}", parse },
   claims: [],
   sessionTags: { mode: "never", keys: [], transitive: [] },
-  providerKeys: [],
+  providerKeys: NO_PROVIDER_KEYS,
   lint: {
     sharedIssuer: false,
     tenancyClaims: ["sub"],

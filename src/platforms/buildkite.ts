@@ -1,4 +1,5 @@
 import { keyValueLayout } from "./grammar.js";
+import { STS_CONDITION_KEYS, sameAsClaim } from "./provider-keys.js";
 import { branchOf, TAG_SESSION, WEB_IDENTITY } from "./recipe.js";
 import type { Platform, SubjectFieldSpec } from "./types.js";
 
@@ -57,7 +58,20 @@ export const buildkite: Platform = {
     "queue_id",
   ],
   sessionTags: { mode: "opt-in", keys: [], transitive: [] },
-  providerKeys: ["organization_id", "organization_slug", "pipeline_slug", "pipeline_id", "build_branch"],
+  // agent.buildkite.com only: AWS also lists agent.<x>.buildkite.dev / .site, Buildkite's own test hosts.
+  providerKeys: {
+    source: STS_CONDITION_KEYS,
+    hosts: [HOST],
+    keys: sameAsClaim(
+      "build_branch",
+      "cluster_id",
+      "cluster_name",
+      "organization_id",
+      "organization_slug",
+      "pipeline_id",
+      "pipeline_slug",
+    ),
+  },
   tokenSource: {
     description: "Buildkite",
     command: {

@@ -1,4 +1,5 @@
 import { keyValueLayout } from "./grammar.js";
+import { STS_CONDITION_KEYS, sameAsClaim } from "./provider-keys.js";
 import { branchOf, WEB_IDENTITY } from "./recipe.js";
 import type { Platform, SubjectFieldSpec } from "./types.js";
 
@@ -41,7 +42,8 @@ export const circleci: Platform = {
     `${HOST}/org-id`,
   ],
   sessionTags: { mode: "never", keys: [], transitive: [] },
-  providerKeys: ["project-id"],
+  // The key repeats the claim's own name: oidc.circleci.com/org/<id>:oidc.circleci.com/project-id.
+  providerKeys: { source: STS_CONDITION_KEYS, hosts: [HOST], keys: sameAsClaim(`${HOST}/project-id`) },
   tokenSource: {
     description: "CircleCI",
     variables: ["CIRCLE_OIDC_TOKEN_V2", "CIRCLE_OIDC_TOKEN"],

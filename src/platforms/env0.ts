@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { attr, opt } from "./claims.js";
+import { NO_PROVIDER_KEYS } from "./provider-keys.js";
 import { TAG_SESSION, WEB_IDENTITY } from "./recipe.js";
 import type { ClaimContext, Platform, SubjectLayout } from "./types.js";
 
@@ -76,7 +77,7 @@ export const env0: Platform = {
   subject: { defaultTemplate: "auth0|{org_subject}", parse },
   claims: CLAIMS,
   sessionTags: { mode: "always", keys: TAGS, transitive: [] },
-  providerKeys: [],
+  providerKeys: NO_PROVIDER_KEYS,
   profile: {
     issuer: () => ISSUER,
     jwksPath: "/.well-known/jwks.json",

@@ -1,4 +1,5 @@
 import { attr, opt, refType } from "./claims.js";
+import { STS_CONDITION_KEYS, sameAsClaim } from "./provider-keys.js";
 import { branchOf, WEB_IDENTITY } from "./recipe.js";
 import type { ClaimContext, Platform, SubjectFieldSpec, SubjectLayout } from "./types.js";
 
@@ -141,18 +142,24 @@ export const github: Platform = {
   subject: { defaultTemplate: "repo:{owner}/{repo}:ref:{ref}", parse },
   claims: CLAIMS,
   sessionTags: { mode: "never", keys: [], transitive: [] },
-  providerKeys: [
-    "actor",
-    "actor_id",
-    "job_workflow_ref",
-    "repository",
-    "repository_id",
-    "repository_owner_id",
-    "workflow",
-    "ref",
-    "environment",
-    "enterprise_id",
-  ],
+  // For token.actions.githubusercontent.com (with or without an enterprise path) and GHE.com's
+  // token.actions.<x>.ghe.com.
+  providerKeys: {
+    source: STS_CONDITION_KEYS,
+    hosts: [HOST, "token.actions.*.ghe.com"],
+    keys: sameAsClaim(
+      "actor",
+      "actor_id",
+      "enterprise_id",
+      "environment",
+      "job_workflow_ref",
+      "ref",
+      "repository",
+      "repository_id",
+      "repository_owner_id",
+      "workflow",
+    ),
+  },
   profile: {
     issuer: (org) => (opt(org, "enterpriseSlug") ? `${ISSUER}/${opt(org, "enterpriseSlug")}` : ISSUER),
     jwksPath: "/.well-known/jwks",

@@ -1,5 +1,6 @@
 import { attr, opt, refType } from "./claims.js";
 import { readPairs } from "./grammar.js";
+import { STS_CONDITION_KEYS, sameAsClaim } from "./provider-keys.js";
 import { branchOf, WEB_IDENTITY } from "./recipe.js";
 import type { ClaimContext, Platform, SubjectFieldSpec, SubjectLayout } from "./types.js";
 
@@ -128,15 +129,23 @@ export const gitlab: Platform = {
     "ci_config_sha",
   ],
   sessionTags: { mode: "never", keys: [], transitive: [] },
-  // AWS's keys for gitlab.com only; a self-managed instance has none.
-  providerKeys: [
-    "namespace_id",
-    "project_id",
-    "ref_protected",
-    "pipeline_source",
-    "namespace_path",
-    "project_path",
-  ],
+  // For gitlab.com only: a self-managed instance has none. The paths (project_path, namespace_path)
+  // are not keys: they are matched through sub.
+  providerKeys: {
+    source: STS_CONDITION_KEYS,
+    hosts: [HOST],
+    keys: sameAsClaim(
+      "namespace_id",
+      "pipeline_source",
+      "project_id",
+      "ref_protected",
+      "runner_environment",
+      "user_access_level",
+      "user_email",
+      "user_id",
+      "user_login",
+    ),
+  },
   profile: {
     issuer: (org) => opt(org, "instance") ?? GITLAB_COM,
     jwksPath: "/oauth/discovery/keys",

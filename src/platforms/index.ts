@@ -4,21 +4,24 @@
  */
 import { bitbucket } from "./bitbucket.js";
 import { buildkite } from "./buildkite.js";
+import { amazon, cognito, facebook, google } from "./builtin.js";
 import { circleci } from "./circleci.js";
 import { env0 } from "./env0.js";
 import { github } from "./github.js";
 import { gitlab } from "./gitlab.js";
 import { keyless } from "./keyless.js";
 import { kubernetes } from "./kubernetes.js";
-import { BUILTIN_PROVIDER_KEYS, OTHER_SHARED_ISSUERS } from "./others.js";
+import { OTHER_SHARED_ISSUERS } from "./others.js";
+import { hostMatches } from "./provider-keys.js";
 import { spacelift } from "./spacelift.js";
 import { tfc } from "./tfc.js";
-import type { Platform, PlatformId } from "./types.js";
+import type { Platform, PlatformId, ProviderKey } from "./types.js";
 
 export { ENV0_CLIENT_ID } from "./env0.js";
 export { renderTemplate } from "./grammar.js";
 export { KEYLESS_CLAIMS, keylessSubject } from "./keyless.js";
 export { AUD_TENANCY_HOSTS } from "./others.js";
+export { STS_CONDITION_KEYS } from "./provider-keys.js";
 export type { InitRecipe, Phase, Scope, ScopeFlag, TrustStatementSpec } from "./recipe.js";
 export { SCOPE_FLAGS } from "./recipe.js";
 export type * from "./types.js";
@@ -35,6 +38,10 @@ export const PLATFORMS: readonly Platform[] = [
   gitlab,
   kubernetes,
   bitbucket,
+  google,
+  cognito,
+  facebook,
+  amazon,
 ];
 
 export const PLATFORM_IDS: readonly PlatformId[] = PLATFORMS.map((p) => p.id);
@@ -87,17 +94,33 @@ export function platformForIssuer(issuer: string): Platform | undefined {
 }
 
 /**
- * Claims AWS maps to condition keys for this provider beyond aud/sub/oaud/amr/azp/email, by the
- * provider key's host (`token.actions.githubusercontent.com/<slug>` and `oidc.circleci.com/org/<id>`
- * count as their host). Empty for other issuers.
+ * The provider-specific condition keys AWS derives for this provider key (`host[/path]`, an issuer URL or
+ * a bare host) beyond aud/sub/oaud/amr/azp/email: the record's list when its `hosts` cover the host
+ * (`token.actions.githubusercontent.com/<slug>` and `oidc.circleci.com/org/<id>` count as their host),
+ * else none. The engine (explain, the emulator) and lint's OIDC-104 read this same list.
  */
-export function providerSpecificClaims(providerKey: string): readonly string[] {
+export function providerConditionKeys(providerKey: string): readonly ProviderKey[] {
+  return keyFactsOf(providerKey)?.keys ?? [];
+}
+
+/** The generic web-identity keys (aud, oaud, azp, sub, amr, email) STS sets for this provider. */
+export const STANDARD_WEB_IDENTITY_KEYS: readonly string[] = ["aud", "oaud", "azp", "sub", "amr", "email"];
+
+/** The generic keys this provider has: all six, or the few AWS lists for a built-in provider. */
+export function providerStandardKeys(providerKey: string): readonly string[] {
+  return keyFactsOf(providerKey)?.standard ?? STANDARD_WEB_IDENTITY_KEYS;
+}
+
+function keyFactsOf(providerKey: string) {
   const { host } = split(providerKey);
-  return (
-    PLATFORMS.find((p) => p.issuer.hosts.includes(host) && p.providerKeys.length > 0)?.providerKeys ??
-    BUILTIN_PROVIDER_KEYS[host] ??
-    []
+  return PLATFORMS.map((p) => p.providerKeys).find((f) =>
+    f.hosts.some((pattern) => hostMatches(pattern, host)),
   );
+}
+
+/** The names of providerConditionKeys (the part after `<provider>:`). */
+export function providerSpecificClaims(providerKey: string): readonly string[] {
+  return providerConditionKeys(providerKey).map((k) => k.key);
 }
 
 /** The key(s) IAM's identity-provider controls require scoped for a shared provider key, or undefined. */
@@ -110,3 +133,12 @@ export function iamScopedKeys(providerKey: string): readonly string[] | undefine
 export const DEAD_HOSTS: ReadonlyMap<string, string> = new Map(
   PLATFORMS.flatMap((p) => (p.issuer.deadHosts ?? []).map((d) => [d.host, d.replacement] as const)),
 );
+
+/**
+ * The built-in provider (Google, Cognito, Facebook, Login with Amazon) an issuer or `ProviderId` names,
+ * with or without `https://`, or undefined. Such a provider needs no IAM OIDC provider.
+ */
+export function builtinProvider(issuer: string): Platform | undefined {
+  const platform = platformForIssuer(issuer);
+  return platform?.issuer.builtin ? platform : undefined;
+}

@@ -1,4 +1,5 @@
 import { keyValueLayout, renderTemplate } from "./grammar.js";
+import { NO_PROVIDER_KEYS } from "./provider-keys.js";
 import { TAG_SESSION, WEB_IDENTITY } from "./recipe.js";
 import type { Platform, SubjectFieldSpec } from "./types.js";
 
@@ -69,7 +70,7 @@ export const keyless: Platform = {
   },
   claims: KEYLESS_CLAIMS,
   sessionTags: { mode: "opt-in", keys: [], transitive: [] },
-  providerKeys: [],
+  providerKeys: NO_PROVIDER_KEYS,
   profile: {
     issuer: (_org, serverIssuer) => serverIssuer,
     jwksPath: "/.well-known/jwks",

@@ -1,3 +1,4 @@
+import { NO_PROVIDER_KEYS } from "./provider-keys.js";
 import type { Platform, SubjectFieldSpec, SubjectLayout } from "./types.js";
 
 /**
@@ -46,7 +47,7 @@ export const kubernetes: Platform = {
   subject: { defaultTemplate: `${SUB_PREFIX}{namespace}:{serviceaccount}`, parse },
   claims: [],
   sessionTags: { mode: "never", keys: [], transitive: [] },
-  providerKeys: [],
+  providerKeys: NO_PROVIDER_KEYS,
   tokenSource: {
     description: "projected service-account token",
     fileVariable: { variable: "AWS_WEB_IDENTITY_TOKEN_FILE", description: "projected service-account token" },

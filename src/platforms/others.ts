@@ -1,7 +1,7 @@
 /**
- * Issuers keyless has no platform record for, but whose facts IAM or STS apply: the other shared OIDC
- * providers under IAM's identity-provider controls, and the provider-specific keys of AWS's built-in
- * providers. A platform that gains a record moves its entries there.
+ * Issuers keyless has no platform record for, but whose facts IAM applies: the other shared OIDC
+ * providers under IAM's identity-provider controls. A platform that gains a record moves its entries
+ * there (Cognito's is in ./builtin.ts).
  */
 
 /**
@@ -15,7 +15,6 @@ export const OTHER_SHARED_ISSUERS: readonly { readonly host: string; readonly ke
   { host: "scalr.io", keys: ["sub"] },
   { host: "tokens.cloud.shisho.dev", keys: ["sub"] },
   { host: "proidc.upbound.io", keys: ["sub"] },
-  { host: "cognito-identity.amazonaws.com", keys: ["aud"] },
   { host: "api.pulumi.com/oidc", keys: ["aud"] },
   { host: "sandboxes.cloud", keys: ["aud"] },
   { host: "oidc.vercel.com", keys: ["aud"] },
@@ -26,11 +25,3 @@ export const OTHER_SHARED_ISSUERS: readonly { readonly host: string; readonly ke
 export const AUD_TENANCY_HOSTS: readonly string[] = OTHER_SHARED_ISSUERS.filter((i) =>
   i.keys.includes("aud"),
 ).map((i) => i.host);
-
-/**
- * Provider-specific keys of AWS's built-in web identity providers, by host
- * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif).
- */
-export const BUILTIN_PROVIDER_KEYS: Readonly<Record<string, readonly string[]>> = {
-  "accounts.google.com": ["organization_number"],
-};

@@ -1,5 +1,6 @@
 import { attr, opt } from "./claims.js";
 import { keyValueLayout } from "./grammar.js";
+import { NO_PROVIDER_KEYS } from "./provider-keys.js";
 import { WEB_IDENTITY } from "./recipe.js";
 import type { ClaimContext, Platform, SubjectFieldSpec } from "./types.js";
 
@@ -57,7 +58,7 @@ export const spacelift: Platform = {
   },
   claims: ["spaceId", "spacePath", "callerType", "callerId", "runType", "runId", "scope"],
   sessionTags: { mode: "never", keys: [], transitive: [] },
-  providerKeys: [],
+  providerKeys: NO_PROVIDER_KEYS,
   profile: {
     issuer: (org) => `https://${account(org)}.${DOMAIN}`,
     jwksPath: "/.well-known/jwks",

@@ -1,5 +1,6 @@
 import { opt } from "./claims.js";
 import { keyValueLayout } from "./grammar.js";
+import { NO_PROVIDER_KEYS } from "./provider-keys.js";
 import { WEB_IDENTITY } from "./recipe.js";
 import type { Platform, SubjectFieldSpec } from "./types.js";
 
@@ -56,7 +57,7 @@ export const tfc: Platform = {
     "terraform_run_phase",
   ],
   sessionTags: { mode: "never", keys: [], transitive: [] },
-  providerKeys: [],
+  providerKeys: NO_PROVIDER_KEYS,
   profile: {
     issuer: (org) => (opt(org, "hostname") ? `https://${opt(org, "hostname")}` : ISSUER),
     jwksPath: "/.well-known/jwks",

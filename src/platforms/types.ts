@@ -21,7 +21,11 @@ export type PlatformId =
   | "buildkite"
   | "circleci"
   | "bitbucket"
-  | "kubernetes";
+  | "kubernetes"
+  | "google"
+  | "cognito"
+  | "facebook"
+  | "amazon";
 
 /**
  * `ci`: a CI/CD platform that mints OIDC tokens for its jobs; `workload`: a workload identity issuer
@@ -53,8 +57,40 @@ export interface IssuerFacts {
    * `:` is global (`sts:RoleSessionName`); others are claims under the provider's prefix.
    */
   readonly iamScopedKeys: readonly { readonly host: string; readonly keys: readonly string[] }[];
+  /**
+   * One of AWS's built-in providers: no IAM OIDC provider, the `Federated` principal is the bare host;
+   * `accessToken`: the client sends an OAuth 2.0 access token with `ProviderId` (Facebook, Login with
+   * Amazon), not an ID token.
+   */
+  readonly builtin?: { readonly accessToken: boolean };
   /** Hosts that once issued the platform's tokens and no longer do, with their replacement. */
   readonly deadHosts?: readonly { readonly host: string; readonly replacement: string }[];
+}
+
+/** One provider-specific condition key: `<provider key>:<key>`, read from a claim of the token. */
+export interface ProviderKey {
+  /** The key after `<provider>:`, exactly as AWS spells it (`user_login`, `oidc.circleci.com/project-id`). */
+  readonly key: string;
+  /** The claim it carries, as a path into the token's JSON payload (one name for a top-level claim). */
+  readonly claim: readonly string[];
+}
+
+/**
+ * The condition keys STS derives from a provider's claims beyond aud/sub/oaud/amr/azp/email (trust policy
+ * only), from AWS's own list: the AssumeRoleWithWebIdentity condition keys of the Service Authorization
+ * Reference (`source`). `hosts` are the issuer hosts AWS gives them for (`*` matches one DNS label or
+ * more; a path after the host does not matter): GitLab's keys exist for gitlab.com, not for a
+ * self-managed instance. Empty `keys`: AWS lists none for the platform.
+ */
+export interface ProviderKeyFacts {
+  readonly source: string;
+  readonly hosts: readonly string[];
+  readonly keys: readonly ProviderKey[];
+  /**
+   * The generic keys (aud, oaud, azp, sub, amr, email) the provider has, when not all of them: AWS's
+   * built-in providers have only the ones AWS lists (Facebook: none; its keys are app_id and id).
+   */
+  readonly standard?: readonly string[];
 }
 
 /** The role a field of a subject plays, for lint's probes. */
@@ -254,6 +290,9 @@ export interface LintFacts {
   /** A `sub` that names something new on every run (Bitbucket's step UUID): an exact pin admits nobody
    * next time. */
   readonly perRunSubject?: { readonly what: string; readonly advice: string };
+  /** The `amr` value of identities that never signed in (Cognito's guest access): a trust that does not
+   * require the other value admits them (OIDC-030). */
+  readonly unauthenticatedAmr?: string;
   /** First components of a customised subject that bind it to the tenant (GitHub's OIDC-009). */
   readonly ownerBoundSubjectKeys?: readonly string[];
 }
@@ -270,11 +309,8 @@ export interface Platform {
   /** Claim names specific to the platform's tokens (beyond iss/sub/aud/iat/nbf/exp/jti). */
   readonly claims: readonly string[];
   readonly sessionTags: SessionTagFacts;
-  /**
-   * Claims AWS maps to condition keys for this issuer beyond aud/sub/oaud/amr/azp/email (trust policy
-   * only): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif
-   */
-  readonly providerKeys: readonly string[];
+  /** The provider-specific condition keys AWS derives from this platform's tokens (see ProviderKeyFacts). */
+  readonly providerKeys: ProviderKeyFacts;
   readonly profile?: ClaimProfile;
   readonly tokenSource?: TokenSourceFacts;
   readonly runner?: RunnerFacts;

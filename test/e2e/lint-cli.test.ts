@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { RULES } from "../../src/analysis/lint/rules/catalogue.js";
 import { runKeyless } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -67,7 +68,9 @@ describe("keyless lint (the built CLI)", () => {
     const log = JSON.parse(r.stdout);
     assert.ok(validate(log), JSON.stringify(validate.errors?.slice(0, 3)));
     assert.ok(log.runs[0].results.length > 20);
-    assert.equal(log.runs[0].tool.driver.rules.length, 30);
+    assert.equal(log.runs[0].tool.driver.rules.length, RULES.length);
+    // Machine-readable fixes travel as SARIF fixes (validated by the schema above).
+    assert.ok(log.runs[0].results.some((x: { fixes?: unknown[] }) => (x.fixes?.length ?? 0) > 0));
   });
 
   it("suppressions need a reason and move findings out of the failure", async () => {

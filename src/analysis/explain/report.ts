@@ -16,7 +16,7 @@ import {
   withKeys,
 } from "../../core/policy/index.js";
 import { errorKind } from "../../lib/errors.js";
-import { providerSpecificClaims } from "../../platforms/index.js";
+import { builtinProvider, providerConditionKeys, providerStandardKeys } from "../../platforms/index.js";
 
 /**
  * What `keyless explain` reports: whether a token may assume a role under a trust policy, and why,
@@ -82,16 +82,24 @@ export function explainAssumeRoleWithWebIdentity(input: ExplainInput): ExplainRe
   const url = input.providerUrl ?? (typeof input.claims.iss === "string" ? input.claims.iss : undefined);
   if (url === undefined)
     throw new ExplainInputError("no provider URL: pass --provider-url, or a token whose iss claim names it");
-  const key = providerKey(url);
+  const builtin = builtinProvider(url) !== undefined;
+  const key = builtin
+    ? url
+        .replace(/^https:\/\//i, "")
+        .replace(/\/$/, "")
+        .toLowerCase()
+    : providerKey(url);
   if (key === undefined)
     throw new ExplainInputError(`provider URL ${url} must start with https:// (IAM accepts no other scheme)`);
   const account = input.account ?? accountOfProvider(input.policy, key) ?? "123456789012";
   const built = webIdentityRequest({
     claims: input.claims,
     providerUrl: url,
+    builtin,
     account,
     roleSessionName: input.sessionName,
-    providerKeys: providerSpecificClaims(key),
+    providerKeys: providerConditionKeys(key),
+    standardKeys: providerStandardKeys(key),
     now: input.now,
   });
   if (!built.ok) throw new ExplainInputError(built.error.message);

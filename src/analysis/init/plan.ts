@@ -14,7 +14,10 @@ import {
 
 /** A platform `keyless init aws` has a recipe for (the registry's records with `init`; the platforms
  * test checks that this type and the records agree). */
-export type InitPlatform = Exclude<PlatformId, "kubernetes" | "bitbucket">;
+export type InitPlatform = Exclude<
+  PlatformId,
+  "kubernetes" | "bitbucket" | "google" | "cognito" | "facebook" | "amazon"
+>;
 export const INIT_PLATFORMS = INIT_PLATFORM_IDS as readonly InitPlatform[];
 export function isInitPlatform(value: string): value is InitPlatform {
   return (INIT_PLATFORMS as readonly string[]).includes(value);

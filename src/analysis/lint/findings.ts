@@ -1,3 +1,5 @@
+import type { Fix } from "./fixes.js";
+
 export const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
@@ -23,4 +25,6 @@ export interface Finding {
   /** Index of the statement in the policy, or undefined for a finding about the whole policy. */
   readonly statement: number | undefined;
   readonly sid: string | undefined;
+  /** The fix as edits of the statement's JSON (see fixes.ts), when the rule can write it. */
+  readonly fix?: Fix;
 }

@@ -2,6 +2,7 @@ import type { Json } from "../../core/policy/index.js";
 import { actionMatches, PolicyError, parsePolicy } from "../../core/policy/index.js";
 import type { Policy, Statement } from "../../core/policy/types.js";
 import type { Finding } from "./findings.js";
+import { type Fix, fixedStatementText } from "./fixes.js";
 import { LintInputError, type TrustPolicySource } from "./inputs/index.js";
 import { detectPlatform, type PlatformOverrides, providerPrefix } from "./platform.js";
 import { checkOidcStatement, hygiene, type Raw, weakest } from "./rules/checks.js";
@@ -20,6 +21,7 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
   let policy: Policy;
   const place = (raw: Raw, statement: Statement | undefined): Finding => ({
     ...raw,
+    ...(raw.fix && statement ? { fix: placeFix(source, statement.index, raw.fix) } : {}),
     file: source.file,
     location: source.location,
     statement: statement?.index,
@@ -84,7 +86,15 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
       ) {
         raws.push({
           rule: "OIDC-106",
-          severity: "medium",
+          severity: "high",
+          ...(statement.action?.negated
+            ? {}
+            : {
+                fix: {
+                  description: "Add sts:TagSession to Action.",
+                  edits: [{ op: "add-action", action: "sts:TagSession" }],
+                },
+              }),
           message: `${label(statement)}: its conditions on ${tags.map((c) => c.key).join(", ")} mean the chained AssumeRole passes session tags, which needs sts:TagSession in this trust policy: the call fails. Add "sts:TagSession" to Action.`,
         });
       }
@@ -119,6 +129,19 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
     }
   }
   return findings;
+}
+
+/** The fix with the fixed statement's JSON text, when the policy's JSON is at hand. */
+function placeFix(source: TrustPolicySource, index: number, fix: Fix): Fix {
+  let policy: Json;
+  try {
+    policy =
+      typeof source.policy === "string" ? (JSON.parse(source.policy) as Json) : (source.policy as Json);
+  } catch {
+    return fix;
+  }
+  const statement = fixedStatementText(policy, index, fix);
+  return statement === undefined ? fix : { ...fix, statement };
 }
 
 function durationFindings(

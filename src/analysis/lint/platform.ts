@@ -32,8 +32,6 @@ export interface PlatformProfile extends LintFacts {
   readonly sessionTags: "always" | "opt-in" | "never";
   /** The audiences a correctly configured client requests (empty: the user chooses, nothing to check). */
   readonly audiences: readonly string[];
-  /** Claims AWS maps to condition keys for this issuer, beyond aud/sub/oaud/amr/azp/email. */
-  readonly providerKeys: readonly string[];
 }
 
 function profileOf(platform: Platform): PlatformProfile {
@@ -45,7 +43,6 @@ function profileOf(platform: Platform): PlatformProfile {
     writeTimeControl: platform.issuer.iamScopedKeys.length > 0,
     sessionTags: platform.sessionTags.mode,
     audiences: platform.audiences,
-    providerKeys: platform.providerKeys,
   };
 }
 
@@ -58,7 +55,6 @@ const GENERIC: PlatformProfile = {
   writeTimeControl: false,
   sessionTags: "opt-in",
   audiences: [],
-  providerKeys: [],
 };
 
 export function profileById(id: PlatformId): PlatformProfile {

@@ -10,7 +10,7 @@ import {
 import { decide, evaluate, type Policy } from "../../core/policy/index.js";
 import type { Clock } from "../../lib/clock.js";
 import type { IdGenerator } from "../../lib/ids.js";
-import { providerSpecificClaims } from "../../platforms/index.js";
+import { builtinProvider, providerConditionKeys, providerStandardKeys } from "../../platforms/index.js";
 import {
   assumedRoleArn,
   type Caller,
@@ -109,7 +109,7 @@ export class StsModel {
 
     // 4: OAuth 2.0 providers (ProviderId: Login with Amazon, Facebook). The emulator has none.
     if (p.providerId !== undefined) {
-      if (p.providerId === "www.amazon.com" || p.providerId === "graph.facebook.com") {
+      if (builtinProvider(p.providerId)?.issuer.builtin?.accessToken) {
         throw new AwsError("IDPCommunicationError", STS_MESSAGES.idpUnreachable(p.providerId));
       }
       throw new AwsError("AccessDenied", STS_MESSAGES.webIdentityDenied);
@@ -129,15 +129,28 @@ export class StsModel {
     if (claims.sub === null) throw new AwsError("InvalidIdentityToken", STS_MESSAGES.subNull);
     const iss = typeof claims.iss === "string" ? claims.iss : String(claims.iss);
 
-    // 7: the provider for iss in the role's account: exact text, trailing slash and case included.
+    // 7: the provider for iss in the role's account: exact text, trailing slash and case included. AWS's
+    // built-in providers (Google, Cognito) need none: their keys come from the provider itself.
     const provider = iss.startsWith("https://")
       ? await this.repo.getProvider(account, iss.slice(8))
       : undefined;
-    if (!provider) throw new AwsError("InvalidIdentityToken", STS_MESSAGES.noProvider(iss));
-    const providerArn = oidcProviderArn(account, provider.url);
+    const builtin = provider ? undefined : builtinProvider(iss);
+    if (!provider && !builtin) throw new AwsError("InvalidIdentityToken", STS_MESSAGES.noProvider(iss));
+    const providerArn = provider
+      ? oidcProviderArn(account, provider.url)
+      : iss
+          .replace(/^https:\/\//i, "")
+          .replace(/\/$/, "")
+          .toLowerCase();
 
     // 8–9: keys (discovery + JWKS over HTTPS) and signature.
-    await verifySignature(token, decoded, iss, provider.thumbprints, this.keys);
+    await verifySignature(
+      token,
+      decoded,
+      builtin ? builtin.issuer.url! : iss,
+      provider?.thumbprints ?? [],
+      this.keys,
+    );
 
     // 10: time claims.
     const now = Math.floor(this.clock() / 1000);
@@ -155,7 +168,8 @@ export class StsModel {
     if (aud.length > 1 && azp === undefined)
       throw new AwsError("InvalidIdentityToken", STS_MESSAGES.manyAudiences);
     const audience = azp ?? aud[0]!;
-    if (!provider.clientIds.includes(audience))
+    // A built-in provider has no client id list in IAM: the trust policy's <host>:aud condition decides.
+    if (provider && !provider.clientIds.includes(audience))
       throw new AwsError("InvalidIdentityToken", STS_MESSAGES.audience);
 
     // 12: the roles claim (2026), when present.
@@ -166,12 +180,14 @@ export class StsModel {
     if (!role) throw new AwsError("AccessDenied", STS_MESSAGES.webIdentityDenied);
     const built = webIdentityRequest({
       claims,
-      providerArn,
+      ...(builtin ? {} : { providerArn }),
       providerUrl: iss,
+      builtin: builtin !== undefined,
       account,
       roleArn: p.roleArn!,
       roleSessionName: p.roleSessionName!,
-      providerKeys: providerSpecificClaims(iss),
+      providerKeys: providerConditionKeys(iss),
+      standardKeys: providerStandardKeys(iss),
       now: this.clock(),
       ...(p.sourceIp ? { sourceIp: p.sourceIp } : {}),
       ...(p.userAgent ? { userAgent: p.userAgent } : {}),

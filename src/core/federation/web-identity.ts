@@ -29,12 +29,23 @@ export interface WebIdentityInput {
   readonly providerArn?: string;
   /** The provider URL (= the token's `iss` when they match); derived from providerArn when not given. */
   readonly providerUrl?: string;
+  /**
+   * One of AWS's built-in providers (accounts.google.com, cognito-identity.amazonaws.com, …): no IAM
+   * provider; the principal a trust policy names is the bare host, which is also the key prefix
+   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html). `iss` may then lack
+   * `https://` (Google writes `accounts.google.com` too).
+   */
+  readonly builtin?: boolean;
   readonly account?: string;
   readonly roleArn?: string;
   readonly roleSessionName: string;
-  /** Claims AWS maps to condition keys for this provider beyond aud/sub/oaud/amr/azp/email (trust
-   * policy only), e.g. GitHub's `repository_id`; default none. */
-  readonly providerKeys?: readonly string[];
+  /** Keys AWS derives for this provider beyond aud/sub/oaud/amr/azp/email (trust policy only), e.g.
+   * GitHub's `repository_id`: a key named like its top-level claim, or the key and the claim's path in
+   * the payload (Google's `google/organization_number`); default none. */
+  readonly providerKeys?: readonly (string | { readonly key: string; readonly claim: readonly string[] })[];
+  /** The generic keys (aud, oaud, azp, sub, amr, email) the provider has; default all six. AWS's
+   * built-in providers have fewer (Facebook none). */
+  readonly standardKeys?: readonly string[];
   /** Milliseconds since the epoch: aws:CurrentTime, aws:EpochTime. */
   readonly now: number;
   readonly sourceIp?: string;
@@ -70,6 +81,16 @@ const asStrings = (v: unknown): string[] | undefined =>
       ? [asString(v)!]
       : undefined;
 
+/** The value at a path of the token's payload (undefined when any step is missing). */
+function claimAt(claims: Readonly<Record<string, unknown>>, path: readonly string[]): unknown {
+  let at: unknown = claims;
+  for (const step of path) {
+    if (at === null || typeof at !== "object" || Array.isArray(at)) return undefined;
+    at = (at as Record<string, unknown>)[step];
+  }
+  return at;
+}
+
 export function webIdentityRequest(input: WebIdentityInput): WebIdentityResult {
   const arnParts = input.providerArn ? parseProviderArn(input.providerArn) : undefined;
   if (input.providerArn && !arnParts)
@@ -78,7 +99,15 @@ export function webIdentityRequest(input: WebIdentityInput): WebIdentityResult {
       error: { code: "InvalidInput", message: `${input.providerArn} is not an OIDC provider ARN` },
     };
   const url = input.providerUrl ?? arnParts?.url;
-  const key = url === undefined ? undefined : providerKey(url);
+  const key =
+    url === undefined
+      ? undefined
+      : input.builtin
+        ? url
+            .replace(/^https:\/\//i, "")
+            .replace(/\/$/, "")
+            .toLowerCase()
+        : providerKey(url);
   if (url === undefined || key === undefined) {
     return {
       ok: false,
@@ -86,7 +115,7 @@ export function webIdentityRequest(input: WebIdentityInput): WebIdentityResult {
     };
   }
   const account = arnParts?.account ?? input.account ?? "123456789012";
-  const arn = input.providerArn ?? providerArn(account, url)!;
+  const arn = input.builtin ? key : (input.providerArn ?? providerArn(account, url)!);
 
   const { claims } = input;
   const tagsResult = sessionTagsFromClaims(claims);
@@ -102,13 +131,19 @@ export function webIdentityRequest(input: WebIdentityInput): WebIdentityResult {
     if (values === undefined) return;
     context.set(name.toLowerCase(), typeof values === "string" ? [values] : values);
   };
-  set(`${key}:aud`, azp !== undefined ? [azp] : aud);
-  set(`${key}:oaud`, aud);
-  set(`${key}:azp`, azp);
-  set(`${key}:sub`, asString(claims.sub));
-  set(`${key}:amr`, asStrings(claims.amr));
-  set(`${key}:email`, asString(claims.email));
-  for (const claim of input.providerKeys ?? []) set(`${key}:${claim}`, asString(claims[claim]));
+  const standard = new Set(input.standardKeys ?? ["aud", "oaud", "azp", "sub", "amr", "email"]);
+  const generic = (name: string, values: readonly string[] | string | undefined) =>
+    standard.has(name) ? set(`${key}:${name}`, values) : undefined;
+  generic("aud", azp !== undefined ? [azp] : aud);
+  generic("oaud", aud);
+  generic("azp", azp);
+  generic("sub", asString(claims.sub));
+  generic("amr", asStrings(claims.amr));
+  generic("email", asString(claims.email));
+  for (const entry of input.providerKeys ?? []) {
+    const { key: name, claim } = typeof entry === "string" ? { key: entry, claim: [entry] } : entry;
+    set(`${key}:${name}`, asString(claimAt(claims, claim)));
+  }
 
   set("sts:RoleSessionName", input.roleSessionName);
   set("sts:SourceIdentity", sourceIdentity);

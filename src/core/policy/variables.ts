@@ -7,6 +7,15 @@ import type { RequestContext } from "./types.js";
  * under Version 2012-10-17, only in String*, Arn* operators and Resource, and only from single-valued
  * keys. A value whose variable cannot be resolved (absent key, no default, or a multivalued key) is
  * null: it matches nothing, so a negated operator holds against it, as AWS says.
+ *
+ * "Multivalued" is a property of the key, not of how many values one request happens to carry: AWS says
+ * a multivalued key (aws:TagKeys with one tag, an `amr` with one entry) cannot be used as a policy
+ * variable (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html),
+ * so such a variable is unresolved even with one value, and its default (if any) applies.
+ *
+ * The default needs AWS's grammar exactly: the key, a comma and one space, then the value in single
+ * quotes ("separate the variable text and the default value with a comma and space"). Anything else
+ * (`${aws:username,'x'}`) is not a variable and stays literal text, as any other malformed `${…}`.
  */
 export type ValuePart =
   | { readonly kind: "text"; readonly text: string }
@@ -37,7 +46,7 @@ export function parseValue(value: string): readonly ValuePart[] {
       parts.push({ kind: "literal", text: escaped });
       continue;
     }
-    const withDefault = /^([^,\s]+)\s*,\s*'([^']*)'$/.exec(body);
+    const withDefault = /^([^,\s]+), '([^']*)'$/.exec(body);
     const key = withDefault ? withDefault[1]! : body;
     if (key === "" || /\s|,/.test(key)) {
       // Not a well-formed variable: IAM keeps it as text.
@@ -58,9 +67,30 @@ export function parseValue(value: string): readonly ValuePart[] {
 export const isStatic = (parts: readonly ValuePart[]): boolean =>
   parts.length === 1 && parts[0]!.kind === "text";
 
+/**
+ * Keys AWS documents as multivalued (lower case): the global ones
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html) and STS's
+ * transitive tag keys; any provider's `:amr` and `:oaud` (web identity,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif).
+ */
+const MULTIVALUED = new Set([
+  "aws:tagkeys",
+  "aws:calledvia",
+  "aws:principalorgpaths",
+  "aws:principalservicenameslist",
+  "aws:resourceorgpaths",
+  "aws:sourceorgpaths",
+  "sts:transitivetagkeys",
+]);
+
+/** Whether a context key (lower case) is multivalued by definition, whatever one request holds. */
+export function isMultivaluedKey(lowerKey: string): boolean {
+  return MULTIVALUED.has(lowerKey) || lowerKey.endsWith(":amr") || lowerKey.endsWith(":oaud");
+}
+
 function resolve(part: ValuePart & { kind: "variable" }, context: RequestContext): string | null {
   const values = context.get(part.lowerKey);
-  if (values !== undefined && values.length === 1) return values[0]!;
+  if (values !== undefined && values.length === 1 && !isMultivaluedKey(part.lowerKey)) return values[0]!;
   return part.fallback ?? null;
 }
 

@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { transformSync } from "esbuild";
 import { PLATFORMS, type Platform } from "../../../src/platforms/index.js";
-import { BUILTIN_PROVIDER_KEYS, OTHER_SHARED_ISSUERS } from "../../../src/platforms/others.js";
+import { OTHER_SHARED_ISSUERS } from "../../../src/platforms/others.js";
 
 /**
  * No file under src/ but src/platforms/ may hold a platform fact: an issuer host, a platform-specific
@@ -68,7 +68,7 @@ function namesOf(p: Platform): { names: string[]; variables: string[] } {
   const names = [
     ...p.sessionTags.keys,
     ...p.claims,
-    ...p.providerKeys,
+    ...p.providerKeys.keys.map((k) => k.key),
     ...(p.lint.controlled?.tags ?? []),
     ...(p.lint.tenantTag ? [p.lint.tenantTag] : []),
     ...(p.lint.immutableIds?.claims ?? []),
@@ -101,8 +101,6 @@ function allFacts(): Fact[] {
     "host",
     OTHER_SHARED_ISSUERS.map((i) => i.host),
   );
-  add("builtin", "host", Object.keys(BUILTIN_PROVIDER_KEYS));
-  add("builtin", "name", Object.values(BUILTIN_PROVIDER_KEYS).flat());
   return facts;
 }
 

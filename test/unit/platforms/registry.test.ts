@@ -120,11 +120,11 @@ describe("platform registry", () => {
       providerSpecificClaims("token.actions.githubusercontent.com/acme-enterprise").includes("repository_id"),
     );
     assert.deepEqual(providerSpecificClaims("oidc.circleci.com/org/0d1ff71d-5a0b-4c1c-a7d0-4d6a6e2d0a27"), [
-      "project-id",
+      "oidc.circleci.com/project-id",
     ]);
     assert.deepEqual(providerSpecificClaims("login.app.env0.com/"), []);
     assert.deepEqual(providerSpecificClaims("https://gitlab.example.com"), []);
-    assert.deepEqual(providerSpecificClaims("accounts.google.com"), ["organization_number"]);
+    assert.deepEqual(providerSpecificClaims("accounts.google.com"), ["google/organization_number"]);
   });
 
   test("IAM's identity-provider controls: the keys per shared host, exact provider key", () => {

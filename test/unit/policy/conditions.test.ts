@@ -412,6 +412,52 @@ describe("Policy variables (UG:reference_policies_variables)", () => {
     );
   });
 
+  test("a multivalued key is not a variable even when the request carries one value (the differential case)", () => {
+    // aws:TagKeys = ["team"] is still a multivalued key: not substituted, so StringEquals matches nothing.
+    assert.equal(
+      holds(
+        { StringEquals: { "idp:sub": "${aws:TagKeys}" } },
+        { "idp:sub": "team", "aws:TagKeys": ["team"] },
+      ),
+      false,
+    );
+    assert.equal(
+      holds(
+        { StringNotEquals: { "idp:sub": "${aws:TagKeys}" } },
+        { "idp:sub": "team", "aws:TagKeys": ["team"] },
+      ),
+      true,
+    );
+    for (const key of ["idp:amr", "idp:oaud", "sts:TransitiveTagKeys", "aws:PrincipalOrgPaths"]) {
+      assert.equal(
+        holds({ StringEquals: { "idp:sub": `\${${key}}` } }, { "idp:sub": "x", [key]: ["x"] }),
+        false,
+        key,
+      );
+      // The default applies instead, as for an absent key.
+      assert.equal(
+        holds({ StringEquals: { "idp:sub": `\${${key}, 'd'}` } }, { "idp:sub": "d", [key]: ["x"] }),
+        true,
+        key,
+      );
+    }
+    // A single-valued key with one value still is one.
+    assert.equal(
+      holds({ StringEquals: { "idp:sub": "${aws:username}" } }, { "idp:sub": "u", "aws:username": "u" }),
+      true,
+    );
+  });
+
+  test("a default needs AWS's grammar: a comma and a space before the quoted value", () => {
+    const without = { StringEquals: { "idp:sub": "${aws:username,'x'}" } };
+    assert.equal(holds(without, { "idp:sub": "x" }), false);
+    // Not a variable: the text stays literal.
+    assert.equal(holds(without, { "idp:sub": "${aws:username,'x'}" }), true);
+    assert.equal(holds({ StringEquals: { "idp:sub": "${aws:username , 'x'}" } }, { "idp:sub": "x" }), false);
+    assert.equal(holds({ StringEquals: { "idp:sub": "${aws:username,  'x'}" } }, { "idp:sub": "x" }), false);
+    assert.equal(holds({ StringEquals: { "idp:sub": "${aws:username, 'x'}" } }, { "idp:sub": "x" }), true);
+  });
+
   test("variables are literal text under Version 2008-10-17 and in non-string operators", () => {
     assert.equal(
       holds(

@@ -11,6 +11,9 @@ export function formatJson(report: Report): string {
     statement: f.statement ?? null,
     location: f.location,
     sid: f.sid ?? null,
+    // The fix as statement edits (fixes.ts) and the statement after it; null when the rule needs a value
+    // only the user knows.
+    fix: f.fix ?? null,
   });
   return `${JSON.stringify(
     {

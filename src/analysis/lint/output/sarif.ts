@@ -22,6 +22,22 @@ const SCORE: Record<Severity, string> = {
   info: "0.0",
 };
 
+/**
+ * A SARIF `fix` (https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html, "fix object"): the statement replaced by its fixed JSON. The replaced region is the
+ * result's own region; the structured edits are in the result's `properties.fix`.
+ */
+function sarifFix(f: Finding, statement: string) {
+  return {
+    description: { text: f.fix!.description },
+    artifactChanges: [
+      {
+        artifactLocation: { uri: f.file.replaceAll("\\", "/") },
+        replacements: [{ deletedRegion: { startLine: 1 }, insertedContent: { text: statement } }],
+      },
+    ],
+  };
+}
+
 export function formatSarif(report: Report, version: string): string {
   const index = new Map(RULES.map((r, i) => [r.id, i]));
   const result = (f: Finding, reason?: string) => ({
@@ -43,7 +59,12 @@ export function formatSarif(report: Report, version: string): string {
         ],
       },
     ],
-    properties: { severity: f.severity, "security-severity": SCORE[f.severity] },
+    properties: {
+      severity: f.severity,
+      "security-severity": SCORE[f.severity],
+      ...(f.fix ? { fix: { description: f.fix.description, edits: f.fix.edits } } : {}),
+    },
+    ...(f.fix?.statement !== undefined ? { fixes: [sarifFix(f, f.fix.statement)] } : {}),
     ...(reason ? { suppressions: [{ kind: "external", justification: reason }] } : {}),
   });
   const log = {

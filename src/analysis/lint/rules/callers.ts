@@ -45,7 +45,7 @@ export function callerChecks(ctx: CallerContext): Raw[] {
       const placeholders = Object.fromEntries(anchors[0]!.fields.map((f) => [f.name, `<${f.name}>`]));
       out.push({
         rule: "OIDC-103",
-        severity: "medium",
+        severity: "high",
         message: `${where} requires ${contextKey} = ${quote(env)}, but a job that uses an ${context.claim} gets sub "…${marker}${env}", which ${subKey} does not admit: nobody can assume the role. Pin ${subKey} to "${formOf(placeholders)}".`,
       });
     } else if (
@@ -67,7 +67,7 @@ export function callerChecks(ctx: CallerContext): Raw[] {
         if (analyseSubject(profile.id, v, false)) {
           out.push({
             rule: "OIDC-103",
-            severity: "medium",
+            severity: "high",
             message: `${where}: ${operatorOf(c)} ${subKey} ${quote(v)} pins ${perRun.what}, which changes on every run: the next run is denied. ${perRun.advice}`,
           });
         }
@@ -78,8 +78,12 @@ export function callerChecks(ctx: CallerContext): Raw[] {
     for (const c of tagKeys.filter(isPositive)) {
       out.push({
         rule: "OIDC-108",
-        severity: "low",
+        severity: "high",
         message: `${where}: ${operatorOf(c)} ${c.key} needs a session tag, but ${profile.title} tokens carry none: the key is absent and the role is unusable. Remove the condition or scope through ${subKey}.`,
+        fix: {
+          description: `Remove the condition on ${c.key}, which ${profile.title} tokens never carry.`,
+          edits: [{ op: "remove-condition", key: c.key }],
+        },
       });
     }
   }

@@ -56,6 +56,12 @@ export const RULES: readonly RuleInfo[] = [
   },
   { id: "OIDC-016", title: "No audience condition", group: "A", severity: "low" },
   { id: "OIDC-017", title: "Non-unique identity segment", group: "A", severity: "medium" },
+  {
+    id: "OIDC-030",
+    title: "Cognito identity pool role that does not test amr (guests admitted)",
+    group: "A",
+    severity: "high",
+  },
   { id: "OIDC-101", title: "Wildcard inside an exact-match operator", group: "B", severity: "medium" },
   { id: "OIDC-102", title: "Audience mismatch", group: "B", severity: "medium" },
   { id: "OIDC-103", title: "Subject format mismatch", group: "B", severity: "medium" },

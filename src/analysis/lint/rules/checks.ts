@@ -1,19 +1,17 @@
 import { actionMatches } from "../../../core/policy/index.js";
 import type { Condition, Policy, Statement } from "../../../core/policy/types.js";
-import { DEAD_HOSTS } from "../../../platforms/index.js";
+import { DEAD_HOSTS, providerStandardKeys } from "../../../platforms/index.js";
 import { Admission, isNegated, isPositive, type Probe, TAG_SESSION, WEB_IDENTITY } from "../admission.js";
 import { type Severity, severityRank } from "../findings.js";
 import type { PlatformProfile } from "../platform.js";
 import { analyseSubject, GENERIC_UNIVERSAL, type ProbeKind } from "../subjects.js";
+import { builtinChecks } from "./builtin.js";
 import { callerChecks } from "./callers.js";
 import { hygiene, label, operatorOf, quote, type Raw } from "./hygiene.js";
 import { identityChecks } from "./identity.js";
+import { controlChecks, providerKeyChecks } from "./provider-keys.js";
 
 export { hygiene, type Raw, weakest } from "./hygiene.js";
-
-/** Claims AWS maps to condition keys for every OIDC issuer
- * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif). */
-const STANDARD_CLAIMS = new Set(["aud", "sub", "oaud", "amr", "azp", "email"]);
 
 /** What a real token of the platform carries besides what the statement conditions: its audience,
  * a subject, and the session tags it always sends. */
@@ -64,8 +62,23 @@ export function checkOidcStatement(
     const actions = statement.action?.patterns.join(", ") ?? "none";
     out.push({
       rule: "OIDC-105",
-      severity: "medium",
+      severity: "high",
       message: `${where} names OIDC provider ${prefix} but its Action (${actions}) does not allow sts:AssumeRoleWithWebIdentity, the only call a web-identity token can make. Set Action to "sts:AssumeRoleWithWebIdentity".`,
+      ...(statement.action?.negated
+        ? {}
+        : {
+            fix: {
+              description: "Set Action to sts:AssumeRoleWithWebIdentity (keeping sts:TagSession if allowed).",
+              edits: [
+                {
+                  op: "set-actions",
+                  actions: actionMatches(statement, TAG_SESSION)
+                    ? [WEB_IDENTITY, TAG_SESSION]
+                    : [WEB_IDENTITY],
+                },
+              ],
+            },
+          }),
     });
   }
   const tagKeys = statement.conditions.filter(
@@ -78,8 +91,16 @@ export function checkOidcStatement(
         : `its conditions on ${tagKeys.map((c) => c.key).join(", ")} mean the token carries session tags`;
     out.push({
       rule: "OIDC-106",
-      severity: "medium",
+      severity: "high",
       message: `${where}: ${why}, so STS also checks sts:TagSession, which this statement does not allow: every call fails with "Not authorized to perform sts:AssumeRoleWithWebIdentity". Add "sts:TagSession" to Action.`,
+      ...(statement.action?.negated
+        ? {}
+        : {
+            fix: {
+              description: "Add sts:TagSession to Action.",
+              edits: [{ op: "add-action", action: TAG_SESSION }],
+            },
+          }),
     });
   }
   if (statement.conditions.length === 0) {
@@ -90,38 +111,12 @@ export function checkOidcStatement(
     });
   }
 
-  // ---- condition keys the provider does not have (OIDC-104) -----------------------------------------------
-  const seen = new Set<string>();
-  for (const c of statement.conditions) {
-    const lower = c.key.toLowerCase();
-    const colon = lower.lastIndexOf(":");
-    const keyPrefix = lower.slice(0, colon);
-    if (colon < 0 || !keyPrefix.includes(".") || seen.has(lower)) continue; // global (aws:, sts:) keys
-    seen.add(lower);
-    const failsOpen = !isPositive(c) && c.operator.base !== "Null";
-    const severity: Severity = failsOpen ? "high" : "medium";
-    const effect = failsOpen
-      ? `the key is always absent, so ${operatorOf(c)} is always true: the condition fails open`
-      : `the key is always absent, so ${operatorOf(c)} is always false: nobody can assume the role`;
-    if (keyPrefix !== prefix.toLowerCase()) {
-      out.push({
-        rule: "OIDC-104",
-        severity,
-        message: `${where}: condition ${operatorOf(c)} ${c.key} uses prefix "${c.key.slice(0, colon)}", but the statement's provider is "${prefix}" (keys are <provider host+path>:<claim>); ${effect}. Rename the key to ${prefix}:${c.key.slice(colon + 1)}.`,
-      });
-    } else {
-      const claim = lower.slice(colon + 1);
-      if (!STANDARD_CLAIMS.has(claim) && !profile.providerKeys.includes(claim)) {
-        out.push({
-          rule: "OIDC-104",
-          severity,
-          message: `${where}: condition ${operatorOf(c)} ${c.key} names claim "${claim}", which AWS does not turn into a condition key for ${profile.title} (custom claims are not keys); ${effect}. Match the claim through ${subKey} or a session tag (aws:RequestTag/…) instead.`,
-        });
-      }
-    }
-  }
+  out.push(...providerKeyChecks(statement, prefix, where));
+  // IAM's identity-provider controls: the same decision the emulator applies at CreateRole.
+  const controls = controlChecks(statement, federatedId, prefix, where);
 
   if (!actionMatches(statement, WEB_IDENTITY) || statement.conditions.length === 0) {
+    out.push(...controls);
     out.push(...hygiene(statement, prefix));
     return out;
   }
@@ -141,28 +136,10 @@ export function checkOidcStatement(
     out.push({
       rule: "OIDC-001",
       severity: tenancySeverity,
-      message: `${where} has no positive condition (StringEquals/StringLike) on ${tenancyKeys.join(" or ")}: ${shared ? `any ${profile.title} customer` : "any workload of this issuer"} with a token for the provider's audience can assume the role (the engine admits a token with sub "zz-attacker-subject"). Add StringEquals ${subKey} with the exact subject of the pipeline.`,
+      message: `${where} has no positive condition (StringEquals/StringLike) on ${tenancyKeys.join(" or ")}: ${shared ? `any ${profile.title} customer` : "any workload of this issuer"} with a token for the provider's audience can assume the role (the engine admits a token with ${profile.tenancyClaims.includes("aud") ? `aud "zz-attacker-audience"` : `sub "zz-attacker-subject"`}). Add StringEquals ${profile.tenancyClaims.includes("aud") ? `${audKey} with your own audience (client id)` : `${subKey} with the exact subject of the pipeline`}.`,
     });
   }
-  if (profile.writeTimeControl) {
-    const scoped = statement.conditions.some(
-      (c) =>
-        tenancyKeys.includes(c.key.toLowerCase()) &&
-        (c.operator.base === "StringEquals" ||
-          c.operator.base === "StringLike" ||
-          c.operator.base === "StringEqualsIgnoreCase") &&
-        c.operator.set !== "ForAllValues" &&
-        !c.operator.ifExists &&
-        c.values.some((v) => v !== "*"),
-    );
-    if (!scoped) {
-      out.push({
-        rule: "OIDC-109",
-        severity: "medium",
-        message: `${where}: IAM refuses to create or update this trust policy (MalformedPolicyDocument: "…must evaluate, using StringEquals, StringLike or StringEqualsIgnoreCase, ${tenancyKeys.join(" or ")} which is not scoped to all"), since ${prefix} is a shared issuer. Add a StringEquals condition on ${subKey}.`,
-      });
-    }
-  }
+  out.push(...controls);
 
   // ---- subjects (OIDC-003…010, -013, -014, -017) ---------------------------------------------------------------
   const subValues = [
@@ -328,6 +305,23 @@ export function checkOidcStatement(
         rule: "OIDC-012",
         severity: "high",
         message: `${where}: ${ops} on ${conditions[0]!.key} is true when the token has no such claim, and the engine admits a token without it. Use a positive operator (StringEquals/StringLike) without IfExists or ForAllValues.`,
+        ...(conditions.length === 1 &&
+        !isNegated(conditions[0]!) &&
+        conditions[0]!.operator.base.startsWith("String")
+          ? {
+              fix: {
+                description: `Use ${conditions[0]!.operator.base}, without IfExists or a set qualifier.`,
+                edits: [
+                  {
+                    op: "set-condition",
+                    operator: conditions[0]!.operator.base,
+                    key: conditions[0]!.key,
+                    values: conditions[0]!.values,
+                  },
+                ],
+              },
+            }
+          : {}),
       });
     } else if (
       tenancyKeys.includes(k) &&
@@ -361,12 +355,30 @@ export function checkOidcStatement(
   }
 
   // ---- audience (OIDC-016, -102) ----------------------------------------------------------------------------
-  if (adm.admits(probe({ [audKey]: ["zz-other-audience"] }))) {
+  const expectedAudience = profile.audienceIsProviderKey ? prefix : profile.audiences[0];
+  // A provider without an aud key (Facebook, Login with Amazon: app_id instead) has nothing to pin here.
+  const hasAud = providerStandardKeys(prefix).includes("aud");
+  if (hasAud && adm.admits(probe({ [audKey]: ["zz-other-audience"] }))) {
     const audTenancy = profile.tenancyClaims.includes("aud");
     out.push({
       rule: "OIDC-016",
       severity: audTenancy ? "critical" : "low",
       message: `${where} has no positive condition on ${audKey}: a token minted for another relying party registered on the provider (e.g. sigstore) is accepted. Add StringEquals ${audKey} ${quote(profile.audiences[0] ?? "<the audience your pipeline requests>")}.`,
+      ...(expectedAudience !== undefined && conditionsOn(audKey).length === 0
+        ? {
+            fix: {
+              description: `Add StringEquals ${audKey} "${expectedAudience}".`,
+              edits: [
+                {
+                  op: "set-condition",
+                  operator: "StringEquals",
+                  key: `${prefix}:aud`,
+                  values: [expectedAudience],
+                },
+              ],
+            },
+          }
+        : {}),
     });
   } else {
     const expected = profile.audienceIsProviderKey ? [prefix] : profile.audiences;
@@ -384,14 +396,28 @@ export function checkOidcStatement(
       const hint = profile.audienceHint ?? "";
       out.push({
         rule: "OIDC-102",
-        severity: "medium",
+        severity: "high",
         message: `${where}: ${audKey} must be ${values}, but ${profile.title} tokens carry ${expected.map(quote).join(" or ")}${hint}: STS denies the legitimate caller. Set ${audKey} to ${quote(expected[0]!)}.`,
+        fix: {
+          description: `Set ${audKey} to "${expected[0]!}".`,
+          edits: [
+            {
+              op: "set-condition",
+              operator: "StringEquals",
+              key: conditionsOn(audKey)[0]!.key,
+              values: [expected[0]!],
+            },
+          ],
+        },
       });
     }
   }
 
   // ---- claims some callers lack (OIDC-103, -108) --------------------------------------------------------------
   out.push(...callerChecks({ statement, adm, profile, prefix, subValues, byKey, tagKeys, where, probe }));
+
+  // ---- AWS's built-in providers (OIDC-030) ---------------------------------------------------------------------
+  out.push(...builtinChecks(adm, profile, prefix, where, probe));
 
   // ---- hygiene (OIDC-101, -201, -202, -203) --------------------------------------------------------------------
   out.push(...hygiene(statement, prefix));

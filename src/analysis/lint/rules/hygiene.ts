@@ -1,12 +1,15 @@
 import type { Condition, Statement } from "../../../core/policy/types.js";
 import { hasWildcard, isLike } from "../admission.js";
 import { maxSeverity, type Severity, severityRank } from "../findings.js";
+import type { Fix } from "../fixes.js";
 
 /** A finding before it is placed in a file: the rule, how bad, and what to tell the user. */
 export interface Raw {
   readonly rule: string;
   readonly severity: Severity;
   readonly message: string;
+  /** The fix, machine-readable, when the rule can write it from the policy alone. */
+  readonly fix?: Fix;
 }
 
 const EXACT_OPERATORS = new Set([
@@ -26,12 +29,29 @@ export function hygiene(statement: Statement, prefix: string | undefined): Raw[]
   const out: Raw[] = [];
   const where = label(statement);
   for (const c of statement.conditions) {
+    // A fix rewrites the key's test; written only when this is the key's one condition in the statement.
+    const sole = soleCondition(statement, c);
     if (EXACT_OPERATORS.has(c.operator.base)) {
       for (const v of c.values.filter(hasWildcard)) {
         out.push({
           rule: "OIDC-101",
-          severity: "medium",
+          severity: "high",
           message: `${where}: ${operatorOf(c)} ${c.key} ${quote(v)} compares "*"/"?" literally, so no real token matches${c.operator.base.includes("Not") ? " and the negation is always true" : ": the legitimate caller is denied"}. Remove the wildcard, or use ${c.operator.base.replace("Equals", "Like").replace("IgnoreCase", "")} if a pattern is intended.`,
+          ...(sole && !c.operator.base.includes("IgnoreCase")
+            ? {
+                fix: {
+                  description: `Use ${c.operator.text.replace("Equals", "Like")}, which treats "*" and "?" as wildcards.`,
+                  edits: [
+                    {
+                      op: "set-condition",
+                      operator: c.operator.text.replace("Equals", "Like"),
+                      key: c.key,
+                      values: c.values,
+                    },
+                  ],
+                },
+              }
+            : {}),
         });
       }
     }
@@ -41,6 +61,21 @@ export function hygiene(statement: Statement, prefix: string | undefined): Raw[]
           rule: "OIDC-202",
           severity: "info",
           message: `${where}: ${operatorOf(c)} ${c.key} ${quote(v)} has no wildcard; it is an exact match written as a pattern. Use ${c.operator.base === "StringLike" ? "StringEquals" : "StringNotEquals"}.`,
+          ...(sole && !c.values.some(hasWildcard)
+            ? {
+                fix: {
+                  description: `Use ${c.operator.text.replace("Like", "Equals")}.`,
+                  edits: [
+                    {
+                      op: "set-condition",
+                      operator: c.operator.text.replace("Like", "Equals"),
+                      key: c.key,
+                      values: c.values,
+                    },
+                  ],
+                },
+              }
+            : {}),
         });
       }
     }
@@ -54,6 +89,21 @@ export function hygiene(statement: Statement, prefix: string | undefined): Raw[]
         rule: "OIDC-201",
         severity: "low",
         message: `${where}: ${operatorOf(c)} on single-valued ${c.key}${c.operator.set === "ForAllValues" ? " is true when the key is absent" : " is needless"}. Remove the ${c.operator.set}: qualifier.`,
+        ...(sole
+          ? {
+              fix: {
+                description: `Remove the ${c.operator.set}: qualifier.`,
+                edits: [
+                  {
+                    op: "set-condition",
+                    operator: c.operator.text.slice(c.operator.set.length + 1),
+                    key: c.key,
+                    values: c.values,
+                  },
+                ],
+              },
+            }
+          : {}),
       });
     }
   }
@@ -72,6 +122,11 @@ export function hygiene(statement: Statement, prefix: string | undefined): Raw[]
     byOperator.set(c.operator.text, keys);
   }
   return out;
+}
+
+/** Whether `c` is the only condition of the statement on its key (key names are case-insensitive). */
+export function soleCondition(statement: Statement, c: Condition): boolean {
+  return statement.conditions.filter((x) => x.key.toLowerCase() === c.key.toLowerCase()).length === 1;
 }
 
 /** Findings that mean "someone else gets in" (not hygiene, not name recycling). */

@@ -1,4 +1,4 @@
-import { renderTemplate } from "../../../platforms/index.js";
+import { providerSpecificClaims, renderTemplate } from "../../../platforms/index.js";
 import { type Admission, hasWildcard, type Probe } from "../admission.js";
 import type { PlatformProfile } from "../platform.js";
 import type { SubjectAnalysis } from "../subjects.js";
@@ -41,12 +41,22 @@ export function identityChecks(
   const ids = profile.immutableIds;
   if (ids && !field("owner")?.value.includes("@")) {
     const attacker = ["999999999"];
+    // Only keys STS sets for this very provider: GitLab's ids exist for gitlab.com, not for a
+    // self-managed instance, and advising them there would lock everyone out.
+    const available = providerSpecificClaims(prefix);
+    const idClaims = ids.claims.filter((c) => available.includes(c));
     const byId = probe({
       ...at,
-      ...Object.fromEntries(ids.claims.map((c) => [key(c), attacker])),
+      ...Object.fromEntries(idClaims.map((c) => [key(c), attacker])),
       ...Object.fromEntries((ids.tags ?? []).map((t) => [`aws:requesttag/${t}`.toLowerCase(), attacker])),
     });
-    if (adm.admits(byId)) {
+    if (adm.admits(byId) && idClaims.length === 0 && (ids.tags ?? []).length === 0) {
+      out.push({
+        rule: "OIDC-013",
+        severity: "low",
+        message: `${where}: ${cond} pins ${ids.what}. AWS provides no immutable-id condition key for provider ${prefix}, so no condition can pin it by id: keep the path exact and control who can create it on the instance.`,
+      });
+    } else if (adm.admits(byId)) {
       const advice = ids.advice.replace(/\{([\w-]+)\}/g, (_, name: string) =>
         ids.claims.includes(name) ? key(name) : (field(name)?.value ?? `<${name}>`),
       );
