@@ -1,10 +1,12 @@
 import type { Json } from "../../core/policy/index.js";
 import { actionMatches, PolicyError, parsePolicy } from "../../core/policy/index.js";
 import type { Policy, Statement } from "../../core/policy/types.js";
+import { isPositive } from "./admission.js";
 import type { Finding } from "./findings.js";
 import { LintInputError, type TrustPolicySource } from "./inputs/index.js";
-import { detectPlatform, type PlatformOverrides, providerPrefix } from "./platform.js";
+import { detectPlatform, inferPlatform, type PlatformOverrides, providerPrefix } from "./platform.js";
 import { checkOidcStatement, hygiene, type Raw, weakest } from "./rules/checks.js";
+import { ownAccount, surfaceChecks } from "./rules/surface.js";
 
 export interface LintOptions {
   readonly platforms?: PlatformOverrides;
@@ -25,6 +27,18 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
     statement: statement?.index,
     sid: statement?.sid,
   });
+  if (source.unreadable !== undefined) {
+    return [
+      place(
+        {
+          rule: "OIDC-300",
+          severity: "high",
+          message: `the file cannot be read: ${source.unreadable}. Nothing in it was linted; fix it (the other files were linted).`,
+        },
+        undefined,
+      ),
+    ];
+  }
   try {
     policy = parsePolicy(source.policy as string | Json, { kind: "trust" });
   } catch (error) {
@@ -41,6 +55,18 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
           ),
         ];
       }
+      if (source.fromDirectory) {
+        return [
+          place(
+            {
+              rule: "OIDC-300",
+              severity: "high",
+              message: `IAM refuses this trust policy (MalformedPolicyDocument: ${error.message}), so CreateRole or UpdateAssumeRolePolicy fails and nothing in it was linted. Fix the policy.`,
+            },
+            undefined,
+          ),
+        ];
+      }
       throw new LintInputError(
         `${source.file}: ${source.location}: MalformedPolicyDocument: ${error.message}`,
       );
@@ -49,6 +75,7 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
   }
 
   const findings: Finding[] = [];
+  const own = ownAccount(policy, source.location);
   const weakness = new Map<Statement, ReturnType<typeof weakest>>();
   for (const statement of policy.statements) {
     if (statement.effect !== "Allow") continue;
@@ -61,13 +88,24 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
       .map((id) => ({ id, prefix: providerPrefix(id) }))
       .filter((p): p is { id: string; prefix: string } => p.prefix !== undefined);
     for (const { id, prefix } of oidc) {
-      const { profile } = detectPlatform(prefix, options.platforms);
+      const detected = detectPlatform(prefix, options.platforms);
+      let profile = detected.profile;
+      if (detected.source === "default") {
+        const subjects = statement.conditions
+          .filter((c) => c.key.toLowerCase() === `${prefix}:sub`.toLowerCase() && isPositive(c))
+          .flatMap((c) => c.values);
+        const { inferred, candidates } = inferPlatform(subjects);
+        raws.push(unknownIssuer(statement, prefix, inferred?.id, candidates));
+        if (inferred) profile = inferred;
+      }
       raws.push(...checkOidcStatement(policy, statement, id, prefix, profile));
     }
+    raws.push(...surfaceChecks(statement, own));
     if (oidc.length === 0) {
       raws.push(...hygiene(statement, undefined));
       if (
-        actionMatches(statement, "sts:AssumeRoleWithWebIdentity") &&
+        statement.action?.negated === false &&
+        statement.action.patterns.some((p) => p.toLowerCase() === "sts:assumerolewithwebidentity") &&
         statement.principal?.block.kind === "map"
       ) {
         raws.push({
@@ -119,6 +157,33 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
     }
   }
   return findings;
+}
+
+/** OIDC-018: an issuer host no platform record claims is never passed in silence. */
+function unknownIssuer(
+  statement: Statement,
+  prefix: string,
+  inferred: string | undefined,
+  candidates: readonly string[],
+): Raw {
+  const host = prefix.split("/")[0]!;
+  const flag = `--platform ${host}=<platform>`;
+  if (inferred) {
+    return {
+      rule: "OIDC-018",
+      severity: "low",
+      message: `${label(statement)}: keyless does not recognise issuer ${prefix}; its ${prefix}:sub values use the ${inferred} subject grammar, so it is checked as ${inferred} (say so with --platform ${host}=${inferred}, or name the right platform with ${flag}).`,
+    };
+  }
+  const why =
+    candidates.length > 1
+      ? `its subjects fit several platforms (${candidates.join(", ")})`
+      : "its subjects match no platform's grammar";
+  return {
+    rule: "OIDC-018",
+    severity: "medium",
+    message: `${label(statement)}: keyless does not recognise issuer ${prefix} and ${why}, so only generic checks ran: findings about tenants, projects, branches and names may be missing. Name the platform with ${flag}.`,
+  };
 }
 
 function durationFindings(

@@ -10,6 +10,11 @@ export interface TrustPolicySource {
   readonly policy: string | object;
   /** The role's MaxSessionDuration, when the input says it (get-role, Terraform, CloudFormation). */
   readonly maxSessionDuration?: number;
+  /** Found by walking a directory: a policy IAM refuses is a finding (OIDC-300), not bad input. */
+  readonly fromDirectory?: boolean;
+  /** The file could not be read as what it looks like (a broken JSON policy or template): lint reports
+   * this as an OIDC-300 finding and goes on with the other files. `policy` is then empty. */
+  readonly unreadable?: string;
 }
 
 /** Bad input: the CLI prints the message on one line and exits 2. */
