@@ -47,8 +47,14 @@ export function identityChecks(
       ...Object.fromEntries((ids.tags ?? []).map((t) => [`aws:requesttag/${t}`.toLowerCase(), attacker])),
     });
     if (adm.admits(byId)) {
+      // Only what the policy itself says: a field the policy leaves open (a wildcard) stays a placeholder,
+      // never the probe's stand-in value.
+      const written = (name: string) => {
+        const w = field(name)?.written;
+        return w !== undefined && !hasWildcard(w) ? w : `<${name}>`;
+      };
       const advice = ids.advice.replace(/\{([\w-]+)\}/g, (_, name: string) =>
-        ids.claims.includes(name) ? key(name) : (field(name)?.value ?? `<${name}>`),
+        ids.claims.includes(name) ? key(name) : written(name),
       );
       out.push({
         rule: "OIDC-013",

@@ -286,3 +286,26 @@ describe("lint DIR: one broken file does not hide the others (item 7)", () => {
     }
   });
 });
+
+describe("messages quote only what is in the policy (item 7)", () => {
+  it("OIDC-013 on repo:acme-org/* names no repository the policy does not name", () => {
+    const GH = "token.actions.githubusercontent.com";
+    const f = lintText(
+      policy(
+        allow(
+          { Federated: `arn:aws:iam::444455556666:oidc-provider/${GH}` },
+          "sts:AssumeRoleWithWebIdentity",
+          {
+            StringEquals: { [`${GH}:aud`]: "sts.amazonaws.com" },
+            StringLike: { [`${GH}:sub`]: "repo:acme-org/*" },
+          },
+        ),
+      ),
+    );
+    const hit = one(f, "OIDC-013");
+    assert.match(hit.message, /repo:acme-org@<owner-id>\/<repository>@<repo-id>/);
+    // Every repo:… form in the advice uses the policy's own owner and a placeholder for the rest.
+    for (const form of hit.message.match(/repo:[^\s"]+/g) ?? [])
+      assert.match(form, /^repo:acme-org(@<owner-id>\/<repository>@<repo-id>:…|\/\*)$/, form);
+  });
+});
