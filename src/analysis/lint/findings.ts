@@ -23,4 +23,8 @@ export interface Finding {
   /** Index of the statement in the policy, or undefined for a finding about the whole policy. */
   readonly statement: number | undefined;
   readonly sid: string | undefined;
+  /** 1-based line and column in `file` of the statement, or of the condition the finding is about (when
+   * the input says where: files, not the emulator). */
+  readonly line?: number;
+  readonly column?: number;
 }

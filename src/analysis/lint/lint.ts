@@ -4,6 +4,7 @@ import type { Policy, Statement } from "../../core/policy/types.js";
 import { isPositive } from "./admission.js";
 import type { Finding } from "./findings.js";
 import { LintInputError, type TrustPolicySource } from "./inputs/index.js";
+import { locate, type PathPart } from "./inputs/positions.js";
 import { detectPlatform, inferPlatform, type PlatformOverrides, providerPrefix } from "./platform.js";
 import { checkOidcStatement, hygiene, type Raw, weakest } from "./rules/checks.js";
 import { ownAccount, surfaceChecks } from "./rules/surface.js";
@@ -20,13 +21,17 @@ const label = (s: Statement) => (s.sid ? `Statement[${s.index}] (Sid "${s.sid}")
  * duplicate JSON members, which is what OIDC-203 is about. */
 export function lintSource(source: TrustPolicySource, options: LintOptions = {}): Finding[] {
   let policy: Policy;
-  const place = (raw: Raw, statement: Statement | undefined): Finding => ({
-    ...raw,
-    file: source.file,
-    location: source.location,
-    statement: statement?.index,
-    sid: statement?.sid,
-  });
+  const place = (raw: Raw, statement: Statement | undefined): Finding => {
+    const at = source.origin ? locate(source.origin, pathOf(raw, statement)) : undefined;
+    return {
+      ...raw,
+      file: source.file,
+      location: source.location,
+      statement: statement?.index,
+      sid: statement?.sid,
+      ...(at ? { line: at.line, column: at.column } : {}),
+    };
+  };
   if (source.unreadable !== undefined) {
     return [
       place(
@@ -157,6 +162,20 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
     }
   }
   return findings;
+}
+
+/** Where in the policy a finding points: its statement, and the condition whose key the message names
+ * first (keys are quoted as written, so the first one mentioned is the one the finding is about). */
+function pathOf(raw: Raw, statement: Statement | undefined): PathPart[] {
+  if (!statement) return [];
+  const path: PathPart[] = ["Statement", statement.index];
+  let best: { at: number; path: PathPart[] } | undefined;
+  for (const c of statement.conditions) {
+    const at = raw.message.toLowerCase().indexOf(c.key.toLowerCase());
+    if (at >= 0 && (best === undefined || at < best.at))
+      best = { at, path: [...path, "Condition", c.operator.text, c.key] };
+  }
+  return best?.path ?? path;
 }
 
 /** OIDC-018: an issuer host no platform record claims is never passed in silence. */

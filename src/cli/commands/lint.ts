@@ -1,4 +1,6 @@
 import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Command } from "commander";
 import { type Finding, isSeverity, type Severity, severityRank } from "../../analysis/lint/findings.js";
 import {
@@ -115,8 +117,8 @@ async function run(paths: string[], flags: LintFlags): Promise<{ text: string; f
     flags.format === "json"
       ? formatJson(report)
       : flags.format === "sarif"
-        ? formatSarif(report, process.env.npm_package_version ?? "0.1.0")
-        : formatText(report);
+        ? formatSarif(report, process.env.npm_package_version ?? "0.1.0", ruleDocs())
+        : formatText(report, ruleDocs());
   return { text, failed: findings.some((f) => severityRank(f.severity) >= severityRank(failOn)) };
 }
 
@@ -134,6 +136,22 @@ async function emulatorSources(endpoint: string, flags: LintFlags) {
     );
   }
   return sources;
+}
+
+/**
+ * The rule pages' base URI: KEYLESS_RULE_DOCS_URL (the docs as hosted, e.g. on the project's forge), else
+ * the `docs/rules/` shipped in the package, as a file: URI (found upward from this module: dist/bundle or
+ * dist/src/cli/commands).
+ */
+function ruleDocs(): string {
+  const configured = process.env.KEYLESS_RULE_DOCS_URL;
+  if (configured) return configured.endsWith("/") ? configured : `${configured}/`;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, "docs", "rules"))) return pathToFileURL(join(dir, "docs", "rules")).href + "/";
+    dir = dirname(dir);
+  }
+  return pathToFileURL(join(process.cwd(), "docs", "rules")).href + "/";
 }
 
 function parsePlatforms(values: readonly string[]): {

@@ -123,6 +123,7 @@ export function readCloudFormation(file: string, template: Record<string, unknow
       file,
       location: logicalId,
       policy: fold(document, parameters) as object,
+      pointer: ["Resources", logicalId, "Properties", "AssumeRolePolicyDocument"],
       ...(Number.isInteger(max) ? { maxSessionDuration: max } : {}),
     });
   }

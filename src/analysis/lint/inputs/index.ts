@@ -110,14 +110,16 @@ export function readText(file: string, text: string, options: { strict: boolean 
       throw new LintInputError(`${file}: not valid JSON: ${(error as Error).message}`);
     }
   }
+  const placed = (sources: TrustPolicySource[]) =>
+    sources.map((s) => ({ ...s, origin: { text, yaml: isYaml, pointer: s.pointer ?? [] } }));
   if (isRecord(doc)) {
     // JSON text is kept as text so the engine sees duplicate members (OIDC-203); YAML is already an object.
     // A top-level Version marks a policy too, so one whose Statement hides under "__proto__" reaches the engine.
     if (Object.hasOwn(doc, "Statement") || Object.hasOwn(doc, "Version"))
-      return [{ file, location: "policy", policy: isYaml ? doc : text }];
-    if (isIamRoleDocument(doc)) return readIamRoles(file, doc);
-    if (isTerraformShowDocument(doc)) return readTerraformShow(file, doc);
-    if (isCloudFormationDocument(doc)) return readCloudFormation(file, doc);
+      return placed([{ file, location: "policy", policy: isYaml ? doc : text }]);
+    if (isIamRoleDocument(doc)) return placed(readIamRoles(file, doc));
+    if (isTerraformShowDocument(doc)) return placed(readTerraformShow(file, doc));
+    if (isCloudFormationDocument(doc)) return placed(readCloudFormation(file, doc));
   }
   if (!options.strict) return [];
   throw new LintInputError(

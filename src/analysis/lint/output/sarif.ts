@@ -22,7 +22,11 @@ const SCORE: Record<Severity, string> = {
   info: "0.0",
 };
 
-export function formatSarif(report: Report, version: string): string {
+/**
+ * @param ruleDocs absolute URI of the directory of rule pages (ending in `/`): each rule's `helpUri` is
+ * `<ruleDocs><id>.md`.
+ */
+export function formatSarif(report: Report, version: string, ruleDocs: string): string {
   const index = new Map(RULES.map((r, i) => [r.id, i]));
   const result = (f: Finding, reason?: string) => ({
     ruleId: f.rule,
@@ -33,7 +37,7 @@ export function formatSarif(report: Report, version: string): string {
       {
         physicalLocation: {
           artifactLocation: { uri: f.file.replaceAll("\\", "/") },
-          region: { startLine: 1 },
+          region: { startLine: f.line ?? 1, ...(f.column !== undefined ? { startColumn: f.column } : {}) },
         },
         logicalLocations: [
           {
@@ -61,8 +65,9 @@ export function formatSarif(report: Report, version: string): string {
                 c ? c.toUpperCase() : "",
               ),
               shortDescription: { text: r.title },
+              helpUri: `${ruleDocs}${r.id}.md`,
               help: {
-                text: `${r.title}. Bad and fixed examples: docs/rules/${r.id}.md in the keyless package.`,
+                text: `${r.title}. Bad and fixed examples: ${ruleDocs}${r.id}.md`,
               },
               defaultConfiguration: { level: LEVEL[r.severity] },
               properties: { tags: ["security", "iam", "oidc"], "security-severity": SCORE[r.severity] },
