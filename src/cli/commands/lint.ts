@@ -74,7 +74,9 @@ Examples:
     )
     .action(async (paths: string[], flags: LintFlags) => {
       const output = await run(paths, flags);
-      process.stdout.write(output.text);
+      // Wait until the report is handed to the OS: on a pipe stdout is asynchronous, and the exit that
+      // follows a negative answer would cut a large JSON or SARIF report short.
+      await new Promise<void>((done) => process.stdout.write(output.text, () => done()));
       if (output.failed) throw negativeAnswer(`lint: findings at or above --fail-on ${flags.failOn}`);
     });
 }

@@ -2,7 +2,7 @@ import { accountOfArn, parseRootArn } from "../../../core/aws/arn.js";
 import { isAccountId } from "../../../core/aws/identifiers.js";
 import { actionMatches } from "../../../core/policy/index.js";
 import type { Condition, Policy, Statement } from "../../../core/policy/types.js";
-import { isPositive } from "../admission.js";
+import { isNegated, isPositive } from "../admission.js";
 import type { Severity } from "../findings.js";
 import { label, quote, type Raw } from "./hygiene.js";
 
@@ -82,7 +82,8 @@ export function surfaceChecks(statement: Statement, own: string | undefined): Ra
     const identity = scopedBy(statement, IDENTITY_SCOPE);
     if (!identity) {
       const externalId = scopedBy(statement, new Set(["sts:externalid"]));
-      const other = statement.conditions.some((c) => isPositive(c) && !c.operator.ifExists);
+      // Conditions that must hold (not negated, not IfExists) narrow who gets in without naming them.
+      const other = statement.conditions.some((c) => !isNegated(c) && !c.operator.ifExists);
       const severity: Severity = externalId ? "medium" : other ? "high" : "critical";
       const who = externalId
         ? `any AWS account that learns the external id ${quote(externalId.values[0] ?? "")} (AWS does not treat an external id as a secret)`
