@@ -309,3 +309,67 @@ describe("messages quote only what is in the policy (item 7)", () => {
       assert.match(form, /^repo:acme-org(@<owner-id>\/<repository>@<repo-id>:…|\/\*)$/, form);
   });
 });
+
+describe("name-based pinning is one rule on every platform (item 7)", () => {
+  const trust = (host: string, aud: string, sub: string) =>
+    policy(
+      allow(
+        { Federated: `arn:aws:iam::444455556666:oidc-provider/${host}` },
+        "sts:AssumeRoleWithWebIdentity",
+        {
+          StringEquals: { [`${host}:aud`]: aud, [`${host}:sub`]: sub },
+        },
+      ),
+    );
+  it("GitHub repository, HCP Terraform workspace and Spacelift stack names are all OIDC-013, each in its words", () => {
+    const gh = one(
+      lintText(
+        trust(
+          "token.actions.githubusercontent.com",
+          "sts.amazonaws.com",
+          "repo:acme/infra:ref:refs/heads/main",
+        ),
+      ),
+      "OIDC-013",
+    );
+    assert.match(gh.message, /by name only/);
+    const tfc = one(
+      lintText(
+        trust(
+          "app.terraform.io",
+          "aws.workload.identity",
+          "organization:acme:project:core:workspace:prod:run_phase:apply",
+        ),
+      ),
+      "OIDC-013",
+    );
+    assert.match(tfc.message, /workspace by name.+"core", "prod"/);
+    assert.match(tfc.message, /anyone who may create workspaces/);
+    const spacelift = one(
+      lintText(
+        trust(
+          "acme.app.spacelift.io",
+          "acme.app.spacelift.io",
+          "space:legacy:stack:infra:run_type:TRACKED:scope:write",
+        ),
+      ),
+      "OIDC-013",
+    );
+    assert.match(spacelift.message, /stack by its slug.+"infra"/);
+    // Re-creating a name inside the tenant is a note; re-registering it on the internet is an exposure.
+    assert.equal(tfc.severity, "info");
+    assert.equal(spacelift.severity, "info");
+    assert.equal(gh.severity, "medium");
+  });
+
+  it("a name the policy leaves open is not said to be pinned", () => {
+    const f = lintText(
+      trust(
+        "app.terraform.io",
+        "aws.workload.identity",
+        "organization:acme:project:*:workspace:*:run_phase:apply",
+      ),
+    );
+    assert.ok(!rules(f).includes("OIDC-013"), JSON.stringify(f));
+  });
+});
