@@ -4,6 +4,7 @@ import { actionMatches } from "../../../core/policy/index.js";
 import type { Condition, Policy, Statement } from "../../../core/policy/types.js";
 import { isNegated, isPositive } from "../admission.js";
 import type { Severity } from "../findings.js";
+import { OWN_ACCOUNT_PLACEHOLDER } from "../inputs/cloudformation.js";
 import { label, quote, type Raw } from "./hygiene.js";
 
 /**
@@ -106,7 +107,8 @@ export function surfaceChecks(statement: Statement, own: string | undefined): Ra
   const foreign = aws
     .filter((id) => id !== "*")
     .map((id) => ({ id, account: isAccountId(id) ? id : parseRootArn(id)?.account }))
-    .filter((p) => p.account !== undefined && p.account !== own);
+    // A CloudFormation `${AWS::AccountId}` is the stack's own account.
+    .filter((p) => p.account !== undefined && p.account !== own && p.account !== OWN_ACCOUNT_PLACEHOLDER);
   if (
     foreign.length > 0 &&
     actionMatches(statement, "sts:AssumeRole") &&

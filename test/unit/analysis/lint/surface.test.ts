@@ -373,3 +373,29 @@ describe("name-based pinning is one rule on every platform (item 7)", () => {
     assert.ok(!rules(f).includes("OIDC-013"), JSON.stringify(f));
   });
 });
+
+describe("the role's own account in a CloudFormation template", () => {
+  it("${AWS::AccountId} root is the stack's own account, not a third party", () => {
+    const template = JSON.stringify({
+      AWSTemplateFormatVersion: "2010-09-09",
+      Resources: {
+        Admin: {
+          Type: "AWS::IAM::Role",
+          Properties: {
+            AssumeRolePolicyDocument: {
+              Version: "2012-10-17",
+              Statement: [
+                {
+                  Effect: "Allow",
+                  Principal: { AWS: { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root" } },
+                  Action: "sts:AssumeRole",
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
+    assert.deepEqual(rules(lintText(template, "stack.json")), []);
+  });
+});
