@@ -146,14 +146,5 @@ export const spacelift: Platform = {
       advice:
         "the same slug under another parent space yields the same subject. Use a subject template with {spacePath} and pin space_path.",
     },
-    // The stack id is a slug of its name: a deleted stack's slug is free again.
-    // https://docs.spacelift.io/integrations/cloud-providers/oidc/aws-oidc
-    recyclableNames: {
-      fields: ["stack"],
-      what: "the stack by its slug; a deleted stack's slug can be taken by a new stack",
-      who: "anyone who may create stacks in the space",
-      advice:
-        "Spacelift has no immutable stack id in its subject: restrict who may create stacks in the space, and delete the role with its stack.",
-    },
   },
 };

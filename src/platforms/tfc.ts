@@ -141,14 +141,5 @@ export const tfc: Platform = {
     sharedIssuer: true,
     tenancyClaims: ["sub"],
     audienceHint: " (unless TFC_AWS_WORKLOAD_IDENTITY_AUDIENCE is set to it)",
-    // Workspace ids are in the token (terraform_workspace_id) but AWS makes no condition key of them:
-    // https://developer.hashicorp.com/terraform/cloud-docs/dynamic-provider-credentials/aws-configuration
-    recyclableNames: {
-      fields: ["project", "workspace"],
-      what: "the project and workspace by name; a deleted workspace can be re-created under the same name",
-      who: "anyone who may create workspaces in the organization's project",
-      advice:
-        "AWS provides no condition key for terraform_workspace_id: restrict who may create workspaces in the project (or give the role its own project), and delete roles with their workspace.",
-    },
   },
 };

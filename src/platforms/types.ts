@@ -235,18 +235,6 @@ export interface LintFacts {
     readonly what: string;
     readonly advice: string;
   };
-  /**
-   * Names that can be deleted and re-created where the platform has no id AWS turns into a condition key
-   * (HCP Terraform workspaces, Spacelift stacks): OIDC-013 judges them as it judges GitHub and GitLab
-   * names, with this wording. `fields` are subject fields; `who` says who could re-create the name
-   * (inside the tenant, so the finding is a note, not an exposure); `advice` the mitigation.
-   */
-  readonly recyclableNames?: {
-    readonly fields: readonly string[];
-    readonly what: string;
-    readonly who: string;
-    readonly advice: string;
-  };
   /** A subject field whose values are not unique (Spacelift's space slug, OIDC-017): what it is, and
    * the fix. */
   readonly nonUniqueField?: { readonly field: string; readonly what: string; readonly advice: string };

@@ -63,20 +63,6 @@ export function identityChecks(
       });
     }
   }
-  // The same judgement where no id exists to pin: the name is pinned and can be re-created, by insiders.
-  const recyclable = profile.recyclableNames;
-  if (!ids && recyclable) {
-    const pinned = recyclable.fields
-      .map((name) => field(name)?.written)
-      .filter((w): w is string => w !== undefined && !hasWildcard(w));
-    if (pinned.length > 0) {
-      out.push({
-        rule: "OIDC-013",
-        severity: "info",
-        message: `${where}: ${cond} pins ${recyclable.what} (${pinned.map(quote).join(", ")}), so ${recyclable.who} inherits the role. ${recyclable.advice}`,
-      });
-    }
-  }
   const nonUnique = profile.nonUniqueField;
   const slug = nonUnique ? field(nonUnique.field)?.written : undefined;
   if (nonUnique && slug !== undefined && !hasWildcard(slug)) {
