@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { RULES } from "../../src/analysis/lint/rules/catalogue.js";
+import { fileURLToPath } from "node:url";
 import { runKeyless } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -71,6 +72,23 @@ describe("keyless lint (the built CLI)", () => {
     assert.equal(log.runs[0].tool.driver.rules.length, RULES.length);
     // Machine-readable fixes travel as SARIF fixes (validated by the schema above).
     assert.ok(log.runs[0].results.some((x: { fixes?: unknown[] }) => (x.fixes?.length ?? 0) > 0));
+    assert.equal(RULES.length, readdirSync(`${FIX}../../docs/rules`).length);
+    // Every rule links its page; every result from a file points at a real line and column.
+    for (const rule of log.runs[0].tool.driver.rules) {
+      assert.match(rule.helpUri, new RegExp(`^file:///.+/docs/rules/${rule.id}\\.md$`));
+      assert.ok(existsSync(fileURLToPath(rule.helpUri)), rule.helpUri);
+    }
+    for (const result of log.runs[0].results) {
+      const region = result.locations[0].physicalLocation.region;
+      assert.ok(region.startLine >= 1 && region.startColumn >= 1, JSON.stringify(result));
+    }
+    const hosted = await runKeyless(["lint", "--format", "sarif", `${FIX}lint/catalogue/OIDC-301.bad.json`], {
+      env: { ...process.env, KEYLESS_RULE_DOCS_URL: "https://example.org/keyless/docs/rules" },
+    });
+    const rule = JSON.parse(hosted.stdout).runs[0].tool.driver.rules.find(
+      (r: { id: string }) => r.id === "OIDC-301",
+    );
+    assert.equal(rule.helpUri, "https://example.org/keyless/docs/rules/OIDC-301.md");
   });
 
   it("suppressions need a reason and move findings out of the failure", async () => {
@@ -102,6 +120,10 @@ describe("keyless lint (the built CLI)", () => {
   it("text output groups by file and statement", async () => {
     const r = await runKeyless(["lint", `${FIX}lint/catalogue/OIDC-011.bad.json`]);
     assert.match(r.stdout, /OIDC-011\.bad\.json\n {2}policy · Statement\[0\]\n/);
-    assert.match(r.stdout, / {2}policy · Statement\[1\]\n {4}critical OIDC-001/);
+    assert.match(r.stdout, / {2}policy · Statement\[1\]\n {4}critical OIDC-001 {2}\(line 17\) /);
+    // The page of every rule that fired, as a URI that exists.
+    const pages = r.stdout.slice(r.stdout.indexOf("Rule pages:"));
+    const uri = /\n {2}OIDC-001 {2}(file:\S+OIDC-001\.md)\n/.exec(pages)?.[1];
+    assert.ok(uri && existsSync(fileURLToPath(uri)), pages);
   });
 });

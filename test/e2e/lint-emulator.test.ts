@@ -62,6 +62,42 @@ describe("keyless lint --emulator: the roles of a running emulator", () => {
     );
   });
 
+  test("without --emulator-account, every account the emulator holds is read", async () => {
+    const r = await runKeyless([
+      "lint",
+      "--emulator",
+      emulator.endpoint,
+      "--format",
+      "json",
+      "--fail-on",
+      "info",
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    const locations = new Set(
+      (JSON.parse(r.stdout).findings as { location: string }[]).map((f) => f.location),
+    );
+    assert.ok(locations.has(`arn:aws:iam::${ACCOUNT}:role/open`), [...locations].join(", "));
+    // The pinned role has findings only below critical, but it was read: its unknown issuer is named.
+    assert.ok(locations.has(`arn:aws:iam::${OTHER}:role/pinned`), [...locations].join(", "));
+  });
+
+  test("an emulator with no roles says so and exits non-zero", async () => {
+    const empty = await startEmulator(join(dir.path, "empty"));
+    try {
+      const r = await runKeyless(["lint", "--emulator", empty.endpoint]);
+      assert.equal(r.code, 1);
+      assert.match(
+        r.stderr,
+        /^keyless: lint --emulator .+: no roles found in any account .+nothing was linted\n$/,
+      );
+      const named = await runKeyless(["lint", "--emulator", empty.endpoint, "--emulator-account", OTHER]);
+      assert.equal(named.code, 1);
+      assert.match(named.stderr, new RegExp(`no roles found in account ${OTHER}`));
+    } finally {
+      await empty.stop();
+    }
+  });
+
   test("an unreachable emulator is one line and exit 3 (a failure outside keyless)", async () => {
     const r = await runKeyless(["lint", "--emulator", "http://127.0.0.1:9"]);
     assert.equal(r.code, 3);

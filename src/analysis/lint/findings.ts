@@ -27,4 +27,8 @@ export interface Finding {
   readonly sid: string | undefined;
   /** The fix as edits of the statement's JSON (see fixes.ts), when the rule can write it. */
   readonly fix?: Fix;
+  /** 1-based line and column in `file` of the statement, or of the condition the finding is about (when
+   * the input says where: files, not the emulator). */
+  readonly line?: number;
+  readonly column?: number;
 }

@@ -1,11 +1,14 @@
 import type { Json } from "../../core/policy/index.js";
 import { actionMatches, PolicyError, parsePolicy } from "../../core/policy/index.js";
 import type { Policy, Statement } from "../../core/policy/types.js";
+import { isPositive } from "./admission.js";
 import type { Finding } from "./findings.js";
 import { type Fix, fixedStatementText } from "./fixes.js";
 import { LintInputError, type TrustPolicySource } from "./inputs/index.js";
-import { detectPlatform, type PlatformOverrides, providerPrefix } from "./platform.js";
+import { locate, type PathPart } from "./inputs/positions.js";
+import { detectPlatform, inferPlatform, type PlatformOverrides, providerPrefix } from "./platform.js";
 import { checkOidcStatement, hygiene, type Raw, weakest } from "./rules/checks.js";
+import { ownAccount, surfaceChecks } from "./rules/surface.js";
 
 export interface LintOptions {
   readonly platforms?: PlatformOverrides;
@@ -19,14 +22,30 @@ const label = (s: Statement) => (s.sid ? `Statement[${s.index}] (Sid "${s.sid}")
  * duplicate JSON members, which is what OIDC-203 is about. */
 export function lintSource(source: TrustPolicySource, options: LintOptions = {}): Finding[] {
   let policy: Policy;
-  const place = (raw: Raw, statement: Statement | undefined): Finding => ({
-    ...raw,
-    ...(raw.fix && statement ? { fix: placeFix(source, statement.index, raw.fix) } : {}),
-    file: source.file,
-    location: source.location,
-    statement: statement?.index,
-    sid: statement?.sid,
-  });
+  const place = (raw: Raw, statement: Statement | undefined): Finding => {
+    const at = source.origin ? locate(source.origin, pathOf(raw, statement)) : undefined;
+    return {
+      ...raw,
+      ...(raw.fix && statement ? { fix: placeFix(source, statement.index, raw.fix) } : {}),
+      file: source.file,
+      location: source.location,
+      statement: statement?.index,
+      sid: statement?.sid,
+      ...(at ? { line: at.line, column: at.column } : {}),
+    };
+  };
+  if (source.unreadable !== undefined) {
+    return [
+      place(
+        {
+          rule: "OIDC-300",
+          severity: "high",
+          message: `the file cannot be read: ${source.unreadable}. Nothing in it was linted; fix it (the other files were linted).`,
+        },
+        undefined,
+      ),
+    ];
+  }
   try {
     policy = parsePolicy(source.policy as string | Json, { kind: "trust" });
   } catch (error) {
@@ -43,6 +62,18 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
           ),
         ];
       }
+      if (source.fromDirectory) {
+        return [
+          place(
+            {
+              rule: "OIDC-300",
+              severity: "high",
+              message: `IAM refuses this trust policy (MalformedPolicyDocument: ${error.message}), so CreateRole or UpdateAssumeRolePolicy fails and nothing in it was linted. Fix the policy.`,
+            },
+            undefined,
+          ),
+        ];
+      }
       throw new LintInputError(
         `${source.file}: ${source.location}: MalformedPolicyDocument: ${error.message}`,
       );
@@ -51,6 +82,7 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
   }
 
   const findings: Finding[] = [];
+  const own = ownAccount(policy, source.location);
   const weakness = new Map<Statement, ReturnType<typeof weakest>>();
   for (const statement of policy.statements) {
     if (statement.effect !== "Allow") continue;
@@ -63,13 +95,24 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
       .map((id) => ({ id, prefix: providerPrefix(id) }))
       .filter((p): p is { id: string; prefix: string } => p.prefix !== undefined);
     for (const { id, prefix } of oidc) {
-      const { profile } = detectPlatform(prefix, options.platforms);
+      const detected = detectPlatform(prefix, options.platforms);
+      let profile = detected.profile;
+      if (detected.source === "default") {
+        const subjects = statement.conditions
+          .filter((c) => c.key.toLowerCase() === `${prefix}:sub`.toLowerCase() && isPositive(c))
+          .flatMap((c) => c.values);
+        const { inferred, candidates } = inferPlatform(subjects);
+        raws.push(unknownIssuer(statement, prefix, inferred?.id, candidates));
+        if (inferred) profile = inferred;
+      }
       raws.push(...checkOidcStatement(policy, statement, id, prefix, profile));
     }
+    raws.push(...surfaceChecks(statement, own));
     if (oidc.length === 0) {
       raws.push(...hygiene(statement, undefined));
       if (
-        actionMatches(statement, "sts:AssumeRoleWithWebIdentity") &&
+        statement.action?.negated === false &&
+        statement.action.patterns.some((p) => p.toLowerCase() === "sts:assumerolewithwebidentity") &&
         statement.principal?.block.kind === "map"
       ) {
         raws.push({
@@ -142,6 +185,47 @@ function placeFix(source: TrustPolicySource, index: number, fix: Fix): Fix {
   }
   const statement = fixedStatementText(policy, index, fix);
   return statement === undefined ? fix : { ...fix, statement };
+}
+
+/** Where in the policy a finding points: its statement, and the condition whose key the message names
+ * first (keys are quoted as written, so the first one mentioned is the one the finding is about). */
+function pathOf(raw: Raw, statement: Statement | undefined): PathPart[] {
+  if (!statement) return [];
+  const path: PathPart[] = ["Statement", statement.index];
+  let best: { at: number; path: PathPart[] } | undefined;
+  for (const c of statement.conditions) {
+    const at = raw.message.toLowerCase().indexOf(c.key.toLowerCase());
+    if (at >= 0 && (best === undefined || at < best.at))
+      best = { at, path: [...path, "Condition", c.operator.text, c.key] };
+  }
+  return best?.path ?? path;
+}
+
+/** OIDC-018: an issuer host no platform record claims is never passed in silence. */
+function unknownIssuer(
+  statement: Statement,
+  prefix: string,
+  inferred: string | undefined,
+  candidates: readonly string[],
+): Raw {
+  const host = prefix.split("/")[0]!;
+  const flag = `--platform ${host}=<platform>`;
+  if (inferred) {
+    return {
+      rule: "OIDC-018",
+      severity: "low",
+      message: `${label(statement)}: keyless does not recognise issuer ${prefix}; its ${prefix}:sub values use the ${inferred} subject grammar, so it is checked as ${inferred} (say so with --platform ${host}=${inferred}, or name the right platform with ${flag}).`,
+    };
+  }
+  const why =
+    candidates.length > 1
+      ? `its subjects fit several platforms (${candidates.join(", ")})`
+      : "its subjects match no platform's grammar";
+  return {
+    rule: "OIDC-018",
+    severity: "medium",
+    message: `${label(statement)}: keyless does not recognise issuer ${prefix} and ${why}, so only generic checks ran: findings about tenants, projects, branches and names may be missing. Name the platform with ${flag}.`,
+  };
 }
 
 function durationFindings(

@@ -9,6 +9,7 @@ import {
   PLATFORM_IDS as KNOWN_PLATFORM_IDS,
   type PlatformId as KnownPlatformId,
   type LintFacts,
+  PLATFORMS,
   type Platform,
   platformById,
   platformForIssuer,
@@ -108,4 +109,25 @@ export function providerPrefix(federated: string): string | undefined {
   if (at >= 0) return federated.slice(at + marker.length);
   if (federated.startsWith("arn:")) return undefined;
   return federated;
+}
+
+/**
+ * The platform a `sub` grammar belongs to, for an issuer host no record claims (a self-managed GitLab, a
+ * GitHub Enterprise Server, a Spacelift account on a custom host): the platforms whose grammar reads every
+ * value and whose default template's literal head (`project_path:`, `repo:`, `organization:`, `space:`…)
+ * each value starts with. `inferred` is set only when exactly one platform fits.
+ */
+export function inferPlatform(subjects: readonly string[]): {
+  readonly inferred: PlatformProfile | undefined;
+  readonly candidates: readonly PlatformId[];
+} {
+  if (subjects.length === 0) return { inferred: undefined, candidates: [] };
+  const candidates = PLATFORMS.filter((p) => {
+    const template = p.subject?.defaultTemplate;
+    if (!template) return false;
+    const head = template.slice(0, template.indexOf("{"));
+    return head !== "" && subjects.every((v) => v.startsWith(head) && p.subject!.parse(v) !== undefined);
+  }).map((p) => p.id);
+  const only = candidates.length === 1 ? candidates[0] : undefined;
+  return { inferred: only ? profileById(only) : undefined, candidates };
 }

@@ -91,6 +91,9 @@ export class CachedIamRepository implements IamRepository {
   countRoles(account: string) {
     return this.inner.countRoles(account);
   }
+  listAccounts() {
+    return this.inner.listAccounts();
+  }
   getRolePolicy(account: string, roleName: string, policyName: string) {
     return this.inner.getRolePolicy(account, roleName, policyName);
   }

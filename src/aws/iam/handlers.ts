@@ -122,6 +122,10 @@ export function iamService(
       GetRole: act(async (p, account) => ({
         Role: roleXml(await model.getRole(account, p.string("RoleName"))),
       })),
+      // keyless extension (AWS IAM has no such action): the accounts the emulator holds roles or providers
+      // in, so `keyless lint --emulator` can read every one. Any authenticated caller may ask: the
+      // emulator is a local test double whose static credentials already name any account.
+      ListEmulatorAccounts: act(async () => ({ Accounts: members(await model.listAccounts()) })),
       ListRoles: act(async (p, account) => {
         const { items, IsTruncated, Marker } = page(
           p,

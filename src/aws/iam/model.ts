@@ -131,6 +131,11 @@ export class IamModel {
     return provider;
   }
 
+  /** Every account that holds a role or a provider (an emulator extension: IAM has no such call). */
+  listAccounts(): Promise<string[]> {
+    return this.repo.listAccounts();
+  }
+
   listProviders(account: string): Promise<OidcProvider[]> {
     return this.repo.listProviders(account);
   }

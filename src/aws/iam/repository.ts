@@ -42,6 +42,8 @@ export interface IamRepository {
   getRole(account: string, name: string): Promise<Role | undefined>;
   listRoles(account: string): Promise<Role[]>;
   countRoles(account: string): Promise<number>;
+  /** Every account that holds a role or an OIDC provider, sorted (the emulator's ListEmulatorAccounts). */
+  listAccounts(): Promise<string[]>;
   /** False when a role with that name (in any case) already exists in the account. */
   insertRole(role: Role): Promise<boolean>;
   updateRole(role: Role): Promise<void>;
@@ -172,6 +174,15 @@ export class KyselyIamRepository implements IamRepository {
       .orderBy("role_key")
       .execute();
     return rows.map(toRole);
+  }
+
+  async listAccounts() {
+    const rows = await this.db
+      .selectFrom("iam_roles")
+      .select("account")
+      .union(this.db.selectFrom("iam_oidc_providers").select("account"))
+      .execute();
+    return [...new Set(rows.map((r) => r.account))].sort();
   }
 
   async countRoles(account: string) {

@@ -1,7 +1,13 @@
 import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Command } from "commander";
 import { type Finding, isSeverity, type Severity, severityRank } from "../../analysis/lint/findings.js";
-import { readEmulatorRoles } from "../../analysis/lint/inputs/emulator.js";
+import {
+  DEFAULT_ACCOUNT,
+  listEmulatorAccounts,
+  readEmulatorRoles,
+} from "../../analysis/lint/inputs/emulator.js";
 import { readTrustPolicies } from "../../analysis/lint/inputs/index.js";
 import { lintSource } from "../../analysis/lint/lint.js";
 import { formatJson } from "../../analysis/lint/output/json.js";
@@ -53,7 +59,7 @@ export function register(program: Command): void {
     .option("--emulator <url>", "also lint every role of a running keyless emulator")
     .option(
       "--emulator-account <id>",
-      "with --emulator: an account to list (repeatable; default 123456789012)",
+      "with --emulator: an account to list (repeatable; default: every account the emulator holds)",
       (v: string, p: string[]) => [...p, v],
       [],
     )
@@ -68,7 +74,9 @@ Examples:
     )
     .action(async (paths: string[], flags: LintFlags) => {
       const output = await run(paths, flags);
-      process.stdout.write(output.text);
+      // Wait until the report is handed to the OS: on a pipe stdout is asynchronous, and the exit that
+      // follows a negative answer would cut a large JSON or SARIF report short.
+      await new Promise<void>((done) => process.stdout.write(output.text, () => done()));
       if (output.failed) throw negativeAnswer(`lint: findings at or above --fail-on ${flags.failOn}`);
     });
 }
@@ -78,8 +86,7 @@ async function run(paths: string[], flags: LintFlags): Promise<{ text: string; f
     throw inputError(`--format must be text, json or sarif, not "${flags.format}"`);
   if (!isSeverity(flags.failOn))
     throw inputError(`--fail-on must be critical, high, medium, low or info, not "${flags.failOn}"`);
-  const accounts = flags.emulatorAccount.length > 0 ? flags.emulatorAccount : ["123456789012"];
-  for (const account of accounts)
+  for (const account of flags.emulatorAccount)
     if (!isAccountId(account)) throw inputError(`--emulator-account ${account}: expected 12 digits`);
   if (paths.length === 0 && flags.emulator === undefined)
     throw inputError("name files or directories to lint, or --emulator URL");
@@ -95,10 +102,9 @@ async function run(paths: string[], flags: LintFlags): Promise<{ text: string; f
   const suppressionsPath =
     flags.suppressions ?? (existsSync(".keyless-lint.json") ? ".keyless-lint.json" : undefined);
   const suppressions: Suppression[] = suppressionsPath ? readSuppressions(suppressionsPath) : [];
-  const sources = [
-    ...(paths.length > 0 ? readTrustPolicies(paths) : []),
-    ...(flags.emulator !== undefined ? await readEmulatorRoles(flags.emulator, accounts) : []),
-  ];
+  const fromFiles = paths.length > 0 ? readTrustPolicies(paths) : [];
+  const fromEmulator = flags.emulator !== undefined ? await emulatorSources(flags.emulator, flags) : [];
+  const sources = [...fromFiles, ...fromEmulator];
   const findings: Finding[] = [];
   const suppressed: Report["suppressed"][number][] = [];
   for (const source of sources) {
@@ -113,9 +119,41 @@ async function run(paths: string[], flags: LintFlags): Promise<{ text: string; f
     flags.format === "json"
       ? formatJson(report)
       : flags.format === "sarif"
-        ? formatSarif(report, process.env.npm_package_version ?? "0.1.0")
-        : formatText(report);
+        ? formatSarif(report, process.env.npm_package_version ?? "0.1.0", ruleDocs())
+        : formatText(report, ruleDocs());
   return { text, failed: findings.some((f) => severityRank(f.severity) >= severityRank(failOn)) };
+}
+
+/** Every role of every account the emulator holds (or of the named accounts); none at all is a negative
+ * answer, said on stderr: a CI job pointed at an empty or wrong emulator must not pass. */
+async function emulatorSources(endpoint: string, flags: LintFlags) {
+  const accounts =
+    flags.emulatorAccount.length > 0
+      ? flags.emulatorAccount
+      : ((await listEmulatorAccounts(endpoint)) ?? [DEFAULT_ACCOUNT]);
+  const sources = accounts.length > 0 ? await readEmulatorRoles(endpoint, accounts) : [];
+  if (sources.length === 0) {
+    throw negativeAnswer(
+      `lint --emulator ${endpoint}: no roles found in ${accounts.length === 0 ? "any account (the emulator holds none)" : `account${accounts.length > 1 ? "s" : ""} ${accounts.join(", ")}`}: nothing was linted`,
+    );
+  }
+  return sources;
+}
+
+/**
+ * The rule pages' base URI: KEYLESS_RULE_DOCS_URL (the docs as hosted, e.g. on the project's forge), else
+ * the `docs/rules/` shipped in the package, as a file: URI (found upward from this module: dist/bundle or
+ * dist/src/cli/commands).
+ */
+function ruleDocs(): string {
+  const configured = process.env.KEYLESS_RULE_DOCS_URL;
+  if (configured) return configured.endsWith("/") ? configured : `${configured}/`;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, "docs", "rules"))) return pathToFileURL(join(dir, "docs", "rules")).href + "/";
+    dir = dirname(dir);
+  }
+  return pathToFileURL(join(process.cwd(), "docs", "rules")).href + "/";
 }
 
 function parsePlatforms(values: readonly string[]): {

@@ -123,6 +123,7 @@ export function readCloudFormation(file: string, template: Record<string, unknow
       file,
       location: logicalId,
       policy: fold(document, parameters) as object,
+      pointer: ["Resources", logicalId, "Properties", "AssumeRolePolicyDocument"],
       ...(Number.isInteger(max) ? { maxSessionDuration: max } : {}),
     });
   }
@@ -149,8 +150,11 @@ function fold(value: unknown, parameters: Record<string, unknown>): unknown {
 }
 
 /** Pseudo parameters as stand-in values that keep ARNs well-formed (the account is a placeholder). */
+/** What `AWS::AccountId` becomes: the template's own account, whatever it will be. */
+export const OWN_ACCOUNT_PLACEHOLDER = "000000000000";
+
 const PSEUDO_PARAMETERS: Record<string, string> = {
-  "AWS::AccountId": "000000000000",
+  "AWS::AccountId": OWN_ACCOUNT_PLACEHOLDER,
   "AWS::Partition": "aws",
   "AWS::URLSuffix": "amazonaws.com",
   "AWS::Region": "us-east-1",

@@ -18,7 +18,16 @@ export function readIamRoles(file: string, doc: Record<string, unknown>): TrustP
       throw new LintInputError(`${file}: role ${name} has no AssumeRolePolicyDocument`);
     const policy = typeof document === "string" ? decodePolicyString(document) : (document as object);
     const max = role.MaxSessionDuration;
-    return { file, location: name, policy, ...(typeof max === "number" ? { maxSessionDuration: max } : {}) };
+    const pointer = isRecord(doc.Role)
+      ? ["Role", "AssumeRolePolicyDocument"]
+      : ["Roles", i, "AssumeRolePolicyDocument"];
+    return {
+      file,
+      location: name,
+      policy,
+      pointer,
+      ...(typeof max === "number" ? { maxSessionDuration: max } : {}),
+    };
   });
 }
 

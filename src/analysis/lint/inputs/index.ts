@@ -30,7 +30,15 @@ export function readTrustPolicies(paths: readonly string[]): TrustPolicySource[]
       throw new LintInputError(`${path}: no such file or directory`);
     }
     if (stat.isDirectory()) {
-      for (const file of walk(path)) found.push(...readFile(file, { strict: false }));
+      for (const file of walk(path)) {
+        try {
+          found.push(...readFile(file, { strict: false }).map((s) => ({ ...s, fromDirectory: true })));
+        } catch (error) {
+          // One file's trouble is that file's finding (OIDC-300); the other files are still linted.
+          if (!(error instanceof LintInputError)) throw error;
+          found.push({ file, location: "file", policy: "", unreadable: shorten(file, error.message) });
+        }
+      }
     } else {
       found.push(...readFile(path, { strict: true }));
     }
@@ -66,6 +74,21 @@ export function readFile(file: string, options: { strict: boolean }): TrustPolic
   return readText(file, text, options);
 }
 
+/** Words only a trust policy, get-role output, Terraform plan or CloudFormation template contains: a broken
+ * file with one of them was meant to be linted (tsconfig.json with comments was not). */
+const POLICY_MARKERS =
+  /"?(Statement|AssumeRolePolicyDocument|AWSTemplateFormatVersion|assume_role_policy|AWS::IAM::Role)"?/;
+
+/** Inside a directory, a file that does not parse is skipped unless it looks like a policy: then it is
+ * reported (OIDC-300) and the other files are still linted. */
+function brokenPolicyFile(file: string, text: string, why: string): TrustPolicySource[] {
+  if (!POLICY_MARKERS.test(text)) return [];
+  return [{ file, location: "file", policy: "", unreadable: shorten(file, why) }];
+}
+
+const shorten = (file: string, why: string): string =>
+  why.replace(`${file}: `, "").replace(/\s+/g, " ").slice(0, 300);
+
 export function readText(file: string, text: string, options: { strict: boolean }): TrustPolicySource[] {
   const isYaml = YAML_EXTENSIONS.has(extname(file).toLowerCase());
   let doc: unknown;
@@ -73,7 +96,7 @@ export function readText(file: string, text: string, options: { strict: boolean 
     try {
       doc = parseCloudFormationYaml(file, text);
     } catch (error) {
-      if (!options.strict) return [];
+      if (!options.strict) return brokenPolicyFile(file, text, (error as Error).message);
       throw error;
     }
   } else {
@@ -83,18 +106,20 @@ export function readText(file: string, text: string, options: { strict: boolean 
       if (deep !== undefined)
         throw new SyntaxError(`nesting deeper than ${MAX_JSON_DEPTH} levels at ${deep}`);
     } catch (error) {
-      if (!options.strict) return [];
+      if (!options.strict) return brokenPolicyFile(file, text, `not valid JSON: ${(error as Error).message}`);
       throw new LintInputError(`${file}: not valid JSON: ${(error as Error).message}`);
     }
   }
+  const placed = (sources: TrustPolicySource[]) =>
+    sources.map((s) => ({ ...s, origin: { text, yaml: isYaml, pointer: s.pointer ?? [] } }));
   if (isRecord(doc)) {
     // JSON text is kept as text so the engine sees duplicate members (OIDC-203); YAML is already an object.
     // A top-level Version marks a policy too, so one whose Statement hides under "__proto__" reaches the engine.
     if (Object.hasOwn(doc, "Statement") || Object.hasOwn(doc, "Version"))
-      return [{ file, location: "policy", policy: isYaml ? doc : text }];
-    if (isIamRoleDocument(doc)) return readIamRoles(file, doc);
-    if (isTerraformShowDocument(doc)) return readTerraformShow(file, doc);
-    if (isCloudFormationDocument(doc)) return readCloudFormation(file, doc);
+      return placed([{ file, location: "policy", policy: isYaml ? doc : text }]);
+    if (isIamRoleDocument(doc)) return placed(readIamRoles(file, doc));
+    if (isTerraformShowDocument(doc)) return placed(readTerraformShow(file, doc));
+    if (isCloudFormationDocument(doc)) return placed(readCloudFormation(file, doc));
   }
   if (!options.strict) return [];
   throw new LintInputError(

@@ -1,3 +1,4 @@
+import type { PathPart } from "./positions.js";
 import { isRecord, type TrustPolicySource } from "./types.js";
 
 /**
@@ -19,6 +20,8 @@ interface TfResource {
   type: string;
   mode: string;
   values: Record<string, unknown>;
+  /** Where its values object is in the document (for SARIF regions). */
+  at: PathPart[];
 }
 
 export function readTerraformShow(file: string, doc: Record<string, unknown>): TrustPolicySource[] {
@@ -26,18 +29,24 @@ export function readTerraformShow(file: string, doc: Record<string, unknown>): T
   const add = (r: TfResource) => {
     if (!resources.has(r.address)) resources.set(r.address, r);
   };
-  const modules: unknown[] = [];
-  if (isRecord(doc.planned_values)) modules.push(doc.planned_values.root_module);
-  if (isRecord(doc.values)) modules.push(doc.values.root_module);
+  const modules: [unknown, PathPart[]][] = [];
+  if (isRecord(doc.planned_values))
+    modules.push([doc.planned_values.root_module, ["planned_values", "root_module"]]);
+  if (isRecord(doc.values)) modules.push([doc.values.root_module, ["values", "root_module"]]);
   if (isRecord(doc.prior_state) && isRecord(doc.prior_state.values))
-    modules.push(doc.prior_state.values.root_module);
-  for (const module of modules) walkModule(module, add);
+    modules.push([doc.prior_state.values.root_module, ["prior_state", "values", "root_module"]]);
+  for (const [module, at] of modules) walkModule(module, at, add);
   if (Array.isArray(doc.resource_changes)) {
-    for (const change of doc.resource_changes) {
-      if (!isRecord(change) || !isRecord(change.change) || !isRecord(change.change.after)) continue;
-      const r = toResource({ ...change, values: change.change.after });
+    doc.resource_changes.forEach((change: unknown, i: number) => {
+      if (!isRecord(change) || !isRecord(change.change) || !isRecord(change.change.after)) return;
+      const r = toResource({ ...change, values: change.change.after }, [
+        "resource_changes",
+        i,
+        "change",
+        "after",
+      ]);
       if (r) add(r);
-    }
+    });
   }
   const found: TrustPolicySource[] = [];
   for (const r of resources.values()) {
@@ -48,33 +57,37 @@ export function readTerraformShow(file: string, doc: Record<string, unknown>): T
           file,
           location: r.address,
           policy: r.values.assume_role_policy,
+          pointer: [...r.at, "assume_role_policy"],
           ...(typeof max === "number" ? { maxSessionDuration: max } : {}),
         });
       }
     }
     if (r.mode === "data" && r.type === "aws_iam_policy_document" && typeof r.values.json === "string") {
       if (looksLikeTrustPolicy(r.values.json))
-        found.push({ file, location: r.address, policy: r.values.json });
+        found.push({ file, location: r.address, policy: r.values.json, pointer: [...r.at, "json"] });
     }
   }
   return found;
 }
 
-function walkModule(module: unknown, add: (r: TfResource) => void): void {
+function walkModule(module: unknown, at: PathPart[], add: (r: TfResource) => void): void {
   if (!isRecord(module)) return;
   if (Array.isArray(module.resources)) {
-    for (const item of module.resources) {
-      const r = isRecord(item) ? toResource(item) : undefined;
+    module.resources.forEach((item: unknown, i: number) => {
+      const r = isRecord(item) ? toResource(item, [...at, "resources", i, "values"]) : undefined;
       if (r) add(r);
-    }
+    });
   }
-  if (Array.isArray(module.child_modules)) for (const child of module.child_modules) walkModule(child, add);
+  if (Array.isArray(module.child_modules))
+    module.child_modules.forEach((child: unknown, i: number) => {
+      walkModule(child, [...at, "child_modules", i], add);
+    });
 }
 
-function toResource(item: Record<string, unknown>): TfResource | undefined {
+function toResource(item: Record<string, unknown>, at: PathPart[]): TfResource | undefined {
   const { address, type, mode, values } = item;
   if (typeof address !== "string" || typeof type !== "string" || !isRecord(values)) return undefined;
-  return { address, type, mode: typeof mode === "string" ? mode : "managed", values };
+  return { address, type, mode: typeof mode === "string" ? mode : "managed", values, at };
 }
 
 /** A policy document is a trust policy when one of its statements names a Principal: permission policies

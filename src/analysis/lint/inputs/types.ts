@@ -1,4 +1,5 @@
 import { errorKind } from "../../../lib/errors.js";
+import type { PathPart, PolicyOrigin } from "./positions.js";
 
 /** One trust policy found in an input, with where it came from (for findings and suppressions). */
 export interface TrustPolicySource {
@@ -10,6 +11,15 @@ export interface TrustPolicySource {
   readonly policy: string | object;
   /** The role's MaxSessionDuration, when the input says it (get-role, Terraform, CloudFormation). */
   readonly maxSessionDuration?: number;
+  /** Where the document sits in its file (readers set `pointer`, readText adds the text): for SARIF
+   * regions and JSON line/column. Absent for the emulator's roles. */
+  readonly pointer?: readonly PathPart[];
+  readonly origin?: PolicyOrigin;
+  /** Found by walking a directory: a policy IAM refuses is a finding (OIDC-300), not bad input. */
+  readonly fromDirectory?: boolean;
+  /** The file could not be read as what it looks like (a broken JSON policy or template): lint reports
+   * this as an OIDC-300 finding and goes on with the other files. `policy` is then empty. */
+  readonly unreadable?: string;
 }
 
 /** Bad input: the CLI prints the message on one line and exits 2. */

@@ -1,7 +1,8 @@
 import type { Report } from "./report.js";
 
 /** `{"findings": [{"rule","severity","message","file","statement",…}], "suppressed": […]}`; `statement` is
- * the statement's index in the policy (null for the whole policy). */
+ * the statement's index in the policy (null for the whole policy); `line`/`column` (1-based) where the
+ * statement or condition is in the file, null when the input does not say (the emulator). */
 export function formatJson(report: Report): string {
   const finding = (f: Report["findings"][number]) => ({
     rule: f.rule,
@@ -14,6 +15,8 @@ export function formatJson(report: Report): string {
     // The fix as statement edits (fixes.ts) and the statement after it; null when the rule needs a value
     // only the user knows.
     fix: f.fix ?? null,
+    line: f.line ?? null,
+    column: f.column ?? null,
   });
   return `${JSON.stringify(
     {

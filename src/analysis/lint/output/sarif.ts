@@ -32,13 +32,17 @@ function sarifFix(f: Finding, statement: string) {
     artifactChanges: [
       {
         artifactLocation: { uri: f.file.replaceAll("\\", "/") },
-        replacements: [{ deletedRegion: { startLine: 1 }, insertedContent: { text: statement } }],
+        replacements: [{ deletedRegion: { startLine: f.line ?? 1 }, insertedContent: { text: statement } }],
       },
     ],
   };
 }
 
-export function formatSarif(report: Report, version: string): string {
+/**
+ * @param ruleDocs absolute URI of the directory of rule pages (ending in `/`): each rule's `helpUri` is
+ * `<ruleDocs><id>.md`.
+ */
+export function formatSarif(report: Report, version: string, ruleDocs: string): string {
   const index = new Map(RULES.map((r, i) => [r.id, i]));
   const result = (f: Finding, reason?: string) => ({
     ruleId: f.rule,
@@ -49,7 +53,7 @@ export function formatSarif(report: Report, version: string): string {
       {
         physicalLocation: {
           artifactLocation: { uri: f.file.replaceAll("\\", "/") },
-          region: { startLine: 1 },
+          region: { startLine: f.line ?? 1, ...(f.column !== undefined ? { startColumn: f.column } : {}) },
         },
         logicalLocations: [
           {
@@ -82,8 +86,9 @@ export function formatSarif(report: Report, version: string): string {
                 c ? c.toUpperCase() : "",
               ),
               shortDescription: { text: r.title },
+              helpUri: `${ruleDocs}${r.id}.md`,
               help: {
-                text: `${r.title}. Bad and fixed examples: docs/rules/${r.id}.md in the keyless package.`,
+                text: `${r.title}. Bad and fixed examples: ${ruleDocs}${r.id}.md`,
               },
               defaultConfiguration: { level: LEVEL[r.severity] },
               properties: { tags: ["security", "iam", "oidc"], "security-severity": SCORE[r.severity] },

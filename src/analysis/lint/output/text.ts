@@ -1,7 +1,8 @@
 import type { Report } from "./report.js";
 
-/** Text for people: grouped by file, then by role/resource and statement, worst first within a group. */
-export function formatText(report: Report): string {
+/** Text for people: grouped by file, then by role/resource and statement, worst first within a group;
+ * the line of each finding when the input says where; the page of every rule that fired at the end. */
+export function formatText(report: Report, ruleDocs?: string): string {
   const lines: string[] = [];
   const byFile = groupBy(report.findings, (f) => f.file);
   for (const [file, findings] of byFile) {
@@ -14,7 +15,10 @@ export function formatText(report: Report): string {
           ? "(whole policy)"
           : `Statement[${first.statement}]${first.sid ? ` (Sid "${first.sid}")` : ""}`;
       lines.push(`  ${first.location} · ${statement}`);
-      for (const f of group) lines.push(`    ${f.severity.padEnd(8)} ${f.rule}  ${f.message}`);
+      for (const f of group)
+        lines.push(
+          `    ${f.severity.padEnd(8)} ${f.rule}  ${f.line !== undefined ? `(line ${f.line}) ` : ""}${f.message}`,
+        );
     }
     lines.push("");
   }
@@ -27,6 +31,11 @@ export function formatText(report: Report): string {
   lines.push(
     `${report.policies} trust ${report.policies === 1 ? "policy" : "policies"}, ${report.findings.length} ${report.findings.length === 1 ? "finding" : "findings"}${summary ? ` (${summary})` : ""}${report.suppressed.length ? `, ${report.suppressed.length} suppressed` : ""}`,
   );
+  const fired = [...new Set(report.findings.map((f) => f.rule))].sort();
+  if (ruleDocs && fired.length > 0) {
+    lines.push("", "Rule pages:");
+    for (const rule of fired) lines.push(`  ${rule}  ${ruleDocs}${rule}.md`);
+  }
   return `${lines.join("\n")}\n`;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The rules (docs/rules/ in this repository describes each). Group B `error` (the legitimate caller
  * is locked out or the role cannot be deployed) maps to `medium`, `warn` to `low`; group C `warn` to `low`,
- * `info` to `info`. Group A severities are decided per finding (see checks.ts), the default here is the
+ * `info` to `info`. Group D is the trust-policy surface beyond OIDC (who else the role lets in) and
+ * input that cannot be linted. Group A severities are decided per finding (see checks.ts), the default here is the
  * catalogue's headline one.
  */
 import type { Severity } from "../findings.js";
@@ -9,7 +10,7 @@ import type { Severity } from "../findings.js";
 export interface RuleInfo {
   readonly id: string;
   readonly title: string;
-  readonly group: "A" | "B" | "C";
+  readonly group: "A" | "B" | "C" | "D";
   readonly severity: Severity;
 }
 
@@ -57,6 +58,12 @@ export const RULES: readonly RuleInfo[] = [
   { id: "OIDC-016", title: "No audience condition", group: "A", severity: "low" },
   { id: "OIDC-017", title: "Non-unique identity segment", group: "A", severity: "medium" },
   {
+    id: "OIDC-018",
+    title: "Issuer not recognised (platform inferred or unknown)",
+    group: "A",
+    severity: "medium",
+  },
+  {
     id: "OIDC-030",
     title: "Cognito identity pool role that does not test amr (guests admitted)",
     group: "A",
@@ -85,4 +92,19 @@ export const RULES: readonly RuleInfo[] = [
   { id: "OIDC-201", title: "Set operator on single-valued OIDC keys", group: "C", severity: "low" },
   { id: "OIDC-202", title: "StringLike without a wildcard", group: "C", severity: "info" },
   { id: "OIDC-203", title: "Duplicate condition keys", group: "C", severity: "low" },
+  { id: "OIDC-300", title: "File or policy that cannot be linted", group: "D", severity: "high" },
+  {
+    id: "OIDC-301",
+    title: "Wildcard or anonymous principal not scoped to an organization or account",
+    group: "D",
+    severity: "critical",
+  },
+  { id: "OIDC-302", title: "Another account trusted without sts:ExternalId", group: "D", severity: "low" },
+  {
+    id: "OIDC-303",
+    title: "Service principal without aws:SourceAccount or aws:SourceArn",
+    group: "D",
+    severity: "medium",
+  },
+  { id: "OIDC-304", title: "NotAction, sts:* or * in a trust policy", group: "D", severity: "medium" },
 ];

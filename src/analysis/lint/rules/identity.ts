@@ -50,6 +50,12 @@ export function identityChecks(
       ...Object.fromEntries(idClaims.map((c) => [key(c), attacker])),
       ...Object.fromEntries((ids.tags ?? []).map((t) => [`aws:requesttag/${t}`.toLowerCase(), attacker])),
     });
+    // Only what the policy itself says: a field the policy leaves open (a wildcard) stays a placeholder,
+    // never the probe's stand-in value.
+    const written = (name: string) => {
+      const w = field(name)?.written;
+      return w !== undefined && !hasWildcard(w) ? w : `<${name}>`;
+    };
     if (adm.admits(byId) && idClaims.length === 0 && (ids.tags ?? []).length === 0) {
       out.push({
         rule: "OIDC-013",
@@ -58,7 +64,7 @@ export function identityChecks(
       });
     } else if (adm.admits(byId)) {
       const advice = ids.advice.replace(/\{([\w-]+)\}/g, (_, name: string) =>
-        ids.claims.includes(name) ? key(name) : (field(name)?.value ?? `<${name}>`),
+        ids.claims.includes(name) ? key(name) : written(name),
       );
       out.push({
         rule: "OIDC-013",
