@@ -18,6 +18,8 @@ import { writeSecretFile } from "../lib/secret-file.js";
 import { type Database, databaseFailure, openDatabase } from "../store/database.js";
 import type { Migration } from "../store/migration.js";
 import type { ServeConfig } from "./config.js";
+import { consolePlugin } from "./console/plugin.js";
+import { ConsoleSessions } from "./console/sessions.js";
 import { buildIssuerApp } from "./issuer-app.js";
 import type { Metrics } from "./metrics.js";
 
@@ -89,6 +91,8 @@ export async function bootstrap(
 export interface RunningServer {
   readonly app: FastifyInstance;
   readonly url: string;
+  /** The web console's sessions (`keyless dev` issues its one-time sign-in code here). */
+  readonly console: ConsoleSessions;
   close(): Promise<void>;
 }
 
@@ -118,6 +122,17 @@ export async function startIssuerServer(
       ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
       : {}),
   });
+  // The web console under /console/ (src/server/console): sessions live in this process.
+  const consoleSessions = new ConsoleSessions(
+    systemClock,
+    cryptoIds,
+    config.consoleSessionSeconds ?? 8 * 3600,
+  );
+  await app.register(consolePlugin, {
+    service: issuer.service,
+    secure: Boolean(config.tlsCert && config.tlsKey),
+    sessions: consoleSessions,
+  });
   if (options.extend) await options.extend(app);
   // A first copy of the JWKS and issuer list, served from memory should the database become unavailable.
   await issuer.service.signingKeys.jwks();
@@ -144,6 +159,7 @@ export async function startIssuerServer(
   const port = typeof address === "object" && address ? address.port : config.port;
   return {
     app,
+    console: consoleSessions,
     url: `${config.tlsCert ? "https" : "http"}://${config.host}:${port}`,
     close: async () => {
       if (timer) clearInterval(timer);

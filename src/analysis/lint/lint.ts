@@ -2,7 +2,7 @@ import type { Json } from "../../core/policy/index.js";
 import { actionMatches, PolicyError, parsePolicy } from "../../core/policy/index.js";
 import type { Policy, Statement } from "../../core/policy/types.js";
 import type { Finding } from "./findings.js";
-import { LintInputError, type TrustPolicySource } from "./inputs/index.js";
+import { LintInputError, type TrustPolicySource } from "./inputs/types.js";
 import { detectPlatform, type PlatformOverrides, providerPrefix } from "./platform.js";
 import { checkOidcStatement, hygiene, type Raw, weakest } from "./rules/checks.js";
 

@@ -55,6 +55,9 @@ export function register(program: Command): void {
         ...(testMaxSessionSeconds !== undefined ? { testMaxSessionSeconds } : {}),
       });
       process.stdout.write(walkthrough(dev.info));
+      process.stdout.write(
+        `\nThe web console: ${dev.info.issuerUrl}/console/\nSign in with this one-time link (valid 5 minutes, once): ${dev.consoleSignInLink()}\n`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
