@@ -11,6 +11,8 @@ export interface SessionInfo {
   readonly csrf: string;
   readonly expiresAt: string;
   readonly profiles: readonly string[];
+  /** How long a new signing key is published before it signs. */
+  readonly keyOverlapSeconds: number;
   readonly actor: Actor;
 }
 

@@ -217,6 +217,8 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
       expiresAt: new Date(session.expiresAt).toISOString(),
       // The compatibility profiles an organization may use (the page holds no platform names itself).
       profiles: PROFILES,
+      // What the keys page explains rotation with: how long a new key is published before it signs.
+      keyOverlapSeconds: Math.round(service.config.keyPolicy.overlapMs / 1000),
       actor: key
         ? {
             keyId: key.id,
