@@ -64,6 +64,8 @@ export const api = {
   post: <T>(path: string, body?: unknown) => call<T>("POST", `/console/api/${path}`, body ?? {}),
   patch: <T>(path: string, body: unknown) => call<T>("PATCH", `/console/api/${path}`, body),
   del: <T>(path: string) => call<T>("DELETE", `/console/api/${path}`),
+  /** One of the console's own routes (`/console/…`). */
+  raw: <T>(method: string, url: string) => call<T>(method, url),
 };
 
 export async function currentSession(): Promise<SessionInfo | undefined> {

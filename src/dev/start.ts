@@ -124,6 +124,7 @@ export async function startDev(options: DevOptions): Promise<RunningDev> {
     );
     const awsEndpoint = `http://${urlHost}:${options.awsPort}`;
     await seedEmulator(awsEndpoint, issuerUrl);
+    issuer.consoleEmulator.connect(awsEndpoint, [DEMO.toolingAccount, DEMO.workloadAccount]);
     const info: DevInfo = {
       issuerUrl,
       awsEndpoint,

@@ -18,7 +18,7 @@ import { writeSecretFile } from "../lib/secret-file.js";
 import { type Database, databaseFailure, openDatabase } from "../store/database.js";
 import type { Migration } from "../store/migration.js";
 import type { ServeConfig } from "./config.js";
-import { consolePlugin } from "./console/plugin.js";
+import { ConnectedEmulator, consolePlugin } from "./console/plugin.js";
 import { ConsoleSessions } from "./console/sessions.js";
 import { buildIssuerApp } from "./issuer-app.js";
 import type { Metrics } from "./metrics.js";
@@ -93,6 +93,8 @@ export interface RunningServer {
   readonly url: string;
   /** The web console's sessions (`keyless dev` issues its one-time sign-in code here). */
   readonly console: ConsoleSessions;
+  /** The AWS emulator the console's playground may load roles from (`keyless dev` connects its own). */
+  readonly consoleEmulator: ConnectedEmulator;
   close(): Promise<void>;
 }
 
@@ -128,10 +130,12 @@ export async function startIssuerServer(
     cryptoIds,
     config.consoleSessionSeconds ?? 8 * 3600,
   );
+  const consoleEmulator = new ConnectedEmulator();
   await app.register(consolePlugin, {
     service: issuer.service,
     secure: Boolean(config.tlsCert && config.tlsKey),
     sessions: consoleSessions,
+    emulator: consoleEmulator,
   });
   if (options.extend) await options.extend(app);
   // A first copy of the JWKS and issuer list, served from memory should the database become unavailable.
@@ -160,6 +164,7 @@ export async function startIssuerServer(
   return {
     app,
     console: consoleSessions,
+    consoleEmulator,
     url: `${config.tlsCert ? "https" : "http"}://${config.host}:${port}`,
     close: async () => {
       if (timer) clearInterval(timer);

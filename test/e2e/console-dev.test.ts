@@ -90,7 +90,7 @@ describe("keyless dev's console sign-in link", { skip: CHROMIUM_MISSING }, () =>
     assert.ok(out.includes(`The web console: ${issuerUrl}/console/`));
   });
 
-  test("the link signs a browser in, once; the code leaves the address bar", async () => {
+  test("the link signs a browser in, once; the code leaves the address bar; the playground loads the emulator's roles", async () => {
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     try {
       const page = await context.newPage();
@@ -101,6 +101,21 @@ describe("keyless dev's console sign-in link", { skip: CHROMIUM_MISSING }, () =>
       await page.locator("tr[data-run]").first().waitFor();
       assert.match(await page.locator("tr[data-run]").first().innerText(), /staging/);
       await page.screenshot({ path: shot("00-dev-signed-in"), fullPage: true });
+
+      // The playground with the emulator's role and the demo run's claims: the staging role admits
+      // the staging run, the production role refuses it.
+      await page.goto(`${issuerUrl}/console/#/playground`);
+      const roles = page.getByLabel("Role from the AWS emulator");
+      await roles.locator("option", { hasText: "demo-staging-apply" }).waitFor({ state: "attached" });
+      await roles.selectOption({ label: "arn:aws:iam::111111111111:role/demo-staging-apply" });
+      const runs = page.getByLabel("Claims of a run's token");
+      await runs.locator("option").nth(1).waitFor({ state: "attached" });
+      await runs.selectOption({ index: 1 });
+      await page.locator("p.decision").waitFor();
+      await page.screenshot({ path: shot("14-playground-emulator-role"), fullPage: true });
+      assert.equal(await page.locator("p.decision").innerText(), "ALLOW");
+      await roles.selectOption({ label: "arn:aws:iam::111111111111:role/demo-production-apply" });
+      await page.locator("p.decision", { hasText: "DENY" }).waitFor();
     } finally {
       await context.close();
     }

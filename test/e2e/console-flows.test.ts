@@ -136,6 +136,15 @@ describe("console in a browser", { skip: CHROMIUM_MISSING }, () => {
     assert.match(await token.innerText(), /expires in \d+ minutes/);
     assert.ok(!(await page.content()).includes(jwt), "the token itself is not in the page");
     await page.screenshot({ path: shot("04-run-token"), fullPage: true });
+
+    // The list follows the run to its end.
+    await page.goto(`${base}/console/#/runs/${acme.id}`);
+    await row.waitFor();
+    const done = await api("POST", `/api/v1/organizations/${acme.id}/runs/${run.run.id}/complete`, {
+      status: "succeeded",
+    });
+    assert.equal(done.status, 200);
+    await row.locator(".status.succeeded").waitFor();
   });
 
   test("editing the sub template changes the live preview; an ambiguous one is refused", async () => {
@@ -239,6 +248,26 @@ describe("console in a browser", { skip: CHROMIUM_MISSING }, () => {
       await p.screenshot({ path: shot("12-runs-390px"), fullPage: true });
     } finally {
       await phone.close();
+    }
+  });
+
+  test("no secret in any page: neither the API key nor a run's request token", async () => {
+    for (const route of [
+      "runs",
+      `runs/${acme.id}/${run.run.id}`,
+      "orgs",
+      `orgs/${acme.id}`,
+      "oidc",
+      "keys",
+      "audit",
+      "playground",
+    ]) {
+      await page.goto(`${base}/console/#/${route}`);
+      await page.getByRole("heading", { level: 2 }).first().waitFor();
+      await page.waitForLoadState("networkidle");
+      const html = await page.content();
+      assert.ok(!html.includes(adminKey), `${route}: the API key`);
+      assert.ok(!html.includes(run.requestToken), `${route}: the run's request token`);
     }
   });
 

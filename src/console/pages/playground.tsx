@@ -1,8 +1,21 @@
 import { useMemo, useState } from "preact/hooks";
-import { api, enc, type Run, type SessionInfo } from "../api.js";
+import { ApiError, api, enc, type Run, type SessionInfo } from "../api.js";
 import { decodeJwt, runPlayground } from "../playground.js";
 import { ErrorNote, message, Section, useLoad } from "../ui.js";
 import { useOrganizations } from "./common.js";
+
+const fetchRoles = () =>
+  api.raw<{ roles: { arn: string; trustPolicy: unknown }[] }>("GET", "/console/emulator/roles");
+
+/** A role's trust policy as text to edit: IAM's document is JSON text, indented when it parses. */
+function policyText(policy: unknown): string {
+  if (typeof policy !== "string") return JSON.stringify(policy, null, 2);
+  try {
+    return JSON.stringify(JSON.parse(policy), null, 2);
+  } catch {
+    return policy;
+  }
+}
 
 /** Claims from the text box: a JSON object, or a JWT (decoded, not verified). */
 function readClaims(text: string): Record<string, unknown> | string {
@@ -32,6 +45,16 @@ export function PlaygroundPage({ session }: { session: SessionInfo }) {
       org ? (await api.get<{ runs: Run[] }>(`v1/organizations/${enc(org)}/runs?limit=20`)).runs : [],
     [org],
   );
+  // The roles of a connected AWS emulator (keyless dev's), for admins; none otherwise.
+  const roles = useLoad(async () => {
+    if (session.actor.scope !== "admin") return [];
+    try {
+      return (await fetchRoles()).roles;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return [];
+      throw e;
+    }
+  }, [session.actor.keyId]);
   const claims = readClaims(claimsText);
   const result = useMemo(
     () =>
@@ -58,6 +81,23 @@ export function PlaygroundPage({ session }: { session: SessionInfo }) {
       <p class="hint">Decided in this page by keyless's policy engine: the policy is never sent anywhere.</p>
       <div class="pair">
         <div class="stack">
+          {roles.data && roles.data.length > 0 ? (
+            <>
+              <label for="emulator-role">Role from the AWS emulator</label>
+              <select
+                id="emulator-role"
+                onChange={(e) => {
+                  const role = roles.data?.find((r) => r.arn === (e.target as HTMLSelectElement).value);
+                  if (role) setPolicy(policyText(role.trustPolicy));
+                }}
+              >
+                <option value="">choose a role…</option>
+                {roles.data.map((r) => (
+                  <option value={r.arn}>{r.arn}</option>
+                ))}
+              </select>
+            </>
+          ) : null}
           <label for="policy">Trust policy (JSON)</label>
           <textarea
             id="policy"

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { readEmulatorRoles } from "../../analysis/lint/inputs/emulator.js";
 import { problem } from "../../issuer/errors.js";
 import { PROFILES } from "../../issuer/model.js";
 import type { IssuerService } from "../../issuer/service.js";
@@ -39,6 +40,24 @@ export interface ConsoleOptions {
   readonly ids?: IdGenerator;
   /** The built console; by default read from dist/console. */
   readonly assets?: ConsoleAssets | undefined;
+  /** An AWS emulator whose roles the playground may load (`keyless dev` connects its own). */
+  readonly emulator?: ConnectedEmulator;
+}
+
+/** Where the playground's "role from the emulator" list comes from; set once the emulator listens. */
+export class ConnectedEmulator {
+  private target: { endpoint: string; accounts: readonly string[] } | undefined;
+
+  connect(endpoint: string, accounts: readonly string[]): void {
+    this.target = { endpoint, accounts };
+  }
+
+  /** Every role's ARN and trust policy (ListRoles per account with the emulator's test credentials). */
+  async roles(): Promise<{ arn: string; trustPolicy: unknown }[] | undefined> {
+    if (!this.target) return undefined;
+    const sources = await readEmulatorRoles(this.target.endpoint, this.target.accounts);
+    return sources.map((s) => ({ arn: s.location, trustPolicy: s.policy }));
+  }
 }
 
 const SignIn = z.union([
@@ -180,6 +199,16 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
       attributes: draft.attributes ?? {},
       subTemplate,
     });
+  });
+
+  // The playground's role list: the emulator's roles are no organization's, so admins only.
+  app.get("/console/emulator/roles", async (req) => {
+    const actor = await service.apiKeys.authenticate(sessionOf(req).secret);
+    if (actor.kind === "key" && actor.key.scope.kind !== "admin")
+      throw problem("forbidden", "the emulator's roles are for admin keys");
+    const roles = await options.emulator?.roles();
+    if (!roles) throw problem("not-found", "no AWS emulator is connected to this console");
+    return { roles };
   });
 
   app.route({
