@@ -191,7 +191,7 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     const { subTemplate, runId, ...draft } = body;
     if (runId) return service.runs.previewClaims(actor, req.params.org, { runId, subTemplate });
     if (!draft.environmentId)
-      throw problem("bad-request", "give runId, or environmentId and the run's values");
+      throw problem("bad-request", "give a run id, or an environment id and the run values");
     return service.runs.previewClaims(actor, req.params.org, {
       environmentId: draft.environmentId,
       phase: draft.phase ?? "apply",
