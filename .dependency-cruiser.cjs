@@ -10,6 +10,10 @@
  *   core                                  pure: policy engine, federation, tokens, AWS identity helpers
  *   lib                                   shared infrastructure; imports nothing of ours
  *
+ * Beside them, src/console is the web console's browser code (bundled for the page by
+ * scripts/bundle.mjs, served by src/server/console): it may import the pure policy engine and what the
+ * playground runs (explain's report, lint's rules), and Preact; nothing imports it.
+ *
  * Parsed with swc so that `import type` edges count too (a type-only import is still a dependency of
  * the design). https://github.com/sverweij/dependency-cruiser/blob/main/doc/rules-reference.md
  */
@@ -116,6 +120,35 @@ module.exports = {
       to: { path: "^src/cli/" },
     },
     {
+      name: "console-imports-only-the-pure-engine",
+      comment:
+        "The browser code may use the policy engine (core: policy, federation, AWS identifiers) and what the playground runs (explain's report, lint's entry and findings), nothing that does I/O or holds secrets.",
+      severity: "error",
+      from: { path: "^src/console/" },
+      to: {
+        path: "^src/",
+        pathNot:
+          "^src/(console/|core/(policy|federation|aws)/|analysis/explain/report\\.ts$|analysis/lint/(lint|findings)\\.ts$)",
+      },
+    },
+    {
+      name: "console-uses-only-preact",
+      comment: "The page bundles Preact and nothing else from npm (every asset is served by keyless itself).",
+      severity: "error",
+      from: { path: "^src/console/" },
+      to: {
+        dependencyTypes: ["npm", "npm-dev", "npm-optional", "npm-peer", "npm-no-pkg", "npm-unknown"],
+        pathNot: "node_modules/preact/",
+      },
+    },
+    {
+      name: "nothing-imports-console",
+      comment: "The console is browser code: the server serves its built files and never imports it.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/console/" },
+      to: { path: "^src/console/" },
+    },
+    {
       name: "src-does-not-import-tests",
       severity: "error",
       from: { path: "^src/" },
@@ -131,6 +164,10 @@ module.exports = {
   ],
   options: {
     parser: "swc",
+    // dependency-cruiser's swc parser reads TypeScript without JSX, so the console's .tsx views are not
+    // cruised here: scripts/bundle.mjs checks the page's whole module graph (esbuild's metafile)
+    // against the same list as console-imports-only-the-pure-engine, and fails the build otherwise.
+    exclude: { path: "\\.tsx$" },
     doNotFollow: { path: "node_modules" },
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: { extensions: [".ts", ".js"] },

@@ -3,7 +3,61 @@
 // modules one by one cost more than Node's own start-up (bench/assume-vs-aws-cli.ts measures it).
 // Native and server-side packages stay external: they are loaded only by the commands that need them.
 import { mkdirSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import { build } from "esbuild";
+
+// The web console (src/console, Preact) for the browser: one script and one stylesheet named by content
+// hash, and the index.html that loads them, in dist/console/ (served by src/server/console). Built from
+// the TypeScript sources; `tsc -p src/console` type-checks them. node:net and node:crypto, which the
+// policy engine and the platform records import, and Buffer, are replaced by browser shims (src/console/shims).
+async function buildConsole() {
+  const result = await build({
+    entryPoints: { app: "src/console/main.tsx" },
+    outdir: "dist/console/assets",
+    entryNames: "[name]-[hash]",
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: ["chrome110", "firefox110", "safari16"],
+    jsx: "automatic",
+    jsxImportSource: "preact",
+    alias: { "node:net": "./src/console/shims/net.ts", "node:crypto": "./src/console/shims/crypto.ts" },
+    // BinaryEquals decodes base64 with Buffer, which browsers lack.
+    inject: ["./src/console/shims/buffer.ts"],
+    minify: true,
+    metafile: true,
+    legalComments: "none",
+    logLevel: "warning",
+  });
+  // What the page may contain, the same list as .dependency-cruiser.cjs's console rules but checked on
+  // the whole graph: its own code, the pure engine and what the playground runs (and what those import:
+  // platform records, the error base), Preact, and the shims. Anything else fails the build.
+  const allowed =
+    /^(src\/console\/|src\/core\/(policy|federation|aws)\/|src\/analysis\/explain\/report\.ts$|src\/analysis\/lint\/(lint|findings|platform|admission|subjects|fixes)\.ts$|src\/analysis\/lint\/rules\/|src\/analysis\/lint\/inputs\/types\.ts$|src\/platforms\/|src\/lib\/(errors|json)\.ts$|node_modules\/preact\/)/;
+  const stray = Object.keys(result.metafile.inputs).filter((i) => !allowed.test(i));
+  if (stray.length > 0) throw new Error(`the console page must not bundle ${stray.join(", ")}`);
+  const outputs = Object.keys(result.metafile.outputs).map((o) => basename(o));
+  const js = outputs.find((o) => o.endsWith(".js"));
+  const css = outputs.find((o) => o.endsWith(".css"));
+  writeFileSync(
+    "dist/console/index.html",
+    `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>keyless console</title>
+${css ? `<link rel="stylesheet" href="/console/assets/${css}">\n` : ""}<script type="module" src="/console/assets/${js}"></script>
+</head>
+<body>
+<div id="app"></div>
+<noscript>The keyless console needs JavaScript.</noscript>
+</body>
+</html>
+`,
+  );
+}
+await buildConsole();
 
 // `npm run coverage` sets KEYLESS_BUNDLE=none: bin/keyless.js then runs tsc's output (dist/src) itself.
 // Why: c8 remapping through the bundle's chained source maps (bundle -> dist/src -> .ts) lost the

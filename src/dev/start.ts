@@ -52,6 +52,12 @@ export interface DevInfo {
 
 export interface RunningDev {
   readonly info: DevInfo;
+  /**
+   * A sign-in link for the web console carrying a fresh one-time code (five minutes, one use) that
+   * stands for the admin key: the key itself never goes into a URL. The code is in the fragment, which
+   * browsers never send to the server (so it is in no access log either).
+   */
+  consoleSignInLink(): string;
   close(): Promise<void>;
 }
 
@@ -120,6 +126,7 @@ export async function startDev(options: DevOptions): Promise<RunningDev> {
     );
     const awsEndpoint = `http://${urlHost}:${options.awsPort}`;
     await seedEmulator(awsEndpoint, issuerUrl);
+    issuer.consoleEmulator.connect(awsEndpoint, [DEMO.toolingAccount, DEMO.workloadAccount]);
     const info: DevInfo = {
       issuerUrl,
       awsEndpoint,
@@ -136,7 +143,12 @@ export async function startDev(options: DevOptions): Promise<RunningDev> {
       dataDir,
     };
     writeSecretFile(join(dataDir, "dev.json"), `${JSON.stringify(info, null, 2)}\n`);
-    return { info, close };
+    const running = issuer;
+    return {
+      info,
+      close,
+      consoleSignInLink: () => `${issuerUrl}/console/#code=${running.console.issueCode(adminKey)}`,
+    };
   } catch (error) {
     await close().catch(() => {});
     throw error;

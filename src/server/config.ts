@@ -41,6 +41,8 @@ export interface ServeConfig {
   readonly workers: number;
   /** Request budgets per worker (server/rate-limits.ts); 0 = no limit. */
   readonly rateLimits: RateLimits;
+  /** How long a web console session lasts, in seconds (default 8 hours). */
+  readonly consoleSessionSeconds?: number;
 }
 
 /** `90`, `90s`, `15m`, `24h`, `30d` → seconds. */
@@ -72,6 +74,7 @@ const FileSchema = z.strictObject({
   logLevel: z.string().optional(),
   workers: z.number().int().optional(),
   rateLimitWindow: z.union([z.string(), z.number()]).optional(),
+  consoleSession: z.union([z.string(), z.number()]).optional(),
   tokenRateLimitPerRun: z.number().int().optional(),
   tokenRateLimitPerAddress: z.number().int().optional(),
   adminRateLimitPerKey: z.number().int().optional(),
@@ -99,6 +102,7 @@ export const ENV: Record<Exclude<keyof ConfigFile, never> | "kek", string> = {
   logLevel: "KEYLESS_LOG_LEVEL",
   workers: "KEYLESS_WORKERS",
   rateLimitWindow: "KEYLESS_RATE_LIMIT_WINDOW",
+  consoleSession: "KEYLESS_CONSOLE_SESSION",
   tokenRateLimitPerRun: "KEYLESS_TOKEN_RATE_LIMIT_PER_RUN",
   tokenRateLimitPerAddress: "KEYLESS_TOKEN_RATE_LIMIT_PER_ADDRESS",
   adminRateLimitPerKey: "KEYLESS_ADMIN_RATE_LIMIT_PER_KEY",
@@ -232,6 +236,7 @@ export function loadServeConfig(options: {
     wellKnownMaxAgeSeconds,
     logLevel,
     workers: int("workers", 1),
+    consoleSessionSeconds: duration("consoleSession", 8 * 3600),
     rateLimits: {
       windowSeconds: rateLimitWindow,
       tokenPerRun: int("tokenRateLimitPerRun", DEFAULT_RATE_LIMITS.tokenPerRun),

@@ -20,6 +20,8 @@ import { writeSecretFile } from "../lib/secret-file.js";
 import { type Database, databaseFailure, openDatabase } from "../store/database.js";
 import type { Migration } from "../store/migration.js";
 import type { ServeConfig } from "./config.js";
+import { ConnectedEmulator, consolePlugin } from "./console/plugin.js";
+import { ConsoleSessions } from "./console/sessions.js";
 import { buildIssuerApp } from "./issuer-app.js";
 import type { Metrics } from "./metrics.js";
 
@@ -102,6 +104,10 @@ export async function bootstrap(
 export interface RunningServer {
   readonly app: FastifyInstance;
   readonly url: string;
+  /** The web console's sessions (`keyless dev` issues its one-time sign-in code here). */
+  readonly console: ConsoleSessions;
+  /** The AWS emulator the console's playground may load roles from (`keyless dev` connects its own). */
+  readonly consoleEmulator: ConnectedEmulator;
   close(): Promise<void>;
 }
 
@@ -131,6 +137,19 @@ export async function startIssuerServer(
       ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
       : {}),
   });
+  // The web console under /console/ (src/server/console): sessions live in this process.
+  const consoleSessions = new ConsoleSessions(
+    systemClock,
+    cryptoIds,
+    config.consoleSessionSeconds ?? 8 * 3600,
+  );
+  const consoleEmulator = new ConnectedEmulator();
+  await app.register(consolePlugin, {
+    service: issuer.service,
+    secure: Boolean(config.tlsCert && config.tlsKey),
+    sessions: consoleSessions,
+    emulator: consoleEmulator,
+  });
   if (options.extend) await options.extend(app);
   // A first copy of the JWKS and issuer list, served from memory should the database become unavailable.
   await issuer.service.signingKeys.jwks();
@@ -157,6 +176,8 @@ export async function startIssuerServer(
   const port = typeof address === "object" && address ? address.port : config.port;
   return {
     app,
+    console: consoleSessions,
+    consoleEmulator,
     url: `${config.tlsCert ? "https" : "http"}://${config.host}:${port}`,
     close: async () => {
       if (timer) clearInterval(timer);

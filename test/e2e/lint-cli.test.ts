@@ -3,8 +3,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { RULES } from "../../src/analysis/lint/rules/catalogue.js";
 import { fileURLToPath } from "node:url";
+import { RULES } from "../../src/analysis/lint/rules/catalogue.js";
 import { runKeyless } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
 

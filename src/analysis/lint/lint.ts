@@ -4,8 +4,8 @@ import type { Policy, Statement } from "../../core/policy/types.js";
 import { isPositive } from "./admission.js";
 import type { Finding } from "./findings.js";
 import { type Fix, fixedStatementText } from "./fixes.js";
-import { LintInputError, type TrustPolicySource } from "./inputs/index.js";
-import { locate, type PathPart } from "./inputs/positions.js";
+import type { PathPart } from "./inputs/positions.js";
+import { LintInputError, type TrustPolicySource } from "./inputs/types.js";
 import { detectPlatform, inferPlatform, type PlatformOverrides, providerPrefix } from "./platform.js";
 import { checkOidcStatement, hygiene, type Raw, weakest } from "./rules/checks.js";
 import { ownAccount, surfaceChecks } from "./rules/surface.js";
@@ -23,7 +23,7 @@ const label = (s: Statement) => (s.sid ? `Statement[${s.index}] (Sid "${s.sid}")
 export function lintSource(source: TrustPolicySource, options: LintOptions = {}): Finding[] {
   let policy: Policy;
   const place = (raw: Raw, statement: Statement | undefined): Finding => {
-    const at = source.origin ? locate(source.origin, pathOf(raw, statement)) : undefined;
+    const at = source.locate?.(pathOf(raw, statement));
     return {
       ...raw,
       ...(raw.fix && statement ? { fix: placeFix(source, statement.index, raw.fix) } : {}),

@@ -167,7 +167,12 @@ export class RunService extends IssuerResource {
   async previewClaims(
     actor: Actor,
     orgId: string,
-    input: ({ runId: string } | RunInput) & { audience?: string; lifetimeSeconds?: number },
+    input: ({ runId: string } | RunInput) & {
+      audience?: string;
+      lifetimeSeconds?: number;
+      /** A `sub` template to preview instead of the saved ones (the console's live preview). */
+      subTemplate?: string;
+    },
   ): Promise<{
     header: Record<string, unknown>;
     claims: Record<string, unknown>;
@@ -182,6 +187,14 @@ export class RunService extends IssuerResource {
       const base = await this.runContext(orgId, input.environmentId);
       requireRunner(actor, orgId, base.project.id);
       ctx = { ...base, run: this.draftRun(base, input) };
+    }
+    if (input.subTemplate !== undefined) {
+      const settings = { ...ctx.organization.settings, subTemplate: input.subTemplate || null };
+      ctx = {
+        ...ctx,
+        organization: { ...ctx.organization, settings },
+        project: { ...ctx.project, subTemplate: null },
+      };
     }
     const token = buildToken(ctx, this.tokenRequest(input), this.at(this.ids.uuid()));
     const key = await this.signingKeys.current();

@@ -1,6 +1,6 @@
 import { type CollectionTag, parseDocument, type ScalarTag, type YAMLMap, type YAMLSeq } from "yaml";
 import { findTooDeep, MAX_JSON_DEPTH } from "../../../lib/json.js";
-import { isRecord, LintInputError, type TrustPolicySource } from "./types.js";
+import { isRecord, LintInputError, OWN_ACCOUNT_PLACEHOLDER, type TrustPolicySource } from "./types.js";
 
 /**
  * CloudFormation templates, JSON or YAML. Every `AWS::IAM::Role` with an `AssumeRolePolicyDocument` is a
@@ -150,9 +150,6 @@ function fold(value: unknown, parameters: Record<string, unknown>): unknown {
 }
 
 /** Pseudo parameters as stand-in values that keep ARNs well-formed (the account is a placeholder). */
-/** What `AWS::AccountId` becomes: the template's own account, whatever it will be. */
-export const OWN_ACCOUNT_PLACEHOLDER = "000000000000";
-
 const PSEUDO_PARAMETERS: Record<string, string> = {
   "AWS::AccountId": OWN_ACCOUNT_PLACEHOLDER,
   "AWS::Partition": "aws",

@@ -3,6 +3,7 @@ import { extname, join } from "node:path";
 import { findTooDeep, MAX_JSON_DEPTH } from "../../../lib/json.js";
 import { isCloudFormationDocument, parseCloudFormationYaml, readCloudFormation } from "./cloudformation.js";
 import { isIamRoleDocument, readIamRoles } from "./iam-role.js";
+import { locate, type PathPart } from "./positions.js";
 import { isTerraformShowDocument, readTerraformShow } from "./terraform-plan.js";
 import { isRecord, LintInputError, type TrustPolicySource } from "./types.js";
 
@@ -111,7 +112,10 @@ export function readText(file: string, text: string, options: { strict: boolean 
     }
   }
   const placed = (sources: TrustPolicySource[]) =>
-    sources.map((s) => ({ ...s, origin: { text, yaml: isYaml, pointer: s.pointer ?? [] } }));
+    sources.map((s) => {
+      const origin = { text, yaml: isYaml, pointer: s.pointer ?? [] };
+      return { ...s, locate: (path: readonly PathPart[]) => locate(origin, path) };
+    });
   if (isRecord(doc)) {
     // JSON text is kept as text so the engine sees duplicate members (OIDC-203); YAML is already an object.
     // A top-level Version marks a policy too, so one whose Statement hides under "__proto__" reaches the engine.

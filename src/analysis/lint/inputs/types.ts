@@ -1,5 +1,5 @@
 import { errorKind } from "../../../lib/errors.js";
-import type { PathPart, PolicyOrigin } from "./positions.js";
+import type { PathPart, Position } from "./positions.js";
 
 /** One trust policy found in an input, with where it came from (for findings and suppressions). */
 export interface TrustPolicySource {
@@ -14,13 +14,18 @@ export interface TrustPolicySource {
   /** Where the document sits in its file (readers set `pointer`, readText adds the text): for SARIF
    * regions and JSON line/column. Absent for the emulator's roles. */
   readonly pointer?: readonly PathPart[];
-  readonly origin?: PolicyOrigin;
+  /** Line and column (1-based) of a path inside the policy, when the input knows its text (readText sets
+   * it; the YAML parser it needs stays out of the console's page, which lints pasted policies). */
+  readonly locate?: (path: readonly PathPart[]) => Position | undefined;
   /** Found by walking a directory: a policy IAM refuses is a finding (OIDC-300), not bad input. */
   readonly fromDirectory?: boolean;
   /** The file could not be read as what it looks like (a broken JSON policy or template): lint reports
    * this as an OIDC-300 finding and goes on with the other files. `policy` is then empty. */
   readonly unreadable?: string;
 }
+
+/** What CloudFormation's `AWS::AccountId` stands for while linting: the template's own account. */
+export const OWN_ACCOUNT_PLACEHOLDER = "000000000000";
 
 /** Bad input: the CLI prints the message on one line and exits 2. */
 export class LintInputError extends errorKind("ERR_LINT_INPUT", "input") {}

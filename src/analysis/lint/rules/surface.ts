@@ -4,7 +4,7 @@ import { actionMatches } from "../../../core/policy/index.js";
 import type { Condition, Policy, Statement } from "../../../core/policy/types.js";
 import { isNegated, isPositive } from "../admission.js";
 import type { Severity } from "../findings.js";
-import { OWN_ACCOUNT_PLACEHOLDER } from "../inputs/cloudformation.js";
+import { OWN_ACCOUNT_PLACEHOLDER } from "../inputs/types.js";
 import { label, quote, type Raw } from "./hygiene.js";
 
 /**
