@@ -88,8 +88,9 @@ export function register(program: Command): void {
       return;
     }
     const interval = (wholeNumber("--interval", flags.interval) ?? 2) * 1000;
-    // Mint records reach the log in batches, a little after their time: look back a few seconds on
-    // every poll and print each entry once.
+    // An entry's time is taken before its transaction commits (and a worker's mint records reach the
+    // primary in batches), so one may appear after a later one was read: look back ten seconds on every
+    // poll and print each entry once.
     const seen = new Set<string>();
     let last = first.reduce(
       (m, e) => Math.max(m, e.at),

@@ -144,7 +144,7 @@ export function register(program: Command): void {
       .option("--format <format>", "env (export lines for eval), dotenv (K=V lines) or json", "env")
       .option("--out <file>", "write the variables to this file (0600) instead of stdout"),
   ).action(async (flags: RunFlags) => {
-    const format = flags.format ?? "env";
+    const format = flags.json ? "json" : (flags.format ?? "env");
     if (!["env", "dotenv", "json"].includes(format))
       throw inputError(`--format ${format}: env, dotenv or json`);
     if (flags.out !== undefined) checkOutputPath(flags.out, "--out");

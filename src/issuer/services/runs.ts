@@ -149,8 +149,7 @@ export class RunService extends IssuerResource {
 
   /**
    * The tokens minted for a run, newest first, from the audit log (`jti`, `audience`, `sub`, `exp` in
-   * epoch seconds, `kid`; never the token). Mint records are written in batches, so the last few
-   * milliseconds' may not be listed yet.
+   * epoch seconds, `kid`; never the token). Every token is recorded before it is handed out.
    */
   async listRunTokens(actor: Actor, orgId: string, runId: string, limit = 100) {
     await this.getRun(actor, orgId, runId);
