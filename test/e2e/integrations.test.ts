@@ -1,0 +1,231 @@
+import assert from "node:assert/strict";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { providerKey, seedWebIdentityRole } from "../support/aws.js";
+import { KEYLESS_BIN, type RunResult, runCommand, runKeyless } from "../support/cli.js";
+import { isolatedEnv } from "../support/emulator.js";
+import type { Json } from "../support/issuer.js";
+import { type IssuerWithEmulator, startIssuerWithEmulator } from "../support/stack.js";
+import { tempDir } from "../support/tmp.js";
+
+/**
+ * The recipes of docs/integrations/ (issue 12, item 2), run as written: each test plays the CI
+ * controller's part (cron, systemd, Jenkins) with the very files and commands the recipe shows, against
+ * `keyless serve` and the AWS emulator, and ends in `aws sts get-caller-identity` under the role the run
+ * may assume. Only what names the installation is replaced: the server's URL, /usr/local/bin, /etc.
+ */
+const REPO = dirname(dirname(KEYLESS_BIN));
+const RECIPES = join(REPO, "docs", "integrations");
+const ACCOUNT = "111111111111";
+const EXAMPLE_SERVER = "https://keyless.example.com";
+
+describe("docs/integrations recipes, played as the controller runs them", () => {
+  const dir = tempDir();
+  let stack: IssuerWithEmulator;
+  let bin: string;
+  let runnerKey: string;
+  let jobEnv: (home: string, extra?: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
+  const admin = (args: string[]) =>
+    runKeyless(args, {
+      env: {
+        PATH: process.env.PATH,
+        HOME: dir.path,
+        KEYLESS_SERVER: stack.serveUrl,
+        KEYLESS_API_KEY: stack.adminKey,
+        NODE_EXTRA_CA_CERTS: stack.tls.caFile,
+      },
+    });
+  const ok = (r: RunResult, what: string) => {
+    assert.equal(r.code, 0, `${what}: ${r.stdout}\n${r.stderr}`);
+    return r;
+  };
+  /** The runs of acme/infra with `status`, newest first, as the admin API lists them. */
+  const runs = async (status: string): Promise<Json[]> =>
+    JSON.parse(
+      ok(await admin(["run", "list", "--org", "acme", "--status", status, "--json"]), "run list").stdout,
+    );
+  /** The server's URL where a recipe names the example one. */
+  const installed = (text: string) =>
+    text.replaceAll(EXAMPLE_SERVER, stack.serveUrl).replaceAll("/usr/local/bin/", `${bin}/`);
+
+  before(async () => {
+    stack = await startIssuerWithEmulator(dir.path);
+    // What an operator installs: the keyless CLI and the recipe's wrapper on PATH.
+    bin = join(dir.path, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "keyless"), `#!/bin/sh\nexec "${process.execPath}" "${KEYLESS_BIN}" "$@"\n`);
+    chmodSync(join(bin, "keyless"), 0o755);
+    copyFileSync(join(RECIPES, "cron-systemd", "keyless-job"), join(bin, "keyless-job"));
+    chmodSync(join(bin, "keyless-job"), 0o755);
+    // The keyless side, with the admin commands.
+    for (const args of [
+      ["org", "create", "acme"],
+      ["project", "create", "infra", "--org", "acme"],
+      ["env", "create", "prod", "--org", "acme", "--project", "infra"],
+    ]) {
+      ok(await admin(args), args.join(" "));
+    }
+    runnerKey = ok(
+      await admin([
+        "api-key",
+        "create",
+        "controller",
+        "--org",
+        "acme",
+        "--scope",
+        "runner",
+        "--project",
+        "infra",
+      ]),
+      "api-key create",
+    ).stdout.trim();
+    // The AWS side: a role per phase, trusting only acme/infra/prod runs of that phase.
+    const key = providerKey(stack.serveUrl);
+    for (const [i, phase] of ["plan", "apply"].entries()) {
+      await seedWebIdentityRole({
+        endpoint: stack.emulator.endpoint,
+        dir: dir.path,
+        account: ACCOUNT,
+        providerUrl: stack.serveUrl,
+        createProvider: i === 0,
+        roleName: `infra-prod-${phase}`,
+        condition: {
+          StringEquals: {
+            [`${key}:aud`]: "sts.amazonaws.com",
+            [`${key}:sub`]: `org:acme:project:infra:env:prod:phase:${phase}`,
+          },
+        },
+      });
+    }
+    // The machine the controller runs on: AWS pointed at the emulator, the server's CA trusted.
+    jobEnv = (home, extra = {}) =>
+      isolatedEnv(home, {
+        PATH: `${bin}:${process.env.PATH}`,
+        NODE_EXTRA_CA_CERTS: stack.tls.caFile,
+        AWS_ENDPOINT_URL_STS: stack.emulator.endpoint,
+        AWS_REGION: "us-east-1",
+        USER: "ops",
+        ...extra,
+      });
+  });
+  after(async () => {
+    await stack?.stop();
+    dir.cleanup();
+  });
+
+  test("cron: the crontab line, with the key `keyless login` saved", async () => {
+    const home = join(dir.path, "cron");
+    const env = jobEnv(home);
+    ok(
+      await runCommand(join(bin, "keyless"), ["login", "--server", stack.serveUrl, "--with-token"], {
+        env,
+        input: runnerKey,
+      }),
+      "keyless login",
+    );
+    const line = readFileSync(join(RECIPES, "cron-systemd", "crontab"), "utf8")
+      .split("\n")
+      .find((l) => l.trim() && !l.startsWith("#"))!;
+    const command = installed(line.trim().split(/\s+/).slice(5).join(" "));
+    const r = await runCommand("sh", ["-c", command], { env });
+    ok(r, command);
+    assert.match(r.stdout, /"Arn": "arn:aws:sts::111111111111:assumed-role\/infra-prod-plan\//);
+    const [run] = await runs("succeeded");
+    assert.equal(run.phase, "plan");
+    assert.equal(run.attributes.trigger, "schedule");
+    assert.match(run.deployer, /^ops@/);
+
+    // A failing job fails the run and keeps its exit status.
+    const failing = command.replace(/-- .*$/, "-- sh -c 'exit 7'");
+    const f = await runCommand("sh", ["-c", failing], { env });
+    assert.equal(f.code, 7, f.stderr);
+    assert.equal((await runs("failed")).length, 1);
+  });
+
+  test("systemd: the service's EnvironmentFile, LoadCredential and ExecStart", async () => {
+    const unit = readFileSync(join(RECIPES, "cron-systemd", "keyless-plan.service"), "utf8");
+    const directive = (name: string) => {
+      const m = new RegExp(`^${name}=(.*)$`, "m").exec(unit);
+      assert.ok(m, `${name}= in the unit`);
+      return m[1]!;
+    };
+    // systemd's part: the environment file, the credential directory, the working directory.
+    const envFile = readFileSync(join(RECIPES, "cron-systemd", "keyless-plan.env"), "utf8");
+    assert.equal(directive("EnvironmentFile"), "/etc/keyless/keyless-plan.env");
+    const vars = Object.fromEntries(
+      installed(envFile)
+        .split("\n")
+        .filter((l) => l.includes("="))
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    const [credential] = directive("LoadCredential").split(":");
+    const credentials = join(dir.path, "systemd", "credentials");
+    mkdirSync(credentials, { recursive: true, mode: 0o700 });
+    writeFileSync(join(credentials, credential!), runnerKey, { mode: 0o400 });
+    const work = join(dir.path, "systemd", "work");
+    mkdirSync(work, { recursive: true });
+    const before = (await runs("succeeded")).length;
+    const r = await runCommand("sh", ["-c", installed(directive("ExecStart"))], {
+      env: jobEnv(join(dir.path, "systemd"), { ...vars, CREDENTIALS_DIRECTORY: credentials }),
+      cwd: work,
+    });
+    ok(r, "ExecStart");
+    assert.match(r.stdout, /"Arn": "arn:aws:sts::111111111111:assumed-role\/infra-prod-plan\//);
+    assert.equal((await runs("succeeded")).length, before + 1);
+    assert.equal((await runs("running")).length, 0, "every run the recipes started is finished");
+  });
+
+  test("Jenkins: the Jenkinsfile's steps, with withEnv and withCredentials as Jenkins runs them", async () => {
+    const jenkinsfile = readFileSync(join(RECIPES, "jenkins", "Jenkinsfile"), "utf8");
+    // The pipeline's environment block.
+    const pipelineEnv = Object.fromEntries(
+      [...jenkinsfile.matchAll(/^\s+(KEYLESS_\w+) = '([^']*)'$/gm)].map((m) => [m[1]!, installed(m[2]!)]),
+    );
+    assert.deepEqual(Object.keys(pipelineEnv).sort(), ["KEYLESS_ORG", "KEYLESS_PROJECT", "KEYLESS_SERVER"]);
+    // What Jenkins sets for every build of a Git job.
+    const build = {
+      ...pipelineEnv,
+      GIT_BRANCH: "origin/main",
+      GIT_COMMIT: "0123456789abcdef0123456789abcdef01234567",
+      BUILD_TAG: "jenkins-infra-42",
+    };
+    const home = join(dir.path, "jenkins");
+    const credentials = { KEYLESS_API_KEY: runnerKey }; // withCredentials([string(… variable: 'KEYLESS_API_KEY')])
+    const sh = (script: string, extra: NodeJS.ProcessEnv) =>
+      runCommand("sh", ["-xec", script], { env: jobEnv(home, { ...build, ...extra }) });
+
+    // 1. sh(returnStdout: true, script: '…run start…').trim().tokenize('\n')
+    const start = /sh\(returnStdout: true, script: '([^']*)'\)\.trim\(\)\.tokenize\('\\n'\)/.exec(
+      jenkinsfile,
+    );
+    assert.ok(start, "the run start step");
+    const out = ok(await sh(start[1]!, credentials), "run start");
+    const job = out.stdout.trim().split("\n");
+    const runId = job.find((l) => l.startsWith("KEYLESS_RUN_ID="))!.slice("KEYLESS_RUN_ID=".length);
+    // 2. withEnv(job) { sh '…' }: the job's step, without the API key.
+    const step = /withEnv\(job\) \{\s+sh '([^']*)'/.exec(jenkinsfile);
+    assert.ok(step, "the deploy step");
+    const withEnv = Object.fromEntries(
+      job.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    const deploy = ok(await sh(step[1]!, withEnv), "deploy step");
+    assert.match(deploy.stdout, /"Arn": "arn:aws:sts::111111111111:assumed-role\/infra-prod-apply\//);
+    // 3. finally: sh "…run finish ${runId} … ${result}" (Groovy interpolation, then the shell's).
+    const finish = /sh "((?:[^"\\]|\\.)*)"/.exec(jenkinsfile);
+    assert.ok(finish, "the run finish step");
+    const groovy = finish[1]!
+      .replaceAll("${runId}", runId)
+      .replaceAll("${result}", "SUCCESS")
+      .replace(/\\(["$])/g, "$1");
+    ok(await sh(groovy, credentials), "run finish");
+    const shown = JSON.parse(
+      ok(await admin(["run", "show", runId, "--org", "acme", "--json"]), "run show").stdout,
+    );
+    assert.equal(shown.status, "succeeded");
+    assert.equal(shown.phase, "apply");
+    assert.equal(shown.deployer, "jenkins-infra-42");
+    assert.deepEqual(shown.attributes, { ref: "origin/main", commit: build.GIT_COMMIT });
+    assert.equal(shown.tokens.length, 1, "one token, minted by keyless exec");
+  });
+});
