@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { parse } from "yaml";
 import { providerKey, seedWebIdentityRole } from "../support/aws.js";
 import { KEYLESS_BIN, type RunResult, runCommand, runKeyless } from "../support/cli.js";
 import { isolatedEnv } from "../support/emulator.js";
@@ -227,5 +228,91 @@ describe("docs/integrations recipes, played as the controller runs them", () => 
     assert.equal(shown.deployer, "jenkins-infra-42");
     assert.deepEqual(shown.attributes, { ref: "origin/main", commit: build.GIT_COMMIT });
     assert.equal(shown.tokens.length, 1, "one token, minted by keyless exec");
+  });
+
+  test("self-managed GitLab: the job's before_script, script and after_script, as a GitLab runner runs them", async () => {
+    const pipeline = parse(readFileSync(join(RECIPES, "gitlab", ".gitlab-ci.yml"), "utf8")) as Json;
+    const job = pipeline.deploy;
+    const projectDir = join(dir.path, "gitlab", "builds", "acme", "infra");
+    mkdirSync(projectDir, { recursive: true });
+    // What GitLab sets (predefined variables), the file's variables, and the project's CI/CD variables.
+    const variables = {
+      ...pipeline.variables,
+      CI_ENVIRONMENT_NAME: job.environment,
+      CI_COMMIT_REF_NAME: "main",
+      CI_COMMIT_SHA: "89abcdef0123456789abcdef0123456789abcdef",
+      GITLAB_USER_LOGIN: "alice",
+      CI_PIPELINE_ID: "4711",
+      CI_PROJECT_DIR: projectDir,
+      KEYLESS_SERVER: stack.serveUrl,
+      KEYLESS_API_KEY: runnerKey,
+    };
+    const env = jobEnv(join(dir.path, "gitlab"), variables);
+    // before_script and script run in one shell that stops at the first failing line.
+    const main = await runCommand("bash", ["-ec", [...job.before_script, ...job.script].join("\n")], {
+      env,
+      cwd: projectDir,
+    });
+    ok(main, "before_script + script");
+    assert.match(main.stdout, /"Arn": "arn:aws:sts::111111111111:assumed-role\/infra-prod-apply\//);
+    // after_script: a new shell, with the job's outcome in CI_JOB_STATUS.
+    const post = await runCommand("bash", ["-ec", job.after_script.join("\n")], {
+      env: { ...env, CI_JOB_STATUS: "success" },
+      cwd: projectDir,
+    });
+    ok(post, "after_script");
+    const [run] = await runs("succeeded");
+    assert.equal(run.phase, "apply");
+    assert.deepEqual(run.attributes, { pipeline: "4711", ref: "main", commit: variables.CI_COMMIT_SHA });
+    assert.equal(run.deployer, "alice");
+  });
+
+  test("Buildkite: the agent's environment and pre-exit hooks around the pipeline's step", async () => {
+    const hooks = join(RECIPES, "buildkite", "hooks");
+    const keyFile = join(dir.path, "buildkite", "keyless-runner.key");
+    mkdirSync(dirname(keyFile), { recursive: true });
+    writeFileSync(keyFile, `${runnerKey}\n`, { mode: 0o600 });
+    const hook = (name: string) =>
+      readFileSync(join(hooks, name), "utf8").replaceAll("/etc/buildkite-agent/keyless-runner.key", keyFile);
+    const step = (parse(readFileSync(join(RECIPES, "buildkite", "pipeline.yml"), "utf8")) as Json).steps[0];
+    // The agent's environment (KEYLESS_SERVER and KEYLESS_ORG from its configuration), the job's
+    // BUILDKITE_* variables and the step's env.
+    const env = jobEnv(join(dir.path, "buildkite"), {
+      KEYLESS_SERVER: stack.serveUrl,
+      KEYLESS_ORG: "acme",
+      BUILDKITE: "true",
+      BUILDKITE_PIPELINE_SLUG: "infra",
+      BUILDKITE_BRANCH: "main",
+      BUILDKITE_COMMIT: "fedcba9876543210fedcba9876543210fedcba98",
+      BUILDKITE_BUILD_NUMBER: "12",
+      BUILDKITE_BUILD_CREATOR_EMAIL: "bob@example.com",
+      ...step.env,
+    });
+    // The agent sources the hook and carries the variables it exported into the job.
+    const exported = ok(
+      await runCommand("bash", ["-c", `${hook("environment")}\nenv -0`], { env }),
+      "environment hook",
+    ).stdout;
+    const jobEnvironment = Object.fromEntries(
+      exported
+        .split("\0")
+        .filter((l) => l.includes("="))
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    assert.equal(jobEnvironment.KEYLESS_API_KEY, undefined, "the runner key never reaches the job");
+    const command = await runCommand("bash", ["-c", step.command], { env: jobEnvironment });
+    ok(command, "the step's command");
+    assert.match(command.stdout, /"Arn": "arn:aws:sts::111111111111:assumed-role\/infra-prod-apply\//);
+    const exit = await runCommand("bash", ["-c", hook("pre-exit")], {
+      env: { ...jobEnvironment, BUILDKITE_COMMAND_EXIT_STATUS: String(command.code) },
+    });
+    ok(exit, "pre-exit hook");
+    const shown = JSON.parse(
+      ok(await admin(["run", "show", jobEnvironment.KEYLESS_RUN_ID!, "--org", "acme", "--json"]), "run show")
+        .stdout,
+    );
+    assert.equal(shown.status, "succeeded");
+    assert.equal(shown.deployer, "bob@example.com");
+    assert.equal(shown.attributes.build, "12");
   });
 });
