@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -7,6 +8,7 @@ import { providerKey, seedWebIdentityRole } from "../support/aws.js";
 import { KEYLESS_BIN, type RunResult, runCommand, runKeyless } from "../support/cli.js";
 import { isolatedEnv } from "../support/emulator.js";
 import type { Json } from "../support/issuer.js";
+import { freePort } from "../support/ports.js";
 import { type IssuerWithEmulator, startIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -314,5 +316,98 @@ describe("docs/integrations recipes, played as the controller runs them", () => 
     assert.equal(shown.status, "succeeded");
     assert.equal(shown.deployer, "bob@example.com");
     assert.equal(shown.attributes.build, "12");
+  });
+
+  test("Atlantis: the server-side workflow's plan and apply steps, ending in terraform with its S3 state", async (t) => {
+    // Terraform's S3 backend keeps the state in moto_server's S3; its credentials come from keyless exec.
+    const motoPort = await freePort();
+    const motoUrl = `http://127.0.0.1:${motoPort}`;
+    const moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(motoPort)], { stdio: "ignore" });
+    t.after(() => {
+      moto.kill("SIGTERM");
+    });
+    const s3 = isolatedEnv(join(dir.path, "s3"), {
+      AWS_ACCESS_KEY_ID: "testing",
+      AWS_SECRET_ACCESS_KEY: "testing",
+      AWS_DEFAULT_REGION: "us-east-1",
+    });
+    let bucket: RunResult | undefined;
+    for (let i = 0; i < 100 && bucket?.code !== 0; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 200));
+      bucket = await runCommand(
+        "aws",
+        ["--endpoint-url", motoUrl, "s3api", "create-bucket", "--bucket", "tfstate"],
+        {
+          env: s3,
+        },
+      );
+    }
+    ok(bucket!, "moto's bucket");
+    // The repository Atlantis checked out: a configuration with an S3 backend.
+    const repo = join(dir.path, "atlantis", "repos", "acme", "infra", "7", "prod");
+    mkdirSync(repo, { recursive: true });
+    writeFileSync(
+      join(repo, "main.tf"),
+      `terraform {
+  backend "s3" {
+    bucket         = "tfstate"
+    key            = "infra/prod.tfstate"
+    region         = "us-east-1"
+    use_path_style = true
+    endpoints = {
+      s3  = "${motoUrl}"
+      sts = "${stack.emulator.endpoint}"
+    }
+  }
+}
+resource "terraform_data" "deployed" { input = "by keyless" }
+output "deployed" { value = terraform_data.deployed.output }
+`,
+    );
+    writeFileSync(join(repo, "terraformrc"), "");
+    const config = parse(readFileSync(join(RECIPES, "atlantis", "repos.yaml"), "utf8")) as Json;
+    const workflow = config.workflows[config.repos[0].workflow];
+    // The Atlantis server's environment, and what Atlantis sets for custom run steps.
+    const env = jobEnv(join(dir.path, "atlantis"), {
+      KEYLESS_SERVER: stack.serveUrl,
+      KEYLESS_ORG: "acme",
+      KEYLESS_PROJECT: "infra",
+      KEYLESS_API_KEY: runnerKey,
+      WORKSPACE: "prod",
+      PLANFILE: join(repo, "prod.tfplan"),
+      DIR: repo,
+      HEAD_BRANCH_NAME: "feature/bucket",
+      HEAD_COMMIT: "00112233445566778899aabbccddeeff00112233",
+      USER_NAME: "carol",
+      PULL_NUM: "7",
+      TF_CLI_CONFIG_FILE: join(repo, "terraformrc"),
+      TF_IN_AUTOMATION: "1",
+      CHECKPOINT_DISABLE: "1",
+    });
+    for (const stage of ["plan", "apply"]) {
+      for (const step of workflow[stage].steps) {
+        const r = await runCommand("sh", ["-c", step.run], { env, cwd: repo, timeoutMs: 240_000 });
+        ok(r, `${stage}: ${step.run}`);
+      }
+    }
+    const state = await runCommand(
+      "aws",
+      ["--endpoint-url", motoUrl, "s3", "cp", "s3://tfstate/infra/prod.tfstate", "-"],
+      {
+        env: s3,
+      },
+    );
+    ok(state, "the state in S3");
+    assert.equal(JSON.parse(state.stdout).outputs.deployed.value, "by keyless");
+    const [apply, plan] = await runs("succeeded");
+    assert.deepEqual([plan.phase, apply.phase], ["plan", "apply"]);
+    for (const run of [plan, apply]) {
+      assert.deepEqual(run.attributes, {
+        trigger: "atlantis",
+        ref: "feature/bucket",
+        commit: "00112233445566778899aabbccddeeff00112233",
+      });
+      assert.equal(run.deployer, "carol");
+    }
   });
 });
