@@ -82,7 +82,7 @@ export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   /** A project's id or name. */
   projectId: z.string().optional(),
-  /** An environment's id or name (a name needs `projectId`). */
+  /** An environment's id or name (a name needs the project too). */
   environmentId: z.string().optional(),
   status: z.enum(["running", "succeeded", "failed", "cancelled"]).optional(),
   action: z.string().optional(),

@@ -94,6 +94,40 @@ for (const store of ["sqlite", "postgres"] as const) {
       const updated = await json(["org", "update", "acme", "--add-audience", "vault"]);
       assert.deepEqual(updated.allowedAudiences, ["sts.amazonaws.com", "vault"]);
       await refused(["org", "show", "nope"], admin, 2, /no organization "nope".*404 not-found/);
+      // A GitHub-profile run, fetched as configure-aws-credentials fetches it (GitHub's variables, no
+      // audience named: sts.amazonaws.com), works without configuring any audience.
+      await ok(["project", "create", "infra", "--org", "octo"]);
+      await ok(["env", "create", "prod", "--org", "octo", "--project", "infra"]);
+      const octoRun = JSON.parse(
+        (
+          await ok([
+            "run",
+            "start",
+            "--org",
+            "octo",
+            "--project",
+            "infra",
+            "--environment",
+            "prod",
+            "--ref",
+            "refs/heads/main",
+            "--format",
+            "json",
+          ])
+        ).stdout,
+      );
+      const actions = await runKeyless(["token", "--source", "github"], {
+        env: {
+          ...base,
+          NODE_EXTRA_CA_CERTS: tls.caFile,
+          ACTIONS_ID_TOKEN_REQUEST_URL: octoRun.KEYLESS_ID_TOKEN_REQUEST_URL,
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: octoRun.KEYLESS_ID_TOKEN_REQUEST_TOKEN,
+        },
+      });
+      assert.equal(actions.code, 0, actions.stderr);
+      const octoClaims = await runKeyless(["decode", "-"], { env: base, input: actions.stdout });
+      assert.match(octoClaims.stdout, /"aud": "sts\.amazonaws\.com"/);
+      assert.match(octoClaims.stdout, /"sub": "repo:octo\/infra:ref:refs\/heads\/main"/);
       await refused(["org", "delete", "octo"], admin, 2, /--yes/);
       await ok(["org", "delete", "octo", "--yes"]);
 

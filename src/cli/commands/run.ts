@@ -180,12 +180,15 @@ export function register(program: Command): void {
   ).action(async (flags: RunFlags) => {
     if (flags.environment !== undefined && flags.project === undefined)
       throw inputError("--environment needs --project");
+    // The API's query names; projects and environments by name or id.
+    const query = {
+      projectId: flags.project,
+      environmentId: flags.environment,
+      status: flags.status,
+      limit: wholeNumber("--limit", flags.limit),
+    };
     const q = new URLSearchParams();
-    if (flags.project !== undefined) q.set("projectId", flags.project);
-    if (flags.environment !== undefined) q.set("environmentId", flags.environment);
-    if (flags.status !== undefined) q.set("status", flags.status);
-    const limit = wholeNumber("--limit", flags.limit);
-    if (limit !== undefined) q.set("limit", String(limit));
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
     const r = await clientFor(flags).call("GET", `${runs(flags.org)}?${q}`);
     output(flags, r.runs, () =>
       table(

@@ -31,7 +31,7 @@ export class ApiKeyService extends IssuerResource {
     return { kind: "key", key };
   }
 
-  /** A runner key's `scope.projectId` may be the project's id or its name; the key stores the id. */
+  /** A runner key's project may be named by its id or its name; the key stores the id. */
   async createApiKey(actor: Actor, input: { name: string; scope: ApiKeyScope }): Promise<CreatedApiKey> {
     let s = input.scope;
     if (s.kind === "admin") requireAdmin(actor);

@@ -162,7 +162,7 @@ export class TenancyService extends IssuerResource {
     return byName.id;
   }
 
-  /** The id of the environment `ref` (id or name) of project `projectId` (an id); 404 when none matches. */
+  /** The id of the environment `ref` (id or name) of the project with that id; 404 when none matches. */
   async resolveEnvironment(actor: Actor, orgId: string, projectId: string, ref: string): Promise<string> {
     requireMember(actor, orgId);
     const byId = await this.repo.getEnvironment(ref);
