@@ -40,6 +40,8 @@ export interface DevInfo {
   readonly region: string;
   readonly caFile: string;
   readonly adminKey: string;
+  /** The file holding `adminKey` (0600), for `KEYLESS_API_KEY="$(cat …)"`. */
+  readonly adminKeyFile: string;
   readonly roleArn: string;
   readonly chainRoleArn: string;
   readonly refusedRoleArn: string;
@@ -133,6 +135,7 @@ export async function startDev(options: DevOptions): Promise<RunningDev> {
       region: DEMO.region,
       caFile: ca.caFile,
       adminKey,
+      adminKeyFile: join(config.dataDir, ADMIN_KEY_FILE),
       roleArn: demoRoleArn("staging"),
       chainRoleArn: demoChainRoleArn(),
       refusedRoleArn: demoRoleArn("production"),

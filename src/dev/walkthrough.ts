@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import { platformById } from "../platforms/index.js";
+import { DEMO } from "./demo.js";
 import type { DevInfo } from "./start.js";
 
 /** The copy-paste walkthrough `keyless dev` prints; every line works as printed. */
@@ -10,6 +11,7 @@ export function walkthrough(info: DevInfo, cwd = process.cwd()): string {
   };
   const q = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
   const request = platformById("keyless").tokenSource!.request!;
+  const org = `--org ${DEMO.organization} --project ${DEMO.project}`;
   return `keyless dev is running (Ctrl-C stops it)
   issuer        ${info.issuerUrl}   (/.well-known/openid-configuration)
   AWS emulator  ${info.awsEndpoint}   IAM + STS; accounts ${info.toolingAccount} (tooling), ${info.workloadAccount} (workload)
@@ -33,7 +35,15 @@ In another terminal, from this directory:
   # 4. a command under credentials that renew themselves, chained into the workload account
   npx keyless exec --role-arn ${info.roleArn} --chain-role-arn ${info.chainRoleArn} -- aws sts get-caller-identity
 
-  # 5. a refusal, explained: a staging run may not assume the production role
+  # 5. the admin side, as a CI controller: start a second run (production, plan) and hand its job the token source
+  export KEYLESS_SERVER=${q(info.issuerUrl)} KEYLESS_API_KEY="$(cat ${q(rel(info.adminKeyFile))})"
+  env $(npx keyless run start ${org} --environment ${DEMO.environments[1]} --phase plan --format dotenv) npx keyless token | npx keyless decode -
+
+  # 6. the runs so far, and the audit log
+  npx keyless run list --org ${DEMO.organization}
+  npx keyless audit list --org ${DEMO.organization} --limit 8
+
+  # 7. a refusal, explained: a staging run may not assume the production role
   npx keyless assume --role-arn ${info.refusedRoleArn}
 `;
 }

@@ -15,9 +15,26 @@ export class DuplicateError extends Error {}
 export interface AuditFilter {
   readonly organizationId?: string;
   readonly action?: string;
+  /** Entries whose action is `kind` or begins with `kind.` (`run` matches `run.create`, `run.complete`). */
+  readonly kind?: string;
+  /** Entries by this actor (`key:<id>`, `run:<id>`, `operator`). */
+  readonly actor?: string;
+  /** Entries about this target (a run's id: the tokens minted for it). */
+  readonly target?: string;
   readonly limit: number;
   /** Entries strictly before this time (for paging backwards), epoch ms. */
   readonly before?: number;
+  /** Entries strictly after this time (for following the log), epoch ms. */
+  readonly after?: number;
+}
+
+/** Which runs `listRuns` returns, newest first. */
+export interface RunFilter {
+  readonly organizationId: string;
+  readonly projectId?: string;
+  readonly environmentId?: string;
+  readonly status?: RunStatus;
+  readonly limit: number;
 }
 
 /** Organizations, their projects and the projects' environments. */
@@ -56,7 +73,7 @@ export interface RunRepository {
   getRunByRequestTokenHash(hash: string): Promise<Run | undefined>;
   /** The run of a request token with its organization, project and environment, in one query (the hot path). */
   getMintContext(hash: string): Promise<MintContext | undefined>;
-  listRuns(filter: { organizationId: string; projectId?: string; limit: number }): Promise<Run[]>;
+  listRuns(filter: RunFilter): Promise<Run[]>;
   /** Moves a running run to a final status; false when it was not running. */
   completeRun(id: string, status: RunStatus, at: number): Promise<boolean>;
 }

@@ -237,7 +237,7 @@ export const github: Platform = {
       };
     },
     usage: (_s, roles) => [
-      "Workflow: permissions: id-token: write; aws-actions/configure-aws-credentials (or keyless run) with role-to-assume:",
+      "Workflow: permissions: id-token: write; aws-actions/configure-aws-credentials (or `keyless assume --role-arn`) with role-to-assume:",
       ...roles.map((r) => r.arn),
     ],
     unavoidable: (s) =>

@@ -148,7 +148,7 @@ export const keyless: Platform = {
       ],
     }),
     usage: (s, roles) => [
-      "The keyless runner picks the role by phase: `keyless run` with the plan role for plan and the apply role for apply.",
+      "Start each run with `keyless run start --phase plan|apply` (it prints the job's token source); in the job, `keyless assume` (or `keyless exec`) with the plan role for plan and the apply role for apply, e.g. `--role-arn` or `keyless run start --role-arn`.",
       ...roles.map((r) => `${r.phase ?? "run"}: ${r.arn}`),
       `Tokens must come from ${s.issuer} with audience ${s.audience ?? DEFAULT_AUDIENCE}.`,
     ],

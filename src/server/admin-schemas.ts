@@ -72,11 +72,28 @@ export const RotateBody = z
   .strictObject({ immediate: z.boolean().default(false), algorithm: z.enum(["RS256", "ES256"]).optional() })
   .default({ immediate: false });
 
+/** A time in a query: epoch milliseconds or an ISO 8601 date-time (`2026-11-30T01:00:00Z`). */
+const instant = z.union([
+  z.coerce.number().int(),
+  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+]);
+
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
+  /** A project's id or name. */
   projectId: z.string().optional(),
+  /** An environment's id or name (a name needs the project too). */
+  environmentId: z.string().optional(),
+  status: z.enum(["running", "succeeded", "failed", "cancelled"]).optional(),
   action: z.string().optional(),
-  before: z.coerce.number().int().optional(),
+  /** An action's first part: `run` for `run.create` and `run.complete`. */
+  kind: z
+    .string()
+    .regex(/^[a-z][a-z-]*(\.[a-z][a-z-]*)*$/, "kind is an action or its first part, e.g. run or token.mint")
+    .optional(),
+  actor: z.string().optional(),
+  before: instant.optional(),
+  after: instant.optional(),
 });
 
 export const TokenQuery = z.object({

@@ -94,7 +94,7 @@ export async function buildIssuerApp(options: IssuerAppOptions): Promise<Fastify
   // Authentication and scope, from the route's declaration, before Fastify reads the body (the
   // onRequest phase precedes parsing: https://fastify.dev/docs/latest/Reference/Lifecycle/).
   app.decorateRequest("actor", null);
-  app.addHook("onRequest", authorizeAdminRequest(service.apiKeys));
+  app.addHook("onRequest", authorizeAdminRequest(service.apiKeys, service.tenancy));
   // After authentication: the admin budget is per authenticated key.
   if (options.rateLimits) await addRateLimits(app, options.rateLimits);
   const admin: RegisteredAdminRoute[] = [];

@@ -127,7 +127,14 @@ describe("keyless dev", () => {
     assert.match(r.stdout, /"Arn": "arn:aws:sts::111111111111:assumed-role\/demo-staging-apply\/[\w-]+"/);
     // 4: exec, chained into the workload account
     assert.match(r.stdout, /"Arn": "arn:aws:sts::222222222222:assumed-role\/demo-workload\/[\w-]+"/);
-    // 5: the refusal, explained with the failing condition
+    // 5: a second run started with the admin commands, its token as its job gets it
+    assert.match(r.stdout, /"sub": "org:demo:project:infra:env:production:phase:plan"/);
+    // 6: the runs (the demo run and the second one) and the audit log
+    assert.match(r.stdout, /\n[0-9a-f-]{36}\s+running\s+plan\s/);
+    assert.match(r.stdout, /\n[0-9a-f-]{36}\s+running\s+apply\s/);
+    assert.match(r.stdout, /\bkey:[0-9a-f-]{36}\s+run\.create\s/);
+    assert.match(r.stdout, /\btoken\.mint\s/);
+    // 7: the refusal, explained with the failing condition
     assert.match(
       r.stderr,
       /condition StringEquals 127\.0\.0\.1:\d+:sub: token has "org:demo:project:infra:env:staging:phase:apply", policy wants "org:demo:project:infra:env:production:phase:apply" -> no match/,

@@ -8,16 +8,24 @@ import type { Command } from "commander";
 type CommandModule = { register(program: Command): void };
 
 export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
+  "api-key": () => import("./api-key.js"),
   assume: () => import("./assume.js"),
+  audit: () => import("./audit.js"),
   decode: () => import("./decode.js"),
   dev: () => import("./dev.js"),
   emulator: () => import("./emulator.js"),
+  env: () => import("./env.js"),
   exec: () => import("./exec.js"),
   explain: () => import("./explain.js"),
   init: () => import("./init.js"),
   keys: () => import("./keys.js"),
   lint: () => import("./lint.js"),
+  login: () => import("./login.js"),
+  logout: () => import("./logout.js"),
+  org: () => import("./org.js"),
+  project: () => import("./project.js"),
   publish: () => import("./publish.js"),
+  run: () => import("./run.js"),
   serve: () => import("./serve.js"),
   token: () => import("./token.js"),
 };

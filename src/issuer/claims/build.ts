@@ -135,11 +135,17 @@ export function issuerFor(ctx: Pick<ClaimContext, "organization">, serverIssuer:
   return s.issuerUrl ?? profileOf(s).issuer(ctx.organization, serverIssuer);
 }
 
+/**
+ * The audiences a run of this organization may ask for: its `allowedAudiences` when set; else its
+ * profile's default audience and the audiences the platform's own tools request by default (GitHub's
+ * configure-aws-credentials asks for sts.amazonaws.com, HCP Terraform for aws.workload.identity), so a
+ * job configured as the platform documents works out of the box. The first is the default.
+ */
 export function allowedAudiences(ctx: Pick<ClaimContext, "organization">): readonly string[] {
   const s = ctx.organization.settings;
-  return s.allowedAudiences.length > 0
-    ? s.allowedAudiences
-    : [profileOf(s).defaultAudience(ctx.organization)];
+  if (s.allowedAudiences.length > 0) return s.allowedAudiences;
+  const profile = profileOf(s);
+  return [...new Set([profile.defaultAudience(ctx.organization), ...profile.toolAudiences])];
 }
 
 interface FixedParts {
@@ -174,6 +180,12 @@ function fixedParts(ctx: ClaimContext, serverIssuer: string): FixedParts {
   return parts;
 }
 
+const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** The admin command that adds `audience` to the organization's allowed audiences (for refusals). */
+export const addAudienceCommand = (organization: string, audience: string): string =>
+  `keyless org update ${shellWord(organization)} --add-audience ${shellWord(audience)}`;
+
 export function buildToken(
   ctx: ClaimContext,
   request: TokenRequest,
@@ -185,9 +197,11 @@ export function buildToken(
   const allowed = allowedAudiences(ctx);
   const audience = request.audience ?? settings.defaultAudience ?? allowed[0]!;
   if (!allowed.includes(audience)) {
-    throw problem("unknown-audience", `audience "${audience}" is not allowed for this organization`, {
-      allowed,
-    });
+    throw problem(
+      "unknown-audience",
+      `audience "${audience}" is not allowed for organization ${ctx.organization.name} (allowed: ${allowed.join(", ")}); an organization admin adds it with: ${addAudienceCommand(ctx.organization.name, audience)}`,
+      { allowed },
+    );
   }
 
   const lifetime = request.lifetimeSeconds ?? settings.defaultLifetimeSeconds;

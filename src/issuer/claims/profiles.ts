@@ -19,6 +19,8 @@ export interface Profile extends ClaimProfile {
   readonly name: ProfileName;
   /** Session tags the platform always sends (env0), whatever the organization's opt-in. */
   readonly fixedSessionTags?: { readonly keys: readonly string[]; readonly transitive: readonly string[] };
+  /** The audiences the platform's own tools request by default (its record's `audiences`). */
+  readonly toolAudiences: readonly string[];
 }
 
 export { KEYLESS_CLAIMS } from "../../platforms/index.js";
@@ -29,6 +31,7 @@ function profileOf(name: ProfileName): Profile {
   return {
     ...platform.profile!,
     name,
+    toolAudiences: platform.audiences,
     ...(tags.mode === "always" ? { fixedSessionTags: { keys: tags.keys, transitive: tags.transitive } } : {}),
   };
 }

@@ -31,6 +31,11 @@ export function auditRows(db: IssuerDb): AuditRepository {
       if (filter.organizationId) q = q.where("organization_id", "=", filter.organizationId);
       if (filter.action) q = q.where("action", "=", filter.action);
       if (filter.before !== undefined) q = q.where("at", "<", filter.before);
+      if (filter.after !== undefined) q = q.where("at", ">", filter.after);
+      if (filter.actor) q = q.where("actor", "=", filter.actor);
+      if (filter.target) q = q.where("target", "=", filter.target);
+      const kind = filter.kind;
+      if (kind) q = q.where((eb) => eb.or([eb("action", "=", kind), eb("action", "like", `${kind}.%`)]));
       const rows = await q.orderBy("at", "desc").orderBy("id", "desc").limit(filter.limit).execute();
       return rows.map(toAudit);
     },

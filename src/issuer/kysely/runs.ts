@@ -1,6 +1,6 @@
 import type { Compilable, CompiledQuery } from "kysely";
 import type { Run, RunStatus } from "../model.js";
-import type { MintContext, RunRepository } from "../repository.js";
+import type { MintContext, RunFilter, RunRepository } from "../repository.js";
 import { type IssuerDb, toEnvironment, toOrganization, toProject, toRun, unique } from "./rows.js";
 
 /**
@@ -101,9 +101,11 @@ export function runRows(db: IssuerDb): RunRepository {
       };
     },
 
-    async listRuns(filter: { organizationId: string; projectId?: string; limit: number }): Promise<Run[]> {
+    async listRuns(filter: RunFilter): Promise<Run[]> {
       let q = db.selectFrom("issuer_runs").selectAll().where("organization_id", "=", filter.organizationId);
       if (filter.projectId) q = q.where("project_id", "=", filter.projectId);
+      if (filter.environmentId) q = q.where("environment_id", "=", filter.environmentId);
+      if (filter.status) q = q.where("status", "=", filter.status);
       const rows = await q.orderBy("created_at", "desc").orderBy("id").limit(filter.limit).execute();
       return rows.map(toRun);
     },

@@ -31,12 +31,15 @@ export class ApiKeyService extends IssuerResource {
     return { kind: "key", key };
   }
 
+  /** A runner key's project may be named by its id or its name; the key stores the id. */
   async createApiKey(actor: Actor, input: { name: string; scope: ApiKeyScope }): Promise<CreatedApiKey> {
-    const s = input.scope;
+    let s = input.scope;
     if (s.kind === "admin") requireAdmin(actor);
     else requireOrgAdmin(actor, s.organizationId);
     if (s.kind !== "admin") await this.tenancy.getOrganization(actor, s.organizationId);
-    if (s.kind === "runner") await this.tenancy.getProject(actor, s.organizationId, s.projectId);
+    if (s.kind === "runner") {
+      s = { ...s, projectId: await this.tenancy.resolveProject(actor, s.organizationId, s.projectId) };
+    }
     checkName("API key", input.name);
     const secret = newSecret(this.ids, "api");
     const key: ApiKey = {
@@ -60,9 +63,17 @@ export class ApiKeyService extends IssuerResource {
     return this.repo.listApiKeys(orgId);
   }
 
-  async revokeApiKey(actor: Actor, orgId: string | null, keyId: string): Promise<void> {
+  /** Revokes the key `keyRef` names: its id, or its name when exactly one live key here has it. */
+  async revokeApiKey(actor: Actor, orgId: string | null, keyRef: string): Promise<void> {
     if (orgId === null) requireAdmin(actor);
     else requireOrgAdmin(actor, orgId);
+    let keyId = keyRef;
+    if (!(await this.repo.getApiKey(keyRef))) {
+      const named = (await this.repo.listApiKeys(orgId)).filter((k) => k.name === keyRef && !k.revokedAt);
+      if (named.length > 1)
+        throw problem("conflict", `${named.length} API keys are named "${keyRef}": revoke one by its id`);
+      if (named[0]) keyId = named[0].id;
+    }
     const key = await this.repo.getApiKey(keyId);
     const keyOrg = key && key.scope.kind !== "admin" ? key.scope.organizationId : null;
     if (!key || keyOrg !== orgId) throw problem("not-found", `no API key ${keyId} here`);

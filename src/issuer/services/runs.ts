@@ -130,7 +130,7 @@ export class RunService extends IssuerResource {
   async listRuns(
     actor: Actor,
     orgId: string,
-    options: { projectId?: string; limit?: number },
+    options: { projectId?: string; environmentId?: string; status?: RunStatus; limit?: number },
   ): Promise<Run[]> {
     requireMember(actor, orgId);
     let projectId = options.projectId;
@@ -141,8 +141,25 @@ export class RunService extends IssuerResource {
     return this.repo.listRuns({
       organizationId: orgId,
       ...(projectId ? { projectId } : {}),
+      ...(options.environmentId ? { environmentId: options.environmentId } : {}),
+      ...(options.status ? { status: options.status } : {}),
       limit: options.limit ?? 100,
     });
+  }
+
+  /**
+   * The tokens minted for a run, newest first, from the audit log (`jti`, `audience`, `sub`, `exp` in
+   * epoch seconds, `kid`; never the token). Every token is recorded before it is handed out.
+   */
+  async listRunTokens(actor: Actor, orgId: string, runId: string, limit = 100) {
+    await this.getRun(actor, orgId, runId);
+    const entries = await this.repo.listAudit({
+      organizationId: orgId,
+      target: runId,
+      action: "token.mint",
+      limit: Math.min(limit, 1000),
+    });
+    return entries.map((e) => ({ at: e.at, ...e.details }));
   }
 
   /** Ends a run: its request token stops working at once. */

@@ -133,6 +133,45 @@ export class TenancyService extends IssuerResource {
     });
   }
 
+  // ------------------------------------------------------------------ names
+  /**
+   * The id of the organization `ref` names: its id or its name. A key of one organization resolves only
+   * its own (anything else is 403, whether or not it exists, so names of other organizations do not
+   * leak); an admin gets a 404 `not-found` problem for a name or id that matches nothing.
+   */
+  async resolveOrganization(actor: Actor, ref: string): Promise<string> {
+    if (actor.kind === "key" && actor.key.scope.kind !== "admin") {
+      const own = actor.key.scope.organizationId;
+      if (ref === own || (await this.repo.getOrganization(own))?.name === ref) return own;
+      throw problem("forbidden", "this API key belongs to another organization");
+    }
+    const byId = await this.repo.getOrganization(ref);
+    if (byId) return byId.id;
+    const byName = (await this.repo.listOrganizations()).find((o) => o.name === ref);
+    if (!byName) throw problem("not-found", `no organization "${ref}" (neither an id nor a name)`);
+    return byName.id;
+  }
+
+  /** The id of the project `ref` (id or name) of organization `orgId` (an id); 404 when none matches. */
+  async resolveProject(actor: Actor, orgId: string, ref: string): Promise<string> {
+    requireMember(actor, orgId);
+    const byId = await this.repo.getProject(ref);
+    if (byId && byId.organizationId === orgId) return byId.id;
+    const byName = (await this.repo.listProjects(orgId)).find((p) => p.name === ref);
+    if (!byName) throw problem("not-found", `no project "${ref}" in organization ${orgId}`);
+    return byName.id;
+  }
+
+  /** The id of the environment `ref` (id or name) of the project with that id; 404 when none matches. */
+  async resolveEnvironment(actor: Actor, orgId: string, projectId: string, ref: string): Promise<string> {
+    requireMember(actor, orgId);
+    const byId = await this.repo.getEnvironment(ref);
+    if (byId && byId.organizationId === orgId && byId.projectId === projectId) return byId.id;
+    const byName = (await this.repo.listEnvironments(projectId)).find((e) => e.name === ref);
+    if (!byName) throw problem("not-found", `no environment "${ref}" in project ${projectId}`);
+    return byName.id;
+  }
+
   // ------------------------------------------------------------------ projects
   async createProject(
     actor: Actor,

@@ -7,15 +7,17 @@ import { type AdminRoute, addAdminRoutes, parse } from "./http.js";
 /** The audit log: an organization's entries, and all of them. */
 export function auditRoutes(svc: AuditService): AdminRoute[] {
   const O = "/api/v1/organizations/:org";
-  const query = (q: unknown) => parse(ListQuery, q);
+  const query = (q: unknown) => {
+    const { limit, before, after, action, kind, actor } = parse(ListQuery, q);
+    return { limit, before, after, action, kind, actor };
+  };
   return [
     {
       method: "GET",
       url: `${O}/audit`,
       scope: "org_admin",
       handler: async ({ actor, params, query: q }) => {
-        const { limit, before, action } = query(q);
-        return { entries: await svc.listAudit(actor, params.org!, { limit, before, action }) };
+        return { entries: await svc.listAudit(actor, params.org!, query(q)) };
       },
     },
     {
@@ -23,8 +25,7 @@ export function auditRoutes(svc: AuditService): AdminRoute[] {
       url: "/api/v1/audit",
       scope: "admin",
       handler: async ({ actor, query: q }) => {
-        const { limit, before, action } = query(q);
-        return { entries: await svc.listAudit(actor, null, { limit, before, action }) };
+        return { entries: await svc.listAudit(actor, null, query(q)) };
       },
     },
   ];

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { type Actor, requireAdmin, requireMember, requireOrgAdmin } from "../../issuer/authz.js";
 import { type IssuerProblem, problem } from "../../issuer/errors.js";
 import type { ApiKeyService } from "../../issuer/services/api-keys.js";
+import type { TenancyService } from "../../issuer/services/tenancy.js";
 
 /**
  * What a route of the admin API needs of the caller's API key, checked by `authorizeAdminRequest` in the
@@ -89,15 +90,26 @@ export const iso = (ms: number | null): string | null => (ms === null ? null : n
  * learns nothing from the body's fate (no 400 for malformed JSON, no 413 for a large body). Checks that
  * depend on the resource (a runner asking for another project's run) stay in the services.
  */
-export function authorizeAdminRequest(apiKeys: ApiKeyService) {
+export function authorizeAdminRequest(apiKeys: ApiKeyService, tenancy: TenancyService) {
   return async (req: FastifyRequest): Promise<void> => {
     const scope = req.routeOptions.config.scope;
     if (scope === undefined) return;
     const actor = await apiKeys.authenticate(bearer(req));
-    const org = (req.params as Params).org;
+    const params = req.params as Params;
+    // An organization, project or environment may be named by id or by name: from here on the path's
+    // parameters hold ids, so an unknown name is a 404 problem (never an empty list) and every check
+    // and service below compares ids only.
+    if (params.org !== undefined) params.org = await tenancy.resolveOrganization(actor, params.org);
+    const org = params.org;
     if (scope === "admin") requireAdmin(actor);
     else if (scope === "org_admin" && org) requireOrgAdmin(actor, org);
     else if (org) requireMember(actor, org);
+    if (org && params.project !== undefined) {
+      params.project = await tenancy.resolveProject(actor, org, params.project);
+      if (params.env !== undefined) {
+        params.env = await tenancy.resolveEnvironment(actor, org, params.project, params.env);
+      }
+    }
     req.actor = actor;
   };
 }

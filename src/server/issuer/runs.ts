@@ -3,6 +3,7 @@ import { IssuerProblem } from "../../issuer/errors.js";
 import type { Run } from "../../issuer/model.js";
 import type { IssuerService } from "../../issuer/service.js";
 import type { RunService } from "../../issuer/services/runs.js";
+import type { TenancyService } from "../../issuer/services/tenancy.js";
 import { ListQuery, PreviewBody, RunCompleteBody, RunCreateBody, TokenQuery } from "../admin-schemas.js";
 import type { Metrics } from "../metrics.js";
 import { type AdminRoute, addAdminRoutes, bearer, iso, parse } from "./http.js";
@@ -15,7 +16,7 @@ const runJson = (r: Run) => ({
 });
 
 /** Runs of an organization and claim previews (the token endpoint is in `runsApi` below). */
-export function runsRoutes(svc: RunService): AdminRoute[] {
+export function runsRoutes(svc: RunService, tenancy?: TenancyService): AdminRoute[] {
   const O = "/api/v1/organizations/:org";
   const query = (q: unknown) => parse(ListQuery, q);
   return [
@@ -24,11 +25,20 @@ export function runsRoutes(svc: RunService): AdminRoute[] {
       url: `${O}/runs`,
       scope: "member",
       handler: async ({ actor, params, query: q }) => {
-        const { projectId, limit } = query(q);
+        const { limit, status, ...refs } = query(q);
+        const org = params.org!;
+        // Project and environment may be named by id or by name, as in paths.
+        let { projectId, environmentId } = refs;
+        if (tenancy && projectId) projectId = await tenancy.resolveProject(actor, org, projectId);
+        if (tenancy && projectId && environmentId) {
+          environmentId = await tenancy.resolveEnvironment(actor, org, projectId, environmentId);
+        }
         return {
           runs: (
-            await svc.listRuns(actor, params.org!, {
+            await svc.listRuns(actor, org, {
               ...(projectId ? { projectId } : {}),
+              ...(environmentId ? { environmentId } : {}),
+              ...(status ? { status } : {}),
               ...(limit ? { limit } : {}),
             })
           ).map(runJson),
@@ -54,6 +64,17 @@ export function runsRoutes(svc: RunService): AdminRoute[] {
       url: `${O}/runs/:run`,
       scope: "member",
       handler: async ({ actor, params }) => runJson(await svc.getRun(actor, params.org!, params.run!)),
+    },
+    {
+      method: "GET",
+      url: `${O}/runs/:run/tokens`,
+      scope: "member",
+      handler: async ({ actor, params, query: q }) => ({
+        tokens: (await svc.listRunTokens(actor, params.org!, params.run!, query(q).limit)).map((t) => ({
+          ...t,
+          at: iso(t.at),
+        })),
+      }),
     },
     {
       method: "POST",
@@ -84,7 +105,7 @@ export const runsApi: FastifyPluginAsync<{ service: IssuerService; metrics?: Met
   app,
   { service, metrics },
 ) => {
-  addAdminRoutes(app, runsRoutes(service.runs));
+  addAdminRoutes(app, runsRoutes(service.runs, service.tenancy));
   // The token endpoint (GitHub Actions' protocol): authenticated by the run's request token, not an API
   // key, so it declares no admin scope.
   app.get<{ Params: { run: string } }>("/runs/:run/token", async (req, reply) => {

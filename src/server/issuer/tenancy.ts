@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
+import { allowedAudiences } from "../../issuer/claims/build.js";
 import type { Environment, Organization, Project } from "../../issuer/model.js";
 import type { IssuerService } from "../../issuer/service.js";
 import type { TenancyService } from "../../issuer/services/tenancy.js";
@@ -12,7 +13,14 @@ import {
 } from "../admin-schemas.js";
 import { type AdminRoute, addAdminRoutes, iso, parse } from "./http.js";
 
-const orgJson = (o: Organization) => ({ id: o.id, name: o.name, ...o.settings, createdAt: iso(o.createdAt) });
+/** `effectiveAudiences`: what runs may ask for now (`allowedAudiences`, else the profile's defaults). */
+const orgJson = (o: Organization) => ({
+  id: o.id,
+  name: o.name,
+  ...o.settings,
+  effectiveAudiences: allowedAudiences({ organization: o }),
+  createdAt: iso(o.createdAt),
+});
 const projectJson = (p: Project) => ({ ...p, createdAt: iso(p.createdAt) });
 const envJson = (e: Environment) => ({ ...e, createdAt: iso(e.createdAt) });
 

@@ -90,6 +90,7 @@ describe("admin API authorization", () => {
     "GET /api/v1/organizations/:org/runs",
     "POST /api/v1/organizations/:org/runs",
     "GET /api/v1/organizations/:org/runs/:run",
+    "GET /api/v1/organizations/:org/runs/:run/tokens",
     "POST /api/v1/organizations/:org/runs/:run/complete",
     "POST /api/v1/organizations/:org/claims/preview",
   ]);
