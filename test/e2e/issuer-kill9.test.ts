@@ -1,18 +1,23 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { after, describe, type TestContext, test } from "node:test";
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from "jose";
 import { type KeyState, TRANSITIONS } from "../../src/issuer/key-lifecycle.js";
 import { runKeyless } from "../support/cli.js";
 import type { Json } from "../support/issuer.js";
 import { freePort } from "../support/ports.js";
+import { startPostgres, type TestPostgres } from "../support/postgres.js";
 import { type ServeProcess, startServe } from "../support/serve.js";
 import { tempDir } from "../support/tmp.js";
 
-// `keyless serve` (one process, SQLite data directory) killed with SIGKILL while it mints and while it
-// rotates, then restarted on the same data directory. After each restart three invariants must hold:
+// `keyless serve` killed with SIGKILL while it mints and while it rotates, then restarted on the same
+// data directory, in three set-ups: one process on SQLite, one process on PostgreSQL (KEYLESS_DATABASE),
+// and `--workers 2` on SQLite (the primary and both workers killed at once, as a host crash or the OOM
+// killer of a cgroup does), plus a single worker killed under load (the supervisor replaces it).
+// After each restart three invariants must hold:
 //  (a) every token a client received with a 200 has its audit row: no unaudited mint;
 //  (b) the JWKS served after the restart verifies every token issued that is still valid (its kid is
 //      published), so AWS (which accepts a token until exp + 5 min,
@@ -47,11 +52,16 @@ function call(base: string, method: string, path: string, key: string, body?: un
       },
     );
     req.on("error", reject);
+    // A connection a killed worker had accepted may never be answered: a client gives up on it, as the
+    // runner's SDKs do, and it counts as failed (never as a 200 owed an audit row).
+    req.setTimeout(15_000, () => req.destroy(new Error("no answer")));
     req.end(body ? JSON.stringify(body) : undefined);
   });
 }
 
 interface Stack {
+  /** The set-up's own variables (database, workers) on top of PATH, HOME and KEYLESS_DATA_DIR. */
+  env: NodeJS.ProcessEnv;
   dataDir: string;
   home: string;
   port: number;
@@ -62,18 +72,24 @@ interface Stack {
   requestToken: string;
 }
 
-function serve(s: { dataDir: string; home: string; port: number }): Promise<ServeProcess> {
+function serve(s: {
+  env: NodeJS.ProcessEnv;
+  dataDir: string;
+  home: string;
+  port: number;
+}): Promise<ServeProcess> {
   return startServe(["--port", String(s.port), "--log-level", "warn"], {
     PATH: process.env.PATH,
     HOME: s.home,
     KEYLESS_DATA_DIR: s.dataDir,
+    ...s.env,
   });
 }
 
-async function setUp(dir: string): Promise<{ stack: Stack; server: ServeProcess }> {
+async function setUp(dir: string, extra: NodeJS.ProcessEnv): Promise<{ stack: Stack; server: ServeProcess }> {
   const port = await freePort();
   const dataDir = join(dir, "data");
-  const server = await serve({ dataDir, home: dir, port });
+  const server = await serve({ env: extra, dataDir, home: dir, port });
   const base = `http://127.0.0.1:${port}`;
   const admin = readFileSync(join(dataDir, "admin-key"), "utf8").trim();
   const post = async (path: string, body: unknown) => {
@@ -95,6 +111,7 @@ async function setUp(dir: string): Promise<{ stack: Stack; server: ServeProcess 
   return {
     server,
     stack: {
+      env: extra,
       dataDir,
       home: dir,
       port,
@@ -110,13 +127,43 @@ async function setUp(dir: string): Promise<{ stack: Stack; server: ServeProcess 
 const claimsOf = (token: string): { jti: string; exp: number; iss: string } =>
   JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
 
-/** SIGKILL, and wait until the process is gone (its port and SQLite handles released). */
-function kill9(server: ServeProcess): Promise<void> {
-  return new Promise((resolve) => {
+/** The pids of a process's children (the cluster workers of `serve --workers N`). */
+function childPids(pid: number): number[] {
+  try {
+    return execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return []; // pgrep exits 1 when there is none
+  }
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * SIGKILL to the server and its workers at once, and wait until all are gone (port and SQLite handles
+ * released). Waiting for the workers is bounded by a count of checks, each after a short pause.
+ */
+async function kill9(server: ServeProcess, expectedWorkers: number): Promise<void> {
+  const pid = server.child.pid!;
+  const workers = childPids(pid);
+  assert.equal(workers.length, expectedWorkers, "the server runs the workers the set-up asked for");
+  await new Promise<void>((resolve) => {
     if (server.child.exitCode !== null || server.child.signalCode !== null) return resolve();
     server.child.once("exit", () => resolve());
+    for (const w of workers) if (alive(w)) process.kill(w, "SIGKILL");
     server.child.kill("SIGKILL");
   });
+  for (let i = 0; i < 200 && workers.some(alive); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.deepEqual(workers.filter(alive), [], "every worker is gone after SIGKILL");
 }
 
 interface KeyRow {
@@ -126,7 +173,7 @@ interface KeyRow {
 
 async function keysList(s: Stack): Promise<KeyRow[]> {
   const r = await runKeyless(["keys", "list", "--json", "--data-dir", s.dataDir], {
-    env: { PATH: process.env.PATH, HOME: s.home },
+    env: { PATH: process.env.PATH, HOME: s.home, ...s.env, KEYLESS_WORKERS: undefined },
   });
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout);
@@ -230,26 +277,37 @@ async function mintUntil(
   return { ok, failed, lastRefusal };
 }
 
-describe("keyless serve killed with SIGKILL (SQLite data directory)", () => {
+/** A set-up the kill tests run in: its variables for `keyless serve`, or undefined when it must skip. */
+interface Variant {
+  env(t: TestContext): Promise<NodeJS.ProcessEnv | undefined>;
+  /** Cluster workers under the server process (0: one process). */
+  workers?: number;
+  close?(): void;
+}
+
+function killTests(variant: Variant): void {
   const dirs: ReturnType<typeof tempDir>[] = [];
   const servers: ServeProcess[] = [];
   after(async () => {
     // stop() waits for an exit that a process already killed here has had: skip those.
     for (const s of servers) if (s.child.exitCode === null && s.child.signalCode === null) await s.stop();
     for (const d of dirs) d.cleanup();
+    variant.close?.();
   });
 
-  test("kill -9 during minting, three times: every 200 has its audit row, the JWKS still verifies every valid token, no key moves backwards", async () => {
+  test("kill -9 during minting, three times: every 200 has its audit row, the JWKS still verifies every valid token, no key moves backwards", async (t) => {
     const dir = tempDir();
     dirs.push(dir);
-    const { stack, server } = await setUp(dir.path);
+    const env = await variant.env(t);
+    if (!env) return;
+    const { stack, server } = await setUp(dir.path, env);
     servers.push(server);
     let current = server;
     const tokens: string[] = [];
     for (let round = 1; round <= 3; round++) {
       const before = await keysList(stack);
       const victim = current;
-      const killed = kill9Later(victim);
+      const killed = kill9Later(victim, variant.workers ?? 0);
       const r = await mintUntil(stack, tokens, 25, killed.fire);
       killed.fire(); // in case the count was never reached (then the assertion below says so)
       await killed.done;
@@ -268,17 +326,19 @@ describe("keyless serve killed with SIGKILL (SQLite data directory)", () => {
     await assertAuditAndJwks(stack, tokens, "at the end");
   });
 
-  test("kill -9 during rotation (rotate --immediate and retire under a mint loop), three times: the lifecycle never revives a key, the JWKS still verifies every valid token, every 200 is audited", async () => {
+  test("kill -9 during rotation (rotate --immediate and retire under a mint loop), three times: the lifecycle never revives a key, the JWKS still verifies every valid token, every 200 is audited", async (t) => {
     const dir = tempDir();
     dirs.push(dir);
-    const { stack, server } = await setUp(dir.path);
+    const env = await variant.env(t);
+    if (!env) return;
+    const { stack, server } = await setUp(dir.path, env);
     servers.push(server);
     let current = server;
     const tokens: string[] = [];
     for (let round = 1; round <= 3; round++) {
       const before = await keysList(stack);
       const victim = current;
-      const killed = kill9Later(victim);
+      const killed = kill9Later(victim, variant.workers ?? 0);
       let rotations = 0;
       let stopRotating = false;
       // Rotation loop: rotate at once (the new key signs now, the old one is superseded), then retire the
@@ -334,13 +394,85 @@ describe("keyless serve killed with SIGKILL (SQLite data directory)", () => {
       await assertAuditAndJwks(stack, tokens, `after kill ${round}, new mint`);
     }
   });
+}
+
+describe("keyless serve killed with SIGKILL (SQLite data directory)", () => {
+  killTests({ env: async () => ({}) });
+});
+
+describe("keyless serve killed with SIGKILL (PostgreSQL)", () => {
+  // A server of its own for each test, so each starts from an empty database.
+  const databases: TestPostgres[] = [];
+  killTests({
+    env: async (t) => {
+      const pg = await startPostgres();
+      if (!pg) {
+        t.skip("PostgreSQL binaries are not installed");
+        return undefined;
+      }
+      databases.push(pg);
+      return { KEYLESS_DATABASE: pg.url };
+    },
+    close: () => {
+      for (const pg of databases) pg.stop();
+    },
+  });
+});
+
+describe("keyless serve --workers 2 killed with SIGKILL, primary and workers together (SQLite data directory)", () => {
+  killTests({ env: async () => ({ KEYLESS_WORKERS: "2" }), workers: 2 });
+});
+
+describe("keyless serve --workers 2, one worker killed with SIGKILL under load (SQLite data directory)", () => {
+  const dir = tempDir();
+  let server: ServeProcess | undefined;
+  after(async () => {
+    await server?.stop();
+    dir.cleanup();
+  });
+
+  test("the supervisor replaces it; every 200 has its audit row, the JWKS verifies every valid token, minting goes on", async () => {
+    const set = await setUp(dir.path, { KEYLESS_WORKERS: "2" });
+    server = set.server;
+    const { stack } = set;
+    const primary = server.child.pid!;
+    const before = await keysList(stack);
+    const workers = childPids(primary);
+    assert.equal(workers.length, 2);
+    const tokens: string[] = [];
+    const r = await mintUntil(stack, tokens, 25, () => process.kill(workers[0]!, "SIGKILL"), {
+      loops: 4,
+      perLoop: 100,
+    });
+    assert.ok(r.ok >= 25, `${r.ok} minted; last refusal ${r.lastRefusal}`);
+    // The replacement comes up (bounded by a count of checks); the primary never went down.
+    let now = childPids(primary);
+    for (let i = 0; i < 400 && (now.length < 2 || now.includes(workers[0]!)); i++) {
+      await new Promise((res) => setTimeout(res, 25));
+      now = childPids(primary);
+    }
+    assert.equal(server.child.exitCode, null, server.stderr());
+    assert.ok(!now.includes(workers[0]!), "the killed worker is gone");
+    assert.equal(now.length, 2, "a replacement worker is running");
+    const more = await mintUntil(stack, tokens, Number.POSITIVE_INFINITY, () => {}, {
+      loops: 2,
+      perLoop: 10,
+    });
+    assert.equal(
+      more.ok,
+      20,
+      `after the replacement every mint answers 200 (last refusal ${more.lastRefusal})`,
+    );
+    await assertAuditAndJwks(stack, tokens, "after the worker kill");
+    assertForwardOnly(before, await keysList(stack), "after the worker kill");
+  });
 });
 
 /** A SIGKILL fired by a count (not a timer): `fire` sends it once; `done` resolves when the process is gone. */
-function kill9Later(server: ServeProcess): { fire: () => void; done: Promise<void> } {
+function kill9Later(server: ServeProcess, workers: number): { fire: () => void; done: Promise<void> } {
   let fire!: () => void;
   const fired = new Promise<void>((resolve) => {
     fire = resolve;
   });
-  return { fire, done: fired.then(() => kill9(server)) };
+  return { fire, done: fired.then(() => kill9(server, workers)) };
 }
