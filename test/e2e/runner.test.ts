@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { seedChainedRole, seedWebIdentityRole } from "../support/aws.js";
 import { KEYLESS_BIN, type RunResult, runCommand, runKeyless } from "../support/cli.js";
-import { isolatedEnv, type RunningEmulator } from "../support/emulator.js";
+import { isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
 import type { TestIssuer } from "../support/oidc-issuer.js";
 import { startTestIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
@@ -18,13 +18,21 @@ const HOST = "token.actions.githubusercontent.com";
 const SUB = "repo:acme/infra:ref:refs/heads/main";
 const ROLE = `arn:aws:iam::${TOOLING}:role/deploy`;
 const CHAIN = `arn:aws:iam::${WORKLOAD}:role/cicd`;
-/** A test setting of the emulator: every session ends after this many seconds. */
+/**
+ * A test setting of the second emulator, the one `keyless exec` is tested against: every session ends
+ * after this many seconds, so renewals happen within a test. The one-shot outputs use an emulator with
+ * AWS's normal session length: on a loaded machine the AWS CLI alone can take longer than 6 s to start,
+ * and a one-shot credential that expired before its first use would test nothing of keyless.
+ */
 const SESSION_SECONDS = 6;
 
 describe("keyless assume and keyless exec against the emulator", () => {
   const dir = tempDir("keyless-runner-");
   let issuer: TestIssuer;
   let emulator: RunningEmulator;
+  /** The emulator with short sessions, for `keyless exec`'s renewals. */
+  let short: RunningEmulator;
+  let execEnv: NodeJS.ProcessEnv;
   let tokenFile: string;
   let badTokenFile: string;
   let jobEnv: NodeJS.ProcessEnv;
@@ -51,31 +59,38 @@ describe("keyless assume and keyless exec against the emulator", () => {
     "--role-arn",
     ROLE,
     "--endpoint-url",
-    emulator.endpoint,
+    short.endpoint,
     ...options,
     "--",
     ...command,
   ];
 
   before(async () => {
-    ({ issuer, emulator } = await startTestIssuerWithEmulator(dir.path, {
-      issuer: `https://${HOST}`,
-      emulatorArgs: ["--test-max-session-seconds", String(SESSION_SECONDS)],
-    }));
-    await seedWebIdentityRole({
-      endpoint: emulator.endpoint,
-      dir: dir.path,
-      account: TOOLING,
-      providerUrl: `https://${HOST}`,
-      roleName: "deploy",
-      condition: { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: SUB } },
-    });
-    await seedChainedRole({
-      endpoint: emulator.endpoint,
-      dir: dir.path,
-      from: { account: TOOLING, roleName: "deploy" },
-      to: { account: WORKLOAD, roleName: "cicd" },
-    });
+    ({ issuer, emulator } = await startTestIssuerWithEmulator(dir.path, { issuer: `https://${HOST}` }));
+    short = await startEmulator(join(dir.path, "short"), [
+      "--trust-ca",
+      issuer.caFile,
+      "--issuer-alias",
+      `${HOST}=${issuer.localUrl}`,
+      "--test-max-session-seconds",
+      String(SESSION_SECONDS),
+    ]);
+    for (const endpoint of [emulator.endpoint, short.endpoint]) {
+      await seedWebIdentityRole({
+        endpoint,
+        dir: dir.path,
+        account: TOOLING,
+        providerUrl: `https://${HOST}`,
+        roleName: "deploy",
+        condition: { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: SUB } },
+      });
+      await seedChainedRole({
+        endpoint,
+        dir: dir.path,
+        from: { account: TOOLING, roleName: "deploy" },
+        to: { account: WORKLOAD, roleName: "cicd" },
+      });
+    }
 
     tokenFile = join(dir.path, "token");
     writeFileSync(tokenFile, await issuer.sign({ sub: SUB, aud: "sts.amazonaws.com", run_id: "run-42" }));
@@ -88,10 +103,12 @@ describe("keyless assume and keyless exec against the emulator", () => {
       AWS_DEFAULT_REGION: "us-east-1",
       AWS_ENDPOINT_URL_STS: emulator.endpoint,
     });
+    execEnv = { ...jobEnv, AWS_ENDPOINT_URL_STS: short.endpoint };
   });
 
   after(async () => {
     await emulator?.stop();
+    await short?.stop();
     await issuer?.close();
     dir.cleanup();
   });
@@ -284,7 +301,7 @@ while time.time() < end:
     time.sleep(0.4)
 print(json.dumps({"calls": calls, "keys": len(keys), "errors": errors, "arn": arn}))
 `;
-    const r = await keyless(execArgs(["--chain-role-arn", CHAIN], ["python3", "-c", script]));
+    const r = await keyless(execArgs(["--chain-role-arn", CHAIN], ["python3", "-c", script]), execEnv);
     ok(r);
     const report = JSON.parse(r.stdout.trim().split("\n").pop()!);
     assert.deepEqual(report.errors, [], "no call failed, in particular no ExpiredToken");
@@ -294,7 +311,7 @@ print(json.dumps({"calls": calls, "keys": len(keys), "errors": errors, "arn": ar
 
   test("exec: the AWS CLI in a shell loop across expiries; the child's exit status passes through", async () => {
     const loop = `for i in 1 2 3 4 5 6 7; do aws sts get-caller-identity --query Arn --output text || exit 90; sleep 1.5; done; exit 7`;
-    const r = await keyless(execArgs(["--quiet"], ["sh", "-c", loop]));
+    const r = await keyless(execArgs(["--quiet"], ["sh", "-c", loop]), execEnv);
     assert.equal(r.code, 7, r.stderr);
     assert.equal(r.stdout.trim().split("\n").length, 7);
     assert.equal(r.stderr, "");
@@ -302,7 +319,7 @@ print(json.dumps({"calls": calls, "keys": len(keys), "errors": errors, "arn": ar
 
   test("exec: static AWS credentials and profiles are removed from the child's environment", async () => {
     const env = {
-      ...jobEnv,
+      ...execEnv,
       AWS_ACCESS_KEY_ID: "AKIASTATICSTATIC1234",
       AWS_SECRET_ACCESS_KEY: "x",
       AWS_PROFILE: "other",
@@ -315,7 +332,7 @@ print(json.dumps({"calls": calls, "keys": len(keys), "errors": errors, "arn": ar
   });
 
   test("exec: a missing command is one line and exit 127", async () => {
-    const r = await keyless(execArgs(["--quiet"], ["no-such-command-keyless"]));
+    const r = await keyless(execArgs(["--quiet"], ["no-such-command-keyless"]), execEnv);
     assert.equal(r.code, 127);
     assert.equal(r.stderr, "keyless: cannot run no-such-command-keyless: command not found\n");
   });

@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
   AddClientIDToOpenIDConnectProviderCommand,
@@ -11,14 +9,16 @@ import {
   GetOpenIDConnectProviderCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
-  IAMClient,
+  type IAMClient,
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
   UpdateOpenIDConnectProviderThumbprintCommand,
 } from "@aws-sdk/client-iam";
-import { createEmulator, type Emulator } from "../../../src/aws/emulator.js";
-import { systemClock } from "../../../src/lib/clock.js";
-import { cryptoIds } from "../../../src/lib/ids.js";
+import {
+  type InProcessEmulator,
+  refused,
+  startInProcessEmulator,
+} from "../../support/in-process-emulator.js";
 import { tempDir } from "../../support/tmp.js";
 
 /**
@@ -38,51 +38,23 @@ const trust = (principal: Record<string, string>) =>
     Statement: [{ Effect: "Allow", Principal: principal, Action: "sts:AssumeRole" }],
   });
 
-/** The call is refused with IAM's wire error code (the SDK keeps it in `Code`) and, if given, message. */
-async function refused(promise: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
-  await assert.rejects(promise, (e: Error & { Code?: string }) => {
-    assert.equal(e.Code, code, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-}
-
 describe("IAM misuses answer IAM's error codes (AWS SDK v3, in-process emulator)", () => {
   const dir = tempDir();
-  let emulator: Emulator;
-  let server: Server;
+  let stack: InProcessEmulator;
   let iam: IAMClient;
   let other: IAMClient;
 
   before(async () => {
-    emulator = await createEmulator({
-      dataDir: join(dir.path, "emulator"),
-      clock: systemClock,
-      ids: cryptoIds,
-    });
-    server = createServer(emulator.listener);
-    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", () => ok()));
-    const address = server.address();
-    const endpoint = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-    const client = (account: string) =>
-      new IAMClient({
-        endpoint,
-        region: "us-east-1",
-        maxAttempts: 1,
-        credentials: { accessKeyId: account, secretAccessKey: "test" },
-      });
-    iam = client(ACCOUNT);
-    other = client(OTHER);
+    stack = await startInProcessEmulator(dir.path);
+    iam = stack.iam(ACCOUNT);
+    other = stack.iam(OTHER);
     await iam.send(new CreateOpenIDConnectProviderCommand({ Url: URL, ClientIDList: ["sts.amazonaws.com"] }));
     await iam.send(
       new CreateRoleCommand({ RoleName: "deploy", AssumeRolePolicyDocument: trust({ AWS: ACCOUNT }) }),
     );
   });
   after(async () => {
-    iam?.destroy();
-    other?.destroy();
-    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
-    await emulator?.close();
+    await stack?.close();
     dir.cleanup();
   });
 

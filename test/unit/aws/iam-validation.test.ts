@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
   CreateOpenIDConnectProviderCommand,
@@ -19,9 +17,11 @@ import {
   UpdateRoleDescriptionCommand,
 } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { createEmulator, type Emulator } from "../../../src/aws/emulator.js";
-import { systemClock } from "../../../src/lib/clock.js";
-import { cryptoIds } from "../../../src/lib/ids.js";
+import {
+  type InProcessEmulator,
+  refused,
+  startInProcessEmulator,
+} from "../../support/in-process-emulator.js";
 import { tempDir } from "../../support/tmp.js";
 
 /**
@@ -41,45 +41,22 @@ const trust = JSON.stringify({
 const tags = (n: number, prefix = "k") =>
   Array.from({ length: n }, (_, i) => ({ Key: `${prefix}${i}`, Value: "v" }));
 
-async function refused(promise: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
-  await assert.rejects(promise, (e: Error & { Code?: string }) => {
-    assert.equal(e.Code, code, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-}
-
 describe("IAM input validation and handler errors (AWS SDK v3, in-process emulator)", () => {
   const dir = tempDir();
-  let emulator: Emulator;
-  let server: Server;
+  let stack: InProcessEmulator;
   let endpoint: string;
   let iam: IAMClient;
 
   before(async () => {
-    emulator = await createEmulator({
-      dataDir: join(dir.path, "emulator"),
-      clock: systemClock,
-      ids: cryptoIds,
-    });
-    server = createServer(emulator.listener);
-    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", () => ok()));
-    const address = server.address();
-    endpoint = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-    iam = new IAMClient({
-      endpoint,
-      region: "us-east-1",
-      maxAttempts: 1,
-      credentials: { accessKeyId: ACCOUNT, secretAccessKey: "test" },
-    });
+    stack = await startInProcessEmulator(dir.path);
+    endpoint = stack.endpoint;
+    iam = stack.iam(ACCOUNT);
     for (const name of ["alpha", "bravo", "charlie"]) {
       await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }));
     }
   });
   after(async () => {
-    iam?.destroy();
-    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
-    await emulator?.close();
+    await stack?.close();
     dir.cleanup();
   });
 
