@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { DEFAULT_ACCOUNT, DEFAULT_STATIC_SECRET } from "../../aws/credentials/credentials.js";
-import { loadOrCreateKey } from "../../aws/credentials/key-file.js";
+import { loadOrCreateKey, SEALING_KEY_ENV } from "../../aws/credentials/key-file.js";
 import { createEmulator } from "../../aws/emulator.js";
 import { iamMigrations } from "../../aws/iam/migrations.js";
 import { isAccountId } from "../../core/aws/identifiers.js";
@@ -131,7 +131,7 @@ Examples:
 
       if (workers > 1 && cluster.isPrimary) {
         // Create the key and migrate once, before the workers race to do it.
-        loadOrCreateKey(dataDir, cryptoIds);
+        loadOrCreateKey(dataDir, cryptoIds, process.env[SEALING_KEY_ENV]);
         await (await openDatabase(join(dataDir, "emulator.db"), iamMigrations)).close();
         if (options.metrics) serveClusterMetrics();
         superviseWorkers(workers, {
@@ -159,6 +159,7 @@ Examples:
         trustCaFiles: options.trustCa,
         issuerAliases: aliases,
         staticSecret: options.staticSecret,
+        sealingKey: process.env[SEALING_KEY_ENV],
         defaultAccount: options.account,
         testMaxSessionSeconds,
         clock: systemClock,
