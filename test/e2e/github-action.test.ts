@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { seedChainedRole, seedWebIdentityRole } from "../support/aws.js";
 import { runCommand } from "../support/cli.js";
 import { isolatedEnv, type RunningEmulator } from "../support/emulator.js";
-import { runActionStep, type StepResult } from "../support/github-runner.js";
+import { REPO_ROOT, runActionStep, type StepResult } from "../support/github-runner.js";
 import { type IssuerWithEmulator, startIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -43,8 +44,16 @@ describe("the GitHub Action under a simulated runner", () => {
       NODE_EXTRA_CA_CERTS: stack.tls.caFile,
       ...extra,
     });
-  const step = (inputs: Record<string, string>, env: NodeJS.ProcessEnv, post?: Record<string, string>) =>
-    runActionStep(join(dir.path, `step-${++steps}`), inputs, env, post ? { post } : {});
+  const step = (
+    inputs: Record<string, string>,
+    env: NodeJS.ProcessEnv,
+    post?: Record<string, string>,
+    actionDir?: string,
+  ) =>
+    runActionStep(join(dir.path, `step-${++steps}`), inputs, env, {
+      ...(post ? { post } : {}),
+      ...(actionDir ? { actionDir } : {}),
+    });
   /** A following step: the job's environment plus what the action put in GITHUB_ENV. */
   const nextStep = (base: NodeJS.ProcessEnv, action: StepResult, command: string[]) =>
     runCommand(command[0]!, command.slice(1), { env: { ...base, ...action.env } });
@@ -187,7 +196,21 @@ describe("the GitHub Action under a simulated runner", () => {
   });
 
   test("a refusal fails the step (exit 1) and is explained in the log and the step summary", async () => {
-    const r = await step({ "role-to-assume": ROLE, "aws-region": "us-east-1" }, jobEnv(featureRun));
+    // Run from a copy holding only action.yml and the bundle, as a release tag ships it: no
+    // node_modules, no package.json; the STS client and the analyst that explains come from the bundle.
+    const release = join(dir.path, "release");
+    mkdirSync(join(release, "dist", "bundle"), { recursive: true });
+    copyFileSync(join(REPO_ROOT, "action.yml"), join(release, "action.yml"));
+    copyFileSync(
+      join(REPO_ROOT, "dist", "bundle", "action.js"),
+      join(release, "dist", "bundle", "action.js"),
+    );
+    const r = await step(
+      { "role-to-assume": ROLE, "aws-region": "us-east-1" },
+      jobEnv(featureRun),
+      undefined,
+      release,
+    );
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(
       r.stdout,

@@ -20,8 +20,8 @@ interface ActionMetadata {
   runs: { using: string; main: string; post?: string };
 }
 
-export const actionMetadata = (): ActionMetadata =>
-  parse(readFileSync(join(REPO_ROOT, "action.yml"), "utf8")) as ActionMetadata;
+export const actionMetadata = (actionDir = REPO_ROOT): ActionMetadata =>
+  parse(readFileSync(join(actionDir, "action.yml"), "utf8")) as ActionMetadata;
 
 export interface StepResult extends RunResult {
   /** What the step appended to GITHUB_ENV, as the runner sets it for the following steps. */
@@ -58,15 +58,17 @@ export function parseEnvironmentFile(text: string): Record<string, string> {
 
 /**
  * Runs the action's `main` (or, with `post`, its post step) in `dir` (its own runner files), with
- * `inputs` as the workflow's `with:` and `env` as the step's environment.
+ * `inputs` as the workflow's `with:` and `env` as the step's environment; the action is the one in
+ * `actionDir` (default: this repository, as `uses: ./` runs it).
  */
 export async function runActionStep(
   dir: string,
   inputs: Record<string, string>,
   env: NodeJS.ProcessEnv,
-  options: { post?: Record<string, string> } = {},
+  options: { post?: Record<string, string>; actionDir?: string } = {},
 ): Promise<StepResult> {
-  const meta = actionMetadata();
+  const actionDir = options.actionDir ?? REPO_ROOT;
+  const meta = actionMetadata(actionDir);
   if (meta.runs.using !== "node20") throw new Error(`unexpected runs.using ${meta.runs.using}`);
   mkdirSync(dir, { recursive: true });
   const files = {
@@ -86,7 +88,7 @@ export async function runActionStep(
   for (const name of Object.keys(inputs))
     if (!(name in meta.inputs)) throw new Error(`input ${name} is not declared in action.yml`);
   const stateEnv = Object.fromEntries(Object.entries(options.post ?? {}).map(([k, v]) => [`STATE_${k}`, v]));
-  const entry = join(REPO_ROOT, options.post ? meta.runs.post! : meta.runs.main);
+  const entry = join(actionDir, options.post ? meta.runs.post! : meta.runs.main);
   const r = await runCommand(process.execPath, [entry], {
     env: { ...env, ...inputEnv, ...stateEnv, ...files, RUNNER_TEMP: temp, GITHUB_ACTIONS: "true" },
     cwd: dir,
