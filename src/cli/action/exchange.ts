@@ -1,5 +1,5 @@
 import { parseAssumedRoleArn } from "../../core/aws/arn.js";
-import { EXIT_STATUS, isKeylessError } from "../../lib/errors.js";
+import { EXIT_STATUS, isKeylessError, peerFailure } from "../../lib/errors.js";
 import {
   AccountNotAllowedError,
   type AssumePlan,
@@ -48,17 +48,24 @@ export function exchanger(
   const once = plan ? () => viaWebIdentity(plan) : () => viaEnvironment(inputs, env);
   return {
     plan,
-    async obtain() {
-      let result = await once();
-      for (let i = 1; inputs.specialCharactersWorkaround && !plain(result.credentials); i++) {
-        if (i >= SPECIAL_CHARACTER_ATTEMPTS)
-          throw new ActionInputError(
-            `special-characters-workaround: every one of ${SPECIAL_CHARACTER_ATTEMPTS} secret access keys had a special character`,
-          );
-        result = await once();
-      }
-      return result;
-    },
+    obtain: inputs.specialCharactersWorkaround ? untilPlain(once) : once,
+  };
+}
+
+/**
+ * `obtain` asked again until the secret access key is letters and digits only, at most
+ * SPECIAL_CHARACTER_ATTEMPTS times in all; then a failure saying so (exit 3: STS kept answering so).
+ */
+export function untilPlain(obtain: () => Promise<Obtained>): () => Promise<Obtained> {
+  return async () => {
+    for (let i = 1; ; i++) {
+      const result = await obtain();
+      if (plain(result.credentials)) return result;
+      if (i >= SPECIAL_CHARACTER_ATTEMPTS)
+        throw peerFailure(
+          `special-characters-workaround: each of ${SPECIAL_CHARACTER_ATTEMPTS} secret access keys had a special character`,
+        );
+    }
   };
 }
 

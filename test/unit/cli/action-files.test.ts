@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { untilPlain } from "../../../src/cli/action/exchange.js";
 import { stepIo } from "../../../src/cli/action/files.js";
 import { parseEnvironmentFile } from "../../support/github-runner.js";
 import { tempDir } from "../../support/tmp.js";
@@ -46,5 +47,36 @@ describe("the action's step I/O (GitHub's environment files and workflow command
     io.error("50% done\nsecond line");
     io.mask("secret", "");
     assert.deepEqual(printed, ["::error::50%25 done%0Asecond line\n", "::add-mask::secret\n"]);
+  });
+});
+
+describe("special-characters-workaround", () => {
+  const obtained = (secretAccessKey: string) => ({
+    credentials: { accessKeyId: "ASIA", secretAccessKey, sessionToken: "t", expiration: 0 },
+    hops: [],
+  });
+
+  test("asks again until the secret has letters and digits only", async () => {
+    const secrets = ["a+b", "c/d", "plain0"];
+    let calls = 0;
+    const result = await untilPlain(async () => obtained(secrets[calls++]!))();
+    assert.equal(result.credentials.secretAccessKey, "plain0");
+    assert.equal(calls, 3);
+  });
+
+  test("gives up after 12 attempts with a failure outside keyless (exit 3)", async () => {
+    let calls = 0;
+    await assert.rejects(
+      untilPlain(async () => {
+        calls++;
+        return obtained("a+b");
+      })(),
+      (e: Error & { exitClass?: string }) => {
+        assert.match(e.message, /each of 12 secret access keys had a special character/);
+        assert.equal(e.exitClass, "outside");
+        return true;
+      },
+    );
+    assert.equal(calls, 12);
   });
 });
