@@ -3,14 +3,15 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { type RunningEmulator, startEmulator } from "../support/emulator.js";
 import { freePort } from "../support/ports.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 import { type ServeProcess, startServe } from "../support/serve.js";
 import { tempDir } from "../support/tmp.js";
 
 /**
- * Several emulator nodes as one: `keyless serve --aws-emulator` processes with their own data dirs on one
- * PostgreSQL. With the same KEYLESS_EMULATOR_SEALING_KEY, a session issued by one node is accepted by the
+ * Several emulator nodes as one: `keyless serve --aws-emulator` processes (and a standalone `keyless
+ * emulator --database`) with their own data dirs on one PostgreSQL. With the same KEYLESS_EMULATOR_SEALING_KEY, a session issued by one node is accepted by the
  * other; a node with its own key (the data dir's emulator.key) refuses it as AWS refuses an unknown
  * session token. The AWS SDK for JavaScript v3 is the client.
  */
@@ -20,8 +21,10 @@ describe("two emulator nodes on one PostgreSQL with a shared sealing key", () =>
   const dir = tempDir();
   let pg: TestPostgres | undefined;
   const servers: ServeProcess[] = [];
+  const emulators: RunningEmulator[] = [];
   after(async () => {
     for (const s of servers) await s.stop();
+    for (const e of emulators) await e.stop();
     pg?.stop();
     dir.cleanup();
   });
@@ -44,6 +47,13 @@ describe("two emulator nodes on one PostgreSQL with a shared sealing key", () =>
       servers.push(await startServe(["--port", String(port), "--log-level", "error", "--aws-emulator"], env));
       endpoints[name] = `http://127.0.0.1:${port}`;
     }
+    // A fourth node: the standalone `keyless emulator` on the same PostgreSQL with the same key.
+    const standalone = await startEmulator(join(dir.path, "d"), ["--database", pg.url], undefined, {
+      ...process.env,
+      KEYLESS_EMULATOR_SEALING_KEY: sealingKey,
+    });
+    emulators.push(standalone);
+    endpoints.d = standalone.endpoint;
     const root = { accessKeyId: ACCOUNT, secretAccessKey: "test" };
     const client = { region: "us-east-1", maxAttempts: 1 };
     const iamA = new IAMClient({ ...client, endpoint: endpoints.a, credentials: root });
@@ -75,6 +85,7 @@ describe("two emulator nodes on one PostgreSQL with a shared sealing key", () =>
     const expected = `arn:aws:sts::${ACCOUNT}:assumed-role/deploy/run-1`;
     assert.equal((await whoAmI("a")).Arn, expected);
     assert.equal((await whoAmI("b")).Arn, expected, "node B opens node A's session with the shared key");
+    assert.equal((await whoAmI("d")).Arn, expected, "so does a standalone keyless emulator with --database");
     await assert.rejects(whoAmI("c"), (e: Error) => {
       assert.match(e.name, /InvalidClientTokenId/, `${e.name}: ${e.message}`);
       return true;

@@ -22,7 +22,7 @@ const HOST = "token.actions.githubusercontent.com";
 const ROLE = `arn:aws:iam::${TOOLING}:role/deploy`;
 const CHAIN = `arn:aws:iam::${WORKLOAD}:role/cicd`;
 /** The emulator's test setting: every session ends after this many seconds. */
-const SESSION_SECONDS = 6;
+const SESSION_SECONDS = 10;
 
 describe("the GitHub Action under a simulated runner", () => {
   const dir = tempDir("keyless-action-");
@@ -284,12 +284,12 @@ describe("the GitHub Action under a simulated runner", () => {
     // The step has exited (runActionStep waited for it); the credential server lives on.
     assert.doesNotThrow(() => process.kill(pid, 0));
 
-    // A following step: one boto3 client for ~20 s, sessions of 6 s: at least three sets of credentials.
+    // A following step: one boto3 client for ~25 s, sessions of 10 s: at least three sets of credentials.
     const script = `
 import boto3, time, json
 sts = boto3.client("sts")
 keys, errors, calls, arn = set(), [], 0, None
-end = time.time() + 20
+end = time.time() + 25
 while time.time() < end:
     try:
         arn = sts.get_caller_identity()["Arn"]

@@ -30,6 +30,7 @@ interface Options {
   workers: string;
   metrics: boolean;
   testMaxSessionSeconds?: string;
+  database?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -91,6 +92,10 @@ export function register(program: Command): void {
     )
     .option("--workers <n>", "processes serving the port (node:cluster)", "1")
     .option(
+      "--database <url>",
+      "the store: a SQLite file or postgres://… (several emulator nodes share one PostgreSQL; give them one KEYLESS_EMULATOR_SEALING_KEY) (default: <data-dir>/emulator.db)",
+    )
+    .option(
       "--no-metrics",
       "do not serve GET /metrics (Prometheus, loopback peers only; see docs/operations.md)",
     )
@@ -132,7 +137,7 @@ Examples:
       if (workers > 1 && cluster.isPrimary) {
         // Create the key and migrate once, before the workers race to do it.
         loadOrCreateKey(dataDir, cryptoIds, process.env[SEALING_KEY_ENV]);
-        await (await openDatabase(join(dataDir, "emulator.db"), iamMigrations)).close();
+        await (await openDatabase(options.database ?? join(dataDir, "emulator.db"), iamMigrations)).close();
         if (options.metrics) serveClusterMetrics();
         superviseWorkers(workers, {
           onAllListening: () =>
@@ -156,6 +161,7 @@ Examples:
       const metrics = options.metrics ? createMetrics({ clustered }) : undefined;
       const emulator = await createEmulator({
         dataDir,
+        ...(options.database ? { database: options.database } : {}),
         trustCaFiles: options.trustCa,
         issuerAliases: aliases,
         staticSecret: options.staticSecret,
