@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { runKeyless } from "../support/cli.js";
 import { type RunningEmulator, startEmulator } from "../support/emulator.js";
 import { freePort } from "../support/ports.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
@@ -90,5 +91,26 @@ describe("two emulator nodes on one PostgreSQL with a shared sealing key", () =>
       assert.match(e.name, /InvalidClientTokenId/, `${e.name}: ${e.message}`);
       return true;
     });
+  });
+
+  test("keyless emulator --database naming a PostgreSQL that does not answer: one line, exit 3, no password", async () => {
+    const port = await freePort();
+    const r = await runKeyless([
+      "emulator",
+      "--port",
+      "0",
+      "--data-dir",
+      join(dir.path, "unreachable"),
+      "--database",
+      `postgres://postgres:s3cret@127.0.0.1:${port}/x`,
+    ]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^keyless: cannot reach the database at postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${port}/x: .*\n$`,
+      ),
+    );
+    assert.doesNotMatch(r.stderr, /s3cret/);
   });
 });

@@ -17,7 +17,7 @@ import { createLogger } from "../../server/logger.js";
 import { createMetrics, serveClusterMetrics } from "../../server/metrics.js";
 import { withMetricsEndpoint } from "../../server/metrics-http.js";
 import { logEmulatorInternalError } from "../../server/mount-emulator.js";
-import { openDatabase } from "../../store/database.js";
+import { databaseFailure, openDatabase } from "../../store/database.js";
 
 interface Options {
   port: string;
@@ -133,11 +133,16 @@ Examples:
       }
       const dataDir = resolve(options.dataDir);
       ensureDataDir(dataDir);
+      const database = options.database ?? join(dataDir, "emulator.db");
+      // One line naming the database (its password hidden), as `keyless serve` says it.
+      const failure = (error: unknown): never => {
+        throw databaseFailure(error, database);
+      };
 
       if (workers > 1 && cluster.isPrimary) {
         // Create the key and migrate once, before the workers race to do it.
         loadOrCreateKey(dataDir, cryptoIds, process.env[SEALING_KEY_ENV]);
-        await (await openDatabase(options.database ?? join(dataDir, "emulator.db"), iamMigrations)).close();
+        await (await openDatabase(database, iamMigrations).catch(failure)).close();
         if (options.metrics) serveClusterMetrics();
         superviseWorkers(workers, {
           onAllListening: () =>
@@ -161,7 +166,7 @@ Examples:
       const metrics = options.metrics ? createMetrics({ clustered }) : undefined;
       const emulator = await createEmulator({
         dataDir,
-        ...(options.database ? { database: options.database } : {}),
+        database,
         trustCaFiles: options.trustCa,
         issuerAliases: aliases,
         staticSecret: options.staticSecret,
@@ -173,7 +178,7 @@ Examples:
         ...(metrics ? { onOutcome: metrics.stsOutcome } : {}),
         // The client gets InternalFailure and the request id; the cause goes to stderr, redacted.
         onInternalError: logEmulatorInternalError(logger),
-      });
+      }).catch(failure);
       const listener = metrics
         ? withMetricsEndpoint(emulator.listener, metrics, clustered)
         : emulator.listener;
