@@ -66,6 +66,7 @@ await buildConsole();
 if (process.env.KEYLESS_BUNDLE === "none") {
   mkdirSync("dist/bundle", { recursive: true });
   writeFileSync("dist/bundle/main.js", 'import "../src/cli/main.js";\n');
+  writeFileSync("dist/bundle/action.js", 'import "../src/cli/action/main.js";\n');
   process.exit(0);
 }
 
@@ -100,6 +101,25 @@ await build({
   minify: process.env.KEYLESS_BUNDLE_MINIFY !== "0",
   logLevel: "warning",
   // Bundled CommonJS calls require(); ESM has none, so give it Node's.
+  banner: {
+    js: 'import { createRequire as __keylessRequire } from "node:module"; const require = __keylessRequire(import.meta.url);',
+  },
+});
+
+// The GitHub Action's entry (action.yml runs dist/bundle/action.js): one self-contained file with no
+// external package, so a checkout of the repository with dist/bundle built runs it without node_modules.
+// A package it would need and cannot inline fails this build rather than the action at run time.
+await build({
+  entryPoints: ["dist/src/cli/action/main.js"],
+  outfile: "dist/bundle/action.js",
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  sourcemap: true,
+  mainFields: ["module", "main"],
+  minify: process.env.KEYLESS_BUNDLE_MINIFY !== "0",
+  logLevel: "warning",
   banner: {
     js: 'import { createRequire as __keylessRequire } from "node:module"; const require = __keylessRequire(import.meta.url);',
   },

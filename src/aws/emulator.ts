@@ -38,6 +38,8 @@ export interface EmulatorOptions {
   readonly issuerAliases?: ReadonlyMap<string, string>;
   /** Secret access key of the static test credentials (access key id = the account id). */
   readonly staticSecret?: string;
+  /** The sealing key as configured (KEYLESS_EMULATOR_SEALING_KEY, base64 of 32 bytes); default: the data dir's key file. */
+  readonly sealingKey?: string;
   /** The account whose root the access key id `test` acts as (`--account`); default 123456789012. */
   readonly defaultAccount?: string;
   readonly clock: Clock;
@@ -66,7 +68,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     options.database ?? join(options.dataDir, "emulator.db"),
     iamMigrations,
   );
-  const key = loadOrCreateKey(options.dataDir, options.ids);
+  const key = loadOrCreateKey(options.dataDir, options.ids, options.sealingKey);
   const sealer = new SessionSealer(key, options.ids);
   const repo = new CachedIamRepository(
     new KyselyIamRepository(database.db),

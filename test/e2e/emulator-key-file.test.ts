@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { type RunResult, runKeyless } from "../support/cli.js";
@@ -62,5 +62,14 @@ describe("a corrupt emulator key file", () => {
     const r = await runKeyless(["emulator", "--port", "0", "--data-dir", dataDir]);
     assert.equal(r.code, 2, r.stderr);
     oneLine(r, new RegExp(literal(join(dataDir, "emulator.key"))));
+  });
+
+  test("KEYLESS_EMULATOR_SEALING_KEY that is not 32 bytes of base64: exit 2, naming the variable; no key file made", async () => {
+    const dataDir = join(dir.path, "bad-env-key");
+    const env = { ...process.env, KEYLESS_EMULATOR_SEALING_KEY: Buffer.alloc(16, 1).toString("base64") };
+    const r = await runKeyless(["emulator", "--port", "0", "--data-dir", dataDir], { env });
+    assert.equal(r.code, 2, r.stderr);
+    oneLine(r, /KEYLESS_EMULATOR_SEALING_KEY must be the base64 of 32 bytes .*got 16 bytes/);
+    assert.equal(existsSync(join(dataDir, "emulator.key")), false);
   });
 });

@@ -16,6 +16,7 @@ export async function startEmulator(
   dataDir: string,
   args: string[] = [],
   port?: number,
+  env?: NodeJS.ProcessEnv,
 ): Promise<RunningEmulator> {
   const p = port ?? (await freePort());
   const child = spawn(
@@ -23,6 +24,7 @@ export async function startEmulator(
     [KEYLESS_BIN, "emulator", "--port", String(p), "--data-dir", dataDir, ...args],
     {
       stdio: ["ignore", "pipe", "pipe"],
+      ...(env ? { env } : {}),
     },
   );
   let out = "";

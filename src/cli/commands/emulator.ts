@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { DEFAULT_ACCOUNT, DEFAULT_STATIC_SECRET } from "../../aws/credentials/credentials.js";
-import { loadOrCreateKey } from "../../aws/credentials/key-file.js";
+import { loadOrCreateKey, SEALING_KEY_ENV } from "../../aws/credentials/key-file.js";
 import { createEmulator } from "../../aws/emulator.js";
 import { iamMigrations } from "../../aws/iam/migrations.js";
 import { isAccountId } from "../../core/aws/identifiers.js";
@@ -17,7 +17,7 @@ import { createLogger } from "../../server/logger.js";
 import { createMetrics, serveClusterMetrics } from "../../server/metrics.js";
 import { withMetricsEndpoint } from "../../server/metrics-http.js";
 import { logEmulatorInternalError } from "../../server/mount-emulator.js";
-import { openDatabase } from "../../store/database.js";
+import { databaseFailure, openDatabase } from "../../store/database.js";
 
 interface Options {
   port: string;
@@ -30,6 +30,7 @@ interface Options {
   workers: string;
   metrics: boolean;
   testMaxSessionSeconds?: string;
+  database?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -91,6 +92,10 @@ export function register(program: Command): void {
     )
     .option("--workers <n>", "processes serving the port (node:cluster)", "1")
     .option(
+      "--database <url>",
+      "the store: a SQLite file or postgres://… (several emulator nodes share one PostgreSQL; give them one KEYLESS_EMULATOR_SEALING_KEY) (default: <data-dir>/emulator.db)",
+    )
+    .option(
       "--no-metrics",
       "do not serve GET /metrics (Prometheus, loopback peers only; see docs/operations.md)",
     )
@@ -128,11 +133,16 @@ Examples:
       }
       const dataDir = resolve(options.dataDir);
       ensureDataDir(dataDir);
+      const database = options.database ?? join(dataDir, "emulator.db");
+      // One line naming the database (its password hidden), as `keyless serve` says it.
+      const failure = (error: unknown): never => {
+        throw databaseFailure(error, database);
+      };
 
       if (workers > 1 && cluster.isPrimary) {
         // Create the key and migrate once, before the workers race to do it.
-        loadOrCreateKey(dataDir, cryptoIds);
-        await (await openDatabase(join(dataDir, "emulator.db"), iamMigrations)).close();
+        loadOrCreateKey(dataDir, cryptoIds, process.env[SEALING_KEY_ENV]);
+        await (await openDatabase(database, iamMigrations).catch(failure)).close();
         if (options.metrics) serveClusterMetrics();
         superviseWorkers(workers, {
           onAllListening: () =>
@@ -156,9 +166,11 @@ Examples:
       const metrics = options.metrics ? createMetrics({ clustered }) : undefined;
       const emulator = await createEmulator({
         dataDir,
+        database,
         trustCaFiles: options.trustCa,
         issuerAliases: aliases,
         staticSecret: options.staticSecret,
+        sealingKey: process.env[SEALING_KEY_ENV],
         defaultAccount: options.account,
         testMaxSessionSeconds,
         clock: systemClock,
@@ -166,7 +178,7 @@ Examples:
         ...(metrics ? { onOutcome: metrics.stsOutcome } : {}),
         // The client gets InternalFailure and the request id; the cause goes to stderr, redacted.
         onInternalError: logEmulatorInternalError(logger),
-      });
+      }).catch(failure);
       const listener = metrics
         ? withMetricsEndpoint(emulator.listener, metrics, clustered)
         : emulator.listener;

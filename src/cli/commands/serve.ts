@@ -2,7 +2,7 @@ import cluster from "node:cluster";
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { FastifyInstance } from "fastify";
-import { loadOrCreateKey } from "../../aws/credentials/key-file.js";
+import { loadOrCreateKey, SEALING_KEY_ENV } from "../../aws/credentials/key-file.js";
 import { createEmulator } from "../../aws/emulator.js";
 import { systemClock } from "../../lib/clock.js";
 import { inputError, isKeylessError, peerFailure } from "../../lib/errors.js";
@@ -105,6 +105,7 @@ async function serve(flags: ServeFlags): Promise<void> {
         const emulator = await createEmulator({
           dataDir: config.dataDir,
           database: config.database,
+          sealingKey: process.env[SEALING_KEY_ENV],
           trustCaFiles: flags.trustCa ?? [],
           issuerAliases: aliases,
           clock: systemClock,
@@ -124,7 +125,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       throw isKeylessError(e) ? e : peerFailure(e.message, { cause: e });
     });
     // The emulator's sealing key is created once here, before workers could race to create it.
-    if (flags.awsEmulator) loadOrCreateKey(config.dataDir, cryptoIds);
+    if (flags.awsEmulator) loadOrCreateKey(config.dataDir, cryptoIds, process.env[SEALING_KEY_ENV]);
     if (workers === 1) await issuer.close();
     else {
       // Several processes on one port (node:cluster): the store is shared (SQLite WAL or PostgreSQL).
