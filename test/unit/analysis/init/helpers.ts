@@ -59,9 +59,9 @@ export const MINIMAL: Readonly<Record<InitPlatform, { scope: Scope; remaining: s
   },
   spacelift: {
     scope: { organization: "acme", space: "production", stack: "core-infra" },
-    remaining: ["OIDC-017"],
+    remaining: ["OIDC-013", "OIDC-017"],
   },
-  tfc: { scope: { organization: "acme", workspace: "prod" }, remaining: [] },
+  tfc: { scope: { organization: "acme", workspace: "prod" }, remaining: ["OIDC-013"] },
   github: { scope: { organization: "acme", repository: "infra" }, remaining: ["OIDC-013"] },
   gitlab: { scope: { organization: "acme", project: "infra" }, remaining: ["OIDC-013"] },
   buildkite: { scope: { organization: "acme", pipeline: "deploy" }, remaining: ["OIDC-013"] },
