@@ -72,8 +72,15 @@ describe("keyless init aws: every platform × format lints clean but for the dec
         const out = generate(options(platform, FULL[platform], workloads), "terraform", "test");
         const roles = terraformTrustPolicies(out.stdout);
         assert.equal(roles.length, out.plan.roles.length);
-        assert.equal(out.stdout.match(/resource "aws_iam_openid_connect_provider"/g)?.length, 1);
-        assert.ok(out.stdout.includes(`url            = "${out.plan.provider.url}"`));
+        // AWS's built-in providers (Google, Cognito) need no IAM OIDC provider, so none is written.
+        const builtin = platform === "google" || platform === "cognito";
+        assert.equal(out.plan.provider.builtin, builtin);
+        assert.equal(
+          out.stdout.match(/resource "aws_iam_openid_connect_provider"/g)?.length ?? 0,
+          builtin ? 0 : 1,
+        );
+        if (!builtin) assert.ok(out.stdout.includes(`url            = "${out.plan.provider.url}"`));
+        else assert.ok(!out.stdout.includes("aws_iam_openid_connect_provider"));
         assert.ok(!out.stdout.includes("thumbprint_list ="), "no thumbprint unless asked");
         for (const { resource, policy } of roles) {
           assert.deepEqual(rulesOf(lintPolicy(platform, policy)), unavoidableFor(out.plan, policy), resource);
