@@ -141,6 +141,10 @@ export const buildkite: Platform = {
       what: "the organisation by its slug only; a deleted slug can be re-registered",
       advice:
         "Request the organization_id session tag and add StringEquals aws:RequestTag/organization_id (with sts:TagSession).",
+      withoutIdKey: {
+        severity: "low",
+        advice: "keep the organization slug exact and never delete or rename the organization.",
+      },
     },
   },
 };

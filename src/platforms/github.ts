@@ -266,6 +266,10 @@ export const github: Platform = {
       what: "the owner and repository by name only; a deleted or renamed name can be registered by someone else",
       advice:
         "Use the immutable subject repo:{owner}@<owner-id>/{repository}@<repo-id>:… or add StringEquals {repository_owner_id} and {repository_id}.",
+      withoutIdKey: {
+        severity: "low",
+        advice: "keep the repository exact and guard the organization's name (no deletion or rename).",
+      },
     },
     ownerBoundSubjectKeys: [
       "repo",

@@ -229,6 +229,11 @@ export const gitlab: Platform = {
       claims: ["project_id", "namespace_id"],
       what: "the project by path only; a deleted path can be re-registered",
       advice: "Add StringEquals {project_id} and {namespace_id}.",
+      // Self-managed instances: any user allowed to create groups and projects there can take a freed path.
+      withoutIdKey: {
+        severity: "low",
+        advice: "keep the path exact and control who can create groups and projects on the instance.",
+      },
     },
   },
 };

@@ -7,7 +7,8 @@
 /** Every scope flag of the command; each platform takes a subset. */
 export const SCOPE_FLAGS = {
   issuer: "issuer URL (keyless: required; gitlab: self-managed instance; tfc: Terraform Enterprise)",
-  audience: "the audience the pipeline requests, when the platform lets you choose",
+  audience:
+    "the audience the pipeline requests, when the platform lets you choose (google: the OAuth client id or service account unique id)",
   organization: "organization / owner / group / account name",
   "organization-id":
     "immutable organization id (env0 organizationId, Buildkite organization_id, CircleCI org id)",
@@ -28,6 +29,8 @@ export const SCOPE_FLAGS = {
   step: "Buildkite step key",
   "vcs-origin": "CircleCI vcs-origin, e.g. github.com/acme/app",
   branch: "branch the role is for (default main)",
+  subject: "google: the account's sub (a service account's unique id)",
+  "identity-pool-id": "cognito: the identity pool id, <region>:<uuid>",
 } as const;
 export type ScopeFlag = keyof typeof SCOPE_FLAGS;
 export type Scope = Partial<Record<ScopeFlag, string>>;

@@ -127,15 +127,20 @@ export const spacelift: Platform = {
         return `--organization "${s.organization}": the Spacelift account name as in <name>.${DOMAIN}`;
       return undefined;
     },
-    unavoidable: (s) =>
-      s["space-path"]
+    unavoidable: (s) => [
+      {
+        rule: "OIDC-013",
+        why: "AWS provides no stack-id condition key for Spacelift: the stack is pinned by its slug; limit who administers the space",
+      },
+      ...(s["space-path"]
         ? []
         : [
             {
               rule: "OIDC-017",
               why: "the default Spacelift subject names the space by slug, which is not unique; pass --space-path and configure the subject template to remove this",
             },
-          ],
+          ]),
+    ],
   },
   lint: {
     sharedIssuer: false,
@@ -146,6 +151,19 @@ export const spacelift: Platform = {
       what: "space slug",
       advice:
         "the same slug under another parent space yields the same subject. Use a subject template with {spacePath} and pin space_path.",
+    },
+    // callerId is the stack's slug, made from its name: a stack deleted and re-created under the same
+    // name gets the same subject. The issuer is the account's own host, so only the account's space
+    // admins can do that (info). https://docs.spacelift.io/concepts/spaces/access-control
+    immutableIds: {
+      claims: [],
+      what: "the stack by its slug only; a stack deleted and re-created under the same name gets the same subject",
+      advice: "Pin the stack by an immutable id once AWS provides one as a condition key.",
+      withoutIdKey: {
+        severity: "info",
+        advice:
+          "keep the space and stack exact, and limit who is admin of the space (only space admins create stacks).",
+      },
     },
   },
 };

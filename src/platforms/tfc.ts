@@ -136,11 +136,32 @@ export const tfc: Platform = {
       "Workspace variables: TFC_AWS_PROVIDER_AUTH=true, and the role for each phase:",
       ...roles.map((r) => `TFC_AWS_${(r.phase ?? "run").toUpperCase()}_ROLE_ARN=${r.arn}`),
     ],
-    unavoidable: () => [],
+    unavoidable: () => [
+      {
+        rule: "OIDC-013",
+        why: "AWS provides no workspace-id condition key for HCP Terraform: the workspace is pinned by name; limit who can create, rename and delete workspaces",
+      },
+    ],
   },
   lint: {
     sharedIssuer: true,
     tenancyClaims: ["sub"],
     audienceHint: " (unless TFC_AWS_WORKLOAD_IDENTITY_AUDIENCE is set to it)",
+    // The token carries terraform_organization_id and terraform_workspace_id, but STS turns neither into
+    // a condition key (NO_PROVIDER_KEYS), so `sub` can only name them. Organization names are global
+    // and free again once deleted; a workspace name is free again inside the organization once the
+    // workspace is deleted or renamed. Nothing in the policy can do better, so the note is `info`: what
+    // is left to control is who may create workspaces, and never deleting the organization:
+    // https://developer.hashicorp.com/terraform/cloud-docs/users-teams-organizations/permissions
+    immutableIds: {
+      claims: [],
+      what: "the organization and workspace by name only; a deleted or renamed workspace can be re-created under the same name, and a deleted organization's name registered by anyone",
+      advice: "Pin the workspace by its terraform_workspace_id once AWS provides it as a condition key.",
+      withoutIdKey: {
+        severity: "info",
+        advice:
+          "keep organization, project and workspace exact, limit who can create, rename and delete workspaces (the organization's and project's \"manage workspaces\" permissions), and never delete the organization.",
+      },
+    },
   },
 };

@@ -261,15 +261,21 @@ export interface LintFacts {
   /** Advice for OIDC-015 (`{sub}` is replaced by the sub key). */
   readonly controlledAdvice?: string;
   /**
-   * Immutable ids that pin the tenant where names can be re-registered (OIDC-013): claims under the
-   * provider prefix and session tags; `what` the name-only pin risks, `advice` the fix (`{claim}` is
-   * replaced by the claim's condition key).
+   * Name-based pinning (OIDC-013), one fact per platform: the subject names the tenant, repository,
+   * workspace or stack, and a deleted name can be re-created by someone else. `claims` (under the
+   * provider prefix) and `tags` (session tags) are the immutable ids that pin it instead, when AWS
+   * provides them as condition keys for that provider (empty: AWS provides none, e.g. HCP Terraform's
+   * workspace id); `what` the name-only pin risks; `advice` the fix with ids (`{claim}` is replaced by
+   * the claim's condition key, `{field}` by the subject field as the policy writes it); `withoutIdKey`
+   * what to do where no id key exists (who can re-create the name) and how severe it is then: `low`
+   * when someone outside the tenant can re-register it, `info` when only the tenant's own admins can.
    */
   readonly immutableIds?: {
     readonly claims: readonly string[];
     readonly tags?: readonly string[];
     readonly what: string;
     readonly advice: string;
+    readonly withoutIdKey: { readonly severity: "low" | "info"; readonly advice: string };
   };
   /** A subject field whose values are not unique (Spacelift's space slug, OIDC-017): what it is, and
    * the fix. */

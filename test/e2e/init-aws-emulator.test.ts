@@ -31,6 +31,9 @@ const ISSUER_OF: Record<InitPlatform, string> = {
   gitlab: "https://gitlab.com",
   buildkite: "https://agent.buildkite.com",
   circleci: `https://oidc.circleci.com/org/${FULL.circleci["organization-id"]}`,
+  // AWS's built-in providers: no IAM provider, the emulator verifies them through the alias.
+  google: "https://accounts.google.com",
+  cognito: "https://cognito-identity.amazonaws.com",
 };
 
 const TAGS = "https://aws.amazon.com/tags";
@@ -101,6 +104,25 @@ function tokens(platform: InitPlatform): { good: Record<string, unknown>; bad: R
       return {
         good: { sub: sub("main"), aud: "sts.amazonaws.com", organization_slug: "acme", [TAGS]: tags },
         bad: { sub: sub("feature"), aud: "sts.amazonaws.com", organization_slug: "acme", [TAGS]: tags },
+      };
+    }
+    case "google": {
+      // A service account's ID token: azp = sub = its unique id, aud what it asked for.
+      const base = { aud: "https://example.com/deploy", azp: s.audience };
+      return {
+        good: { ...base, sub: s.subject },
+        bad: { ...base, sub: "106208441234567890999" },
+      };
+    }
+    case "cognito": {
+      const pool = s["identity-pool-id"]!;
+      const base = { aud: pool, sub: "us-east-1:0f5a2c7e-1b2d-4c3e-8f9a-0b1c2d3e4f5a" };
+      return {
+        good: {
+          ...base,
+          amr: ["authenticated", "cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc", "cognito-idp:login"],
+        },
+        bad: { ...base, amr: ["unauthenticated"] },
       };
     }
     case "circleci": {
@@ -199,6 +221,9 @@ describe("keyless init aws --format cli, run with the AWS CLI against the emulat
       const role = `arn:aws:iam::${TOOLING}:role/keyless-${platform}${phased ? "-apply" : ""}`;
       assert.ok(run.stdout.split("\n").includes(role), run.stdout);
       assert.match(run.stderr, new RegExp(`created role keyless-${platform}`));
+      // AWS's built-in providers need no IAM OIDC provider, and the script writes none.
+      const builtin = platform === "google" || platform === "cognito";
+      assert.equal(/identity provider/.test(run.stderr), !builtin, run.stderr);
 
       const issuer = issuers.get(platform)!;
       const { good, bad } = tokens(platform);

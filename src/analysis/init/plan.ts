@@ -14,10 +14,7 @@ import {
 
 /** A platform `keyless init aws` has a recipe for (the registry's records with `init`; the platforms
  * test checks that this type and the records agree). */
-export type InitPlatform = Exclude<
-  PlatformId,
-  "kubernetes" | "bitbucket" | "google" | "cognito" | "facebook" | "amazon"
->;
+export type InitPlatform = Exclude<PlatformId, "kubernetes" | "bitbucket" | "facebook" | "amazon">;
 export const INIT_PLATFORMS = INIT_PLATFORM_IDS as readonly InitPlatform[];
 export function isInitPlatform(value: string): value is InitPlatform {
   return (INIT_PLATFORMS as readonly string[]).includes(value);
@@ -30,11 +27,19 @@ interface PlatformSpec extends InitRecipe {
   readonly title: string;
   /** `always`: every token carries session tags (needs sts:TagSession); `opt-in`: only with --session-tags. */
   readonly sessionTags: "always" | "opt-in" | "never";
+  /** One of AWS's built-in web identity providers (Google, Cognito): no IAM OIDC provider to write. */
+  readonly builtin: boolean;
 }
 
 function specOf(id: InitPlatform): PlatformSpec {
   const platform = platformById(id);
-  return { ...platform.init!, id, title: platform.title, sessionTags: platform.sessionTags.mode };
+  return {
+    ...platform.init!,
+    id,
+    title: platform.title,
+    sessionTags: platform.sessionTags.mode,
+    builtin: platform.kind === "aws-builtin",
+  };
 }
 
 /**
@@ -51,7 +56,14 @@ export interface ProviderSpec {
   readonly url: string;
   /** The provider ARN's resource part and the condition-key prefix: the URL without `https://`. */
   readonly prefix: string;
+  /** The provider's ARN, or for a built-in provider the bare host: what `Principal.Federated` names. */
   readonly arn: string;
+  /**
+   * AWS's built-in provider (accounts.google.com, cognito-identity.amazonaws.com): AWS needs no IAM OIDC
+   * provider for it, so none is written
+   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html).
+   */
+  readonly builtin: boolean;
   readonly account: string;
   readonly clientIds: readonly string[];
   /** Empty by default: AWS validates OIDC providers with publicly trusted TLS against its CA store. */
@@ -105,7 +117,14 @@ export class InitError extends errorKind("ERR_INIT_INPUT", "input") {}
 
 const THUMBPRINT = /^[0-9a-fA-F]{40}$/;
 /** Scope values that hold structure of their own (URLs, paths) and are checked on their own. */
-const FREE_FORM: readonly ScopeFlag[] = ["issuer", "space-path", "vcs-origin", "organization", "audience"];
+const FREE_FORM: readonly ScopeFlag[] = [
+  "issuer",
+  "space-path",
+  "vcs-origin",
+  "organization",
+  "audience",
+  "identity-pool-id",
+];
 
 export function buildPlan(options: InitOptions): InitPlan {
   const spec = specOf(options.platform);
@@ -151,7 +170,8 @@ export function buildPlan(options: InitOptions): InitPlan {
   const provider: ProviderSpec = {
     url,
     prefix,
-    arn: oidcProviderArn(tooling, prefix),
+    arn: spec.builtin ? prefix : oidcProviderArn(tooling, prefix),
+    builtin: spec.builtin,
     account: tooling,
     clientIds: [spec.audience(scope)],
     thumbprints,

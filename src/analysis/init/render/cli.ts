@@ -63,6 +63,20 @@ export function renderCli(plan: InitPlan, command: string): string {
     "",
     ...accounts.map((a) => `check_account ${a}`),
     "",
+  ];
+  // A built-in provider (Google, Cognito) has no IAM resource: the trust names the bare host.
+  if (!p.builtin) out.push(...providerCalls(plan));
+  for (const role of plan.roles) out.push(...roleCalls(role), "");
+  out.push(
+    ...comment(["The roles, for the pipeline's configuration:"]),
+    ...plan.roles.map((r) => `echo ${q(r.arn)}`),
+  );
+  return `${out.join("\n")}\n`;
+}
+
+function providerCalls(plan: InitPlan): string[] {
+  const p = plan.provider;
+  return [
     ...comment([
       `The identity provider for ${p.url}: created, or (if the account has it) given our audience.`,
       "No ThumbprintList: AWS verifies publicly trusted certificates itself.",
@@ -91,12 +105,6 @@ export function renderCli(plan: InitPlan, command: string): string {
     "fi",
     "",
   ];
-  for (const role of plan.roles) out.push(...roleCalls(role), "");
-  out.push(
-    ...comment(["The roles, for the pipeline's configuration:"]),
-    ...plan.roles.map((r) => `echo ${q(r.arn)}`),
-  );
-  return `${out.join("\n")}\n`;
 }
 
 function roleCalls(role: RoleSpec): string[] {

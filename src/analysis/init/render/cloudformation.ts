@@ -32,7 +32,8 @@ export function cloudFormationTemplates(plan: InitPlan, command: string): CloudF
     const resources: Record<string, unknown> = {};
     const outputs: Record<string, unknown> = {};
     const comments = new Map<string, readonly string[]>();
-    if (tooling) {
+    // A built-in provider (Google, Cognito) has no IAM resource: the trust names the bare host.
+    if (tooling && !plan.provider.builtin) {
       resources.Provider = {
         Type: "AWS::IAM::OIDCProvider",
         Properties: {
@@ -48,7 +49,7 @@ export function cloudFormationTemplates(plan: InitPlan, command: string): CloudF
     }
     for (const role of plan.roles.filter((r) => r.account === account)) {
       const logical = logicalId(role);
-      resources[logical] = roleResource(role, tooling);
+      resources[logical] = roleResource(role, tooling && !plan.provider.builtin);
       comments.set(logical, roleLines(role));
       outputs[`${logical}Arn`] = {
         Description: role.description,
@@ -67,7 +68,7 @@ export function cloudFormationTemplates(plan: InitPlan, command: string): CloudF
       template: {
         AWSTemplateFormatVersion: "2010-09-09",
         Description: tooling
-          ? `${plan.title} OIDC provider and pipeline role(s) (keyless init aws)`
+          ? `${plan.title}${plan.provider.builtin ? "" : " OIDC provider and"} pipeline role(s) (keyless init aws)`
           : `Pipeline role(s) reached from the tooling account ${plan.provider.account} (keyless init aws)`,
         Resources: resources,
         Outputs: outputs,
@@ -78,9 +79,10 @@ export function cloudFormationTemplates(plan: InitPlan, command: string): CloudF
   });
 }
 
-function roleResource(role: RoleSpec, tooling: boolean): Record<string, unknown> {
+/** `withProvider`: the role is in the stack that creates the IAM OIDC provider it trusts. */
+function roleResource(role: RoleSpec, withProvider: boolean): Record<string, unknown> {
   const trust =
-    role.kind === "web-identity"
+    role.kind === "web-identity" && withProvider
       ? {
           ...role.trustPolicy,
           Statement: role.trustPolicy.Statement.map((s) => ({
@@ -98,7 +100,7 @@ function roleResource(role: RoleSpec, tooling: boolean): Record<string, unknown>
       : role.trustPolicy;
   return {
     Type: "AWS::IAM::Role",
-    ...(tooling && role.kind === "web-identity" ? { DependsOn: "Provider" } : {}),
+    ...(withProvider && role.kind === "web-identity" ? { DependsOn: "Provider" } : {}),
     Properties: {
       RoleName: role.name,
       Description: role.description,

@@ -9,6 +9,7 @@ export function renderJson(plan: InitPlan): string {
       provider: {
         url: plan.provider.url,
         arn: plan.provider.arn,
+        builtin: plan.provider.builtin,
         account: plan.provider.account,
         clientIds: plan.provider.clientIds,
         thumbprints: plan.provider.thumbprints,

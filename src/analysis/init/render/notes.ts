@@ -8,9 +8,16 @@ export function headerLines(plan: InitPlan, command: string): string[] {
     `Written by: ${command}`,
     "",
     `${plan.title} pipelines reach AWS with OpenID Connect tokens instead of stored keys:`,
-    `- an IAM OIDC identity provider for ${plan.provider.url} in account ${plan.provider.account},`,
-    `  audience (client id) ${plan.provider.clientIds.join(", ")}; no TLS thumbprint${plan.provider.thumbprints.length > 0 ? " besides the ones given" : ""}: AWS verifies`,
-    "  publicly trusted certificates itself and ignores thumbprints for them;",
+    ...(plan.provider.builtin
+      ? [
+          `- no IAM OIDC identity provider: ${plan.provider.prefix} is one of AWS's built-in providers,`,
+          "  which the trust policy names by its host;",
+        ]
+      : [
+          `- an IAM OIDC identity provider for ${plan.provider.url} in account ${plan.provider.account},`,
+          `  audience (client id) ${plan.provider.clientIds.join(", ")}; no TLS thumbprint${plan.provider.thumbprints.length > 0 ? " besides the ones given" : ""}: AWS verifies`,
+          "  publicly trusted certificates itself and ignores thumbprints for them;",
+        ]),
     `- ${tooling.length === 1 ? "one role" : `${tooling.length} roles (${tooling.map((r) => r.phase).join(", ")}: a read-only plan never gets apply's credentials)`} that only those tokens can assume${workloads.length > 0 ? "," : "."}`,
     ...(workloads.length > 0
       ? [

@@ -63,30 +63,32 @@ export function renderTerraform(plan: InitPlan, command: string): string {
       );
     }
   }
-  out.push(
-    ...comment(
-      [
-        "If the account already has this provider (one per URL), import it instead of creating it:",
-        `  terraform import aws_iam_openid_connect_provider.this ${plan.provider.arn}`,
-      ],
+  // A built-in provider (Google, Cognito) has no IAM resource: the trust names the bare host.
+  if (!plan.provider.builtin)
+    out.push(
+      ...comment(
+        [
+          "If the account already has this provider (one per URL), import it instead of creating it:",
+          `  terraform import aws_iam_openid_connect_provider.this ${plan.provider.arn}`,
+        ],
+        "",
+      ),
+      'resource "aws_iam_openid_connect_provider" "this" {',
+      ...align(
+        ["url", `"${plan.provider.url}"`],
+        ["client_id_list", `[${plan.provider.clientIds.map((c) => `"${c}"`).join(", ")}]`],
+        ...(plan.provider.thumbprints.length > 0
+          ? ([["thumbprint_list", `[${plan.provider.thumbprints.map((t) => `"${t}"`).join(", ")}]`]] as [
+              string,
+              string,
+            ][])
+          : []),
+        "  ",
+      ),
+      "}",
       "",
-    ),
-    'resource "aws_iam_openid_connect_provider" "this" {',
-    ...align(
-      ["url", `"${plan.provider.url}"`],
-      ["client_id_list", `[${plan.provider.clientIds.map((c) => `"${c}"`).join(", ")}]`],
-      ...(plan.provider.thumbprints.length > 0
-        ? ([["thumbprint_list", `[${plan.provider.thumbprints.map((t) => `"${t}"`).join(", ")}]`]] as [
-            string,
-            string,
-          ][])
-        : []),
-      "  ",
-    ),
-    "}",
-    "",
-  );
-  for (const role of plan.roles) out.push(...roleBlock(role), "");
+    );
+  for (const role of plan.roles) out.push(...roleBlock(role, plan.provider.builtin), "");
   for (const role of plan.roles) {
     out.push(
       `output "${role.id}_role_arn" {`,
@@ -98,7 +100,7 @@ export function renderTerraform(plan: InitPlan, command: string): string {
   return `${out.join("\n").trimEnd()}\n`;
 }
 
-function roleBlock(role: RoleSpec): string[] {
+function roleBlock(role: RoleSpec, builtin: boolean): string[] {
   const lines: string[] = [...comment(roleLines(role), "")];
   lines.push(`resource "aws_iam_role" "${role.id}" {`);
   const attrs: [string, string][] = [];
@@ -110,11 +112,13 @@ function roleBlock(role: RoleSpec): string[] {
   );
   attrs.push(["assume_role_policy", heredoc(role.trustPolicy, "  ")]);
   lines.push(...align(...attrs, "  "));
-  lines.push(
-    "",
-    `  depends_on = [${role.kind === "chained" ? `aws_iam_role.${toolingIdOf(role)}` : "aws_iam_openid_connect_provider.this"}]`,
-    "}",
-  );
+  const dependsOn =
+    role.kind === "chained"
+      ? `aws_iam_role.${toolingIdOf(role)}`
+      : builtin
+        ? undefined
+        : "aws_iam_openid_connect_provider.this";
+  lines.push(...(dependsOn ? ["", `  depends_on = [${dependsOn}]`] : []), "}");
   if (role.inlinePolicy) {
     lines.push(
       "",

@@ -57,10 +57,12 @@ export function identityChecks(
       return w !== undefined && !hasWildcard(w) ? w : `<${name}>`;
     };
     if (adm.admits(byId) && idClaims.length === 0 && (ids.tags ?? []).length === 0) {
+      // One rule on every platform, the wording from the platform's record: where AWS gives no id key
+      // there is nothing to add to the policy, only who can re-create the name to control.
       out.push({
         rule: "OIDC-013",
-        severity: "low",
-        message: `${where}: ${cond} pins ${ids.what}. AWS provides no immutable-id condition key for provider ${prefix}, so no condition can pin it by id: keep the path exact and control who can create it on the instance.`,
+        severity: ids.withoutIdKey.severity,
+        message: `${where}: ${cond} pins ${ids.what}. AWS provides no immutable-id condition key for provider ${prefix}, so no condition can pin it by id: ${ids.withoutIdKey.advice}`,
       });
     } else if (adm.admits(byId)) {
       const advice = ids.advice.replace(/\{([\w-]+)\}/g, (_, name: string) =>

@@ -44,6 +44,9 @@ export const FULL: Readonly<Record<InitPlatform, Scope>> = {
     "project-id": "c0c0c0c0-aaaa-bbbb-cccc-ddddeeeeffff",
     "vcs-origin": "github.com/acme/infra",
   },
+  // A Google Cloud service account: its ID tokens carry azp = sub = its unique id.
+  google: { audience: "106208441234567890123", subject: "106208441234567890123" },
+  cognito: { "identity-pool-id": "us-east-1:12345678-1234-1234-1234-123456789012" },
 };
 
 /** The least each platform needs, and the findings that leaves (the platform has no immutable id in
@@ -59,13 +62,15 @@ export const MINIMAL: Readonly<Record<InitPlatform, { scope: Scope; remaining: s
   },
   spacelift: {
     scope: { organization: "acme", space: "production", stack: "core-infra" },
-    remaining: ["OIDC-017"],
+    remaining: ["OIDC-013", "OIDC-017"],
   },
-  tfc: { scope: { organization: "acme", workspace: "prod" }, remaining: [] },
+  tfc: { scope: { organization: "acme", workspace: "prod" }, remaining: ["OIDC-013"] },
   github: { scope: { organization: "acme", repository: "infra" }, remaining: ["OIDC-013"] },
   gitlab: { scope: { organization: "acme", project: "infra" }, remaining: ["OIDC-013"] },
   buildkite: { scope: { organization: "acme", pipeline: "deploy" }, remaining: ["OIDC-013"] },
   circleci: { scope: FULL.circleci, remaining: [] },
+  google: { scope: FULL.google, remaining: [] },
+  cognito: { scope: FULL.cognito, remaining: ["OIDC-202"] },
 };
 
 /** keyless runs on a custom host: lint learns the platform as a user tells it. */
