@@ -23,6 +23,7 @@ import { isolatedEnv, startEmulator } from "../test/support/emulator.js";
 import { startTestIssuer } from "../test/support/oidc-issuer.js";
 import { freePort } from "../test/support/ports.js";
 import { tempDir } from "../test/support/tmp.js";
+import { treeCpuSeconds } from "./support/tree-cpu.js";
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONNECTIONS = Number(process.argv[3] ?? 16);
@@ -37,6 +38,8 @@ type LoadResult = {
   ok: number;
   errors: number;
   wraps: number;
+  /** Server CPU (user + system, the process and its workers) per answered request, µs; Linux only. */
+  cpu?: number;
   p50: number;
   p90: number;
   p99: number;
@@ -112,8 +115,16 @@ end
 }
 let runs = 0;
 
-async function load(url: string, bodies: string[], seconds = SECONDS): Promise<LoadResult> {
-  return HAS_WRK ? loadWithWrk(url, bodies, seconds) : loadWithNode(url, bodies, seconds);
+/**
+ * One load run; with `pid`, the server tree's CPU per answered request too: throughput on this shared
+ * machine moves with everyone else's load, CPU per request hardly does.
+ */
+async function load(url: string, bodies: string[], seconds = SECONDS, pid?: number): Promise<LoadResult> {
+  const before = treeCpuSeconds(pid);
+  const r = await (HAS_WRK ? loadWithWrk(url, bodies, seconds) : loadWithNode(url, bodies, seconds));
+  const after = treeCpuSeconds(pid);
+  if (before === undefined || after === undefined || r.ok === 0) return r;
+  return { ...r, cpu: ((after - before) * 1e6) / r.ok };
 }
 
 async function loadWithNode(url: string, bodies: string[], seconds: number): Promise<LoadResult> {
@@ -282,11 +293,11 @@ try {
   bare = started.child;
   await load(emulator.endpoint, warm.slice(1), 2); // warm-up: JWKS fetch, JIT
   await load(started.url, warm, 2);
-  const e = await load(emulator.endpoint, measured);
-  const b = await load(started.url, measured);
-  const m = await load(motoUrl, measured);
+  const e = await load(emulator.endpoint, measured, SECONDS, emulator.process.pid);
+  const b = await load(started.url, measured, SECONDS, bare.pid);
+  const m = await load(motoUrl, measured, SECONDS, moto.pid);
   const row = (name: string, r: LoadResult) =>
-    `${name.padEnd(18)} ${r.rps.toFixed(0).padStart(8)} req/s  ok ${r.ok}  errors ${r.errors}  token wraps ${r.wraps}  p50 ${r.p50.toFixed(2)} ms  p90 ${r.p90.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms`;
+    `${name.padEnd(18)} ${r.rps.toFixed(0).padStart(8)} req/s  ok ${r.ok}  errors ${r.errors}  token wraps ${r.wraps}  server CPU ${r.cpu === undefined ? "?" : r.cpu.toFixed(0)} µs/req  p50 ${r.p50.toFixed(2)} ms  p90 ${r.p90.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms`;
   console.log(
     `AssumeRoleWithWebIdentity, ${CONNECTIONS} connections, ${SECONDS} s each, ${WORKERS} workers, response ${bytes} B, load from ${HAS_WRK ? "wrk -t1" : "a node keep-alive loop"}`,
   );
@@ -295,6 +306,10 @@ try {
   console.log(row("moto_server", m));
   console.log(`emulator / bare node:http: ${((100 * e.rps) / b.rps).toFixed(1)} %`);
   console.log(`emulator / moto: ${(e.rps / m.rps).toFixed(1)}x`);
+  if (e.cpu !== undefined && b.cpu !== undefined && m.cpu !== undefined)
+    console.log(
+      `by server CPU per request: emulator / bare ${((100 * b.cpu) / e.cpu).toFixed(1)} %, emulator / moto ${(m.cpu / e.cpu).toFixed(1)}x`,
+    );
   if (e.wraps > 0)
     console.log(`note: the emulator saw ${e.wraps} wrap(s) of the token list: pass more tokens`);
   await emulator.stop();
