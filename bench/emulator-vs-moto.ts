@@ -1,41 +1,90 @@
 /**
- * AssumeRoleWithWebIdentity throughput: keyless emulator (validating everything, node:cluster workers)
- * versus moto_server (validating nothing), same request (valid RS256 token, two-condition trust policy),
- * same closed-loop load generator on loopback (keep-alive, CONNECTIONS in flight): wrk with one thread
- * when it is installed (`apt-get install wrk`: C, so it takes little of the cores the servers need),
- * else a Node keep-alive loop.
- *   npm run bench:emulator -- [seconds=10] [connections=16] [workers=2]
+ * AssumeRoleWithWebIdentity throughput, three servers in one run on the same cores and the same load:
+ * - the keyless emulator (every check on: signature, alg allow-list, exp/nbf/iat, aud, trust policy;
+ *   `WORKERS` node:cluster workers);
+ * - moto_server (validating nothing);
+ * - a bare `node:http` server with the same workers answering a same-sized XML document to the same
+ *   POST (bench/support/bare-sts.ts): the physical ceiling for any Node server on these cores.
+ * Every request carries a **distinct** token (pre-minted RS256 tokens, each with its own jti, sub and
+ * iat), so no cache keyed on the token can flatter the figure; the emulator and moto see each token at
+ * most once per run (a wrap-around is counted and printed), the bare server, which reads nothing, cycles.
+ * Load: wrk with one thread and a Lua script reading the token file (C, so it takes little of the cores
+ * the servers need), else a Node keep-alive loop.
+ *   npm run bench:emulator -- [seconds=10] [connections=16] [workers=2] [tokens=seconds*12000]
  * Not a test: prints figures only. The load generator shares the machine's cores with the servers.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { webIdentityTrust } from "../test/support/aws.js";
 import { isolatedEnv, startEmulator } from "../test/support/emulator.js";
 import { startTestIssuer } from "../test/support/oidc-issuer.js";
 import { freePort } from "../test/support/ports.js";
 import { tempDir } from "../test/support/tmp.js";
+import { treeCpuSeconds } from "./support/tree-cpu.js";
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONNECTIONS = Number(process.argv[3] ?? 16);
 const WORKERS = process.argv[4] ?? "2";
+const TOKENS = Number(process.argv[5] ?? SECONDS * 12_000);
+const WARMUP_TOKENS = 4_000;
 const ACCOUNT = "123456789012";
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/ci`;
 
-type LoadResult = { rps: number; ok: number; errors: number; p50: number; p90: number; p99: number };
+type LoadResult = {
+  rps: number;
+  ok: number;
+  errors: number;
+  wraps: number;
+  /** Server CPU (user + system, the process and its workers) per answered request, µs; Linux only. */
+  cpu?: number;
+  p50: number;
+  p90: number;
+  p99: number;
+};
 
 const HAS_WRK = spawnSync("sh", ["-c", "command -v wrk"]).status === 0;
 
-/** wrk's --latency report, parsed: Requests/sec, the 50/90/99 % lines (us, ms or s), non-2xx count. */
-async function loadWithWrk(url: string, body: string): Promise<LoadResult> {
-  const script = join(dir.path, "post.lua");
+/** The request body for one token: the same shape the AWS CLI sends (unsigned, form-encoded). */
+const bodyFor = (token: string) =>
+  `Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=${encodeURIComponent(ROLE_ARN)}&RoleSessionName=bench&WebIdentityToken=${token}`;
+
+/**
+ * wrk's --latency report, parsed: Requests/sec, the 50/90/99 % lines (us, ms or s), non-2xx count. The
+ * Lua script reads one body per line of `bodies` and sends them in order, each once; past the end it
+ * starts again and counts a wrap (printed by done() as `wraps N`).
+ */
+async function loadWithWrk(url: string, bodies: string[], seconds: number): Promise<LoadResult> {
+  const file = join(dir.path, `bodies-${runs}.txt`);
+  const script = join(dir.path, `post-${runs++}.lua`);
+  writeFileSync(file, `${bodies.join("\n")}\n`);
   writeFileSync(
     script,
-    `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n`,
+    `local bodies = {}
+for line in io.lines(${JSON.stringify(file)}) do bodies[#bodies + 1] = line end
+local i = 0
+wraps = 0
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+function request()
+  i = i + 1
+  if i > #bodies then i = 1; wraps = wraps + 1 end
+  return wrk.format(nil, "/", nil, bodies[i])
+end
+function done(summary, latency, requests)
+  local w = 0
+  for _, t in ipairs(threads) do w = w + t:get("wraps") end
+  io.write("wraps " .. w .. "\\n")
+end
+`,
   );
   // Asynchronously: the test issuer serving JWKS lives in this process and must keep answering.
   const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn("wrk", ["-t1", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "-s", script, url]);
+    const child = spawn("wrk", ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", "-s", script, url]);
     let text = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       text += d;
@@ -58,24 +107,41 @@ async function loadWithWrk(url: string, body: string): Promise<LoadResult> {
     rps: rps * ((total - errors) / Math.max(total, 1)),
     ok: total - errors,
     errors,
+    wraps: Number(/wraps (\d+)/.exec(out)?.[1] ?? 0),
     p50: ms("50"),
     p90: ms("90"),
     p99: ms("99"),
   };
 }
+let runs = 0;
 
-async function load(url: string, body: string): Promise<LoadResult> {
-  return HAS_WRK ? loadWithWrk(url, body) : loadWithNode(url, body);
+/**
+ * One load run; with `pid`, the server tree's CPU per answered request too: throughput on this shared
+ * machine moves with everyone else's load, CPU per request hardly does.
+ */
+async function load(url: string, bodies: string[], seconds = SECONDS, pid?: number): Promise<LoadResult> {
+  const before = treeCpuSeconds(pid);
+  const r = await (HAS_WRK ? loadWithWrk(url, bodies, seconds) : loadWithNode(url, bodies, seconds));
+  const after = treeCpuSeconds(pid);
+  if (before === undefined || after === undefined || r.ok === 0) return r;
+  return { ...r, cpu: ((after - before) * 1e6) / r.ok };
 }
 
-async function loadWithNode(url: string, body: string): Promise<LoadResult> {
+async function loadWithNode(url: string, bodies: string[], seconds: number): Promise<LoadResult> {
   const u = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const latencies: number[] = [];
   let errors = 0;
-  const end = performance.now() + SECONDS * 1000;
+  let next = 0;
+  let wraps = 0;
+  const end = performance.now() + seconds * 1000;
   const one = () =>
     new Promise<void>((ok) => {
+      if (next === bodies.length) {
+        next = 0;
+        wraps++;
+      }
+      const body = bodies[next++]!;
       const t0 = performance.now();
       const req = request(
         {
@@ -119,14 +185,34 @@ async function loadWithNode(url: string, body: string): Promise<LoadResult> {
     rps: latencies.length / elapsed,
     ok: latencies.length,
     errors,
+    wraps,
     p50: pct(50),
     p90: pct(90),
     p99: pct(99),
   };
 }
 
+/** Starts bench/support/bare-sts.js on a free port with `WORKERS` workers; resolves once all listen. */
+async function startBare(bytes: number): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const script = fileURLToPath(new URL("./support/bare-sts.js", import.meta.url));
+  const child = spawn(process.execPath, [script, String(port), WORKERS, String(bytes)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((ok, fail) => {
+    let out = "";
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      if (out.includes("listening on")) ok();
+    });
+    child.on("exit", (code) => fail(new Error(`bare server exited ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
 const dir = tempDir("keyless-bench-");
 let moto: ChildProcess | undefined;
+let bare: ChildProcess | undefined;
 try {
   mkdirSync(join(dir.path, "ca"));
   const issuer = await startTestIssuer(join(dir.path, "ca"), {
@@ -172,22 +258,64 @@ try {
     const r = aws(ep, ["iam", "create-role", "--role-name", "ci", "--assume-role-policy-document", trust]);
     if (r.status !== 0) throw new Error(r.stderr);
   }
-  const token = await issuer.sign({ sub: "repo:org/repo:ref:refs/heads/main", aud: "sts.amazonaws.com" });
-  const body = `Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=${encodeURIComponent(`arn:aws:iam::${ACCOUNT}:role/ci`)}&RoleSessionName=bench&WebIdentityToken=${token}`;
-  await load(emulator.endpoint, body); // warm-up: JWKS fetch, JIT
-  const e = await load(emulator.endpoint, body);
-  const m = await load(motoUrl, body);
-  const row = (name: string, r: typeof e) =>
-    `${name.padEnd(18)} ${r.rps.toFixed(0).padStart(8)} req/s  ok ${r.ok}  errors ${r.errors}  p50 ${r.p50.toFixed(2)} ms  p90 ${r.p90.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms`;
+  // Distinct tokens: each its own jti, sub (all inside the trust policy's `repo:org/repo:*`) and iat
+  // (spread over the last hour, all still valid).
+  const mintStart = performance.now();
+  const now = Math.floor(Date.now() / 1000);
+  const bodies: string[] = [];
+  for (let i = 0; i < TOKENS + WARMUP_TOKENS; i++) {
+    bodies.push(
+      bodyFor(
+        await issuer.sign({
+          sub: `repo:org/repo:ref:refs/heads/b${i}`,
+          aud: "sts.amazonaws.com",
+          jti: `bench-${i}`,
+          iat: now - (i % 3000),
+          exp: now + 3600,
+        }),
+      ),
+    );
+  }
   console.log(
-    `AssumeRoleWithWebIdentity, ${CONNECTIONS} connections, ${SECONDS} s each, emulator workers ${WORKERS}, load from ${HAS_WRK ? "wrk -t1" : "a node keep-alive loop"}`,
+    `${bodies.length} distinct tokens minted in ${((performance.now() - mintStart) / 1000).toFixed(1)} s`,
+  );
+  const warm = bodies.slice(0, WARMUP_TOKENS);
+  const measured = bodies.slice(WARMUP_TOKENS);
+  // Only the response size matters to the bare server: the emulator's answer for one warm-up token.
+  const sample = await fetch(emulator.endpoint, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: warm[0]!,
+  });
+  const bytes = (await sample.arrayBuffer()).byteLength;
+  if (sample.status !== 200) throw new Error(`emulator answered ${sample.status} to a valid token`);
+  const started = await startBare(bytes);
+  bare = started.child;
+  await load(emulator.endpoint, warm.slice(1), 2); // warm-up: JWKS fetch, JIT
+  await load(started.url, warm, 2);
+  const e = await load(emulator.endpoint, measured, SECONDS, emulator.process.pid);
+  const b = await load(started.url, measured, SECONDS, bare.pid);
+  const m = await load(motoUrl, measured, SECONDS, moto.pid);
+  const row = (name: string, r: LoadResult) =>
+    `${name.padEnd(18)} ${r.rps.toFixed(0).padStart(8)} req/s  ok ${r.ok}  errors ${r.errors}  token wraps ${r.wraps}  server CPU ${r.cpu === undefined ? "?" : r.cpu.toFixed(0)} µs/req  p50 ${r.p50.toFixed(2)} ms  p90 ${r.p90.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms`;
+  console.log(
+    `AssumeRoleWithWebIdentity, ${CONNECTIONS} connections, ${SECONDS} s each, ${WORKERS} workers, response ${bytes} B, load from ${HAS_WRK ? "wrk -t1" : "a node keep-alive loop"}`,
   );
   console.log(row("keyless emulator", e));
+  console.log(row("bare node:http", b));
   console.log(row("moto_server", m));
-  console.log(`ratio emulator/moto: ${(e.rps / m.rps).toFixed(1)}x`);
+  console.log(`emulator / bare node:http: ${((100 * e.rps) / b.rps).toFixed(1)} %`);
+  console.log(`emulator / moto: ${(e.rps / m.rps).toFixed(1)}x`);
+  if (e.cpu !== undefined && b.cpu !== undefined && m.cpu !== undefined)
+    console.log(
+      `by server CPU per request: emulator / bare ${((100 * b.cpu) / e.cpu).toFixed(1)} %, emulator / moto ${(m.cpu / e.cpu).toFixed(1)}x`,
+    );
+  if (e.wraps > 0)
+    console.log(`note: the emulator saw ${e.wraps} wrap(s) of the token list: pass more tokens`);
   await emulator.stop();
   await issuer.close();
 } finally {
   moto?.kill("SIGTERM");
+  bare?.kill("SIGTERM");
   dir.cleanup();
 }

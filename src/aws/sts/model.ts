@@ -186,8 +186,7 @@ export class StsModel {
       account,
       roleArn: p.roleArn!,
       roleSessionName: p.roleSessionName!,
-      providerKeys: providerConditionKeys(iss),
-      standardKeys: providerStandardKeys(iss),
+      ...this.issuerKeys(iss),
       now: this.clock(),
       ...(p.sourceIp ? { sourceIp: p.sourceIp } : {}),
       ...(p.userAgent ? { userAgent: p.userAgent } : {}),
@@ -374,6 +373,21 @@ export class StsModel {
   private async callerPolicies(session: RoleSession): Promise<Policy[]> {
     const role = await this.repo.getRole(session.account, session.roleName);
     return role ? this.iam.identityPolicies(role) : [];
+  }
+
+  /** The condition keys AWS derives for an issuer, from the platform records: the same for every token of
+   * one issuer, so looked up once per issuer (only issuers with a provider or built in get here: bounded). */
+  private readonly keysByIssuer = new Map<
+    string,
+    { providerKeys: ReturnType<typeof providerConditionKeys>; standardKeys: readonly string[] }
+  >();
+  private issuerKeys(iss: string) {
+    let keys = this.keysByIssuer.get(iss);
+    if (!keys) {
+      keys = { providerKeys: providerConditionKeys(iss), standardKeys: providerStandardKeys(iss) };
+      this.keysByIssuer.set(iss, keys);
+    }
+    return keys;
   }
 
   private trustPolicy(role: Role): Policy {

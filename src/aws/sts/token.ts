@@ -58,8 +58,15 @@ function usable(keys: readonly JWK[]): JWK[] {
   return [...(rsa.length > MAX_KEYS_PER_TYPE ? [] : rsa), ...(ec.length > MAX_KEYS_PER_TYPE ? [] : ec)];
 }
 
+/** usable() per fetched key set: the key source hands out the same array until it refetches. */
+const usableByKeySet = new WeakMap<readonly JWK[], JWK[]>();
+
 function select(keys: readonly JWK[], kid: unknown): JWK | undefined {
-  const candidates = usable(keys);
+  let candidates = usableByKeySet.get(keys);
+  if (!candidates) {
+    candidates = usable(keys);
+    usableByKeySet.set(keys, candidates);
+  }
   if (kid === undefined) return candidates.length === 1 ? candidates[0] : undefined;
   return typeof kid === "string" ? candidates.find((k) => k.kid === kid) : undefined;
 }

@@ -22,7 +22,13 @@ const ESCAPES: Record<string, string> = {
   "'": "&apos;",
 };
 
+/** Anything escapeXml changes: markup characters, or code units XML 1.0 cannot carry (surrogates checked below). */
+const NEEDS_ESCAPE = /[&<>"'\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+
 export function escapeXml(text: string): string {
+  // Most values (keys, ARNs, timestamps, session tokens) need nothing: one scan instead of two replaces
+  // on the AssumeRoleWithWebIdentity hot path.
+  if (!NEEDS_ESCAPE.test(text)) return text;
   // Characters XML 1.0 cannot carry at all (C0 controls other than tab/LF/CR, lone surrogates, U+FFFE/F)
   // become U+FFFD so that a client's parser never fails on a value echoed from the request.
   return text

@@ -8,7 +8,7 @@ import { AwsError } from "../../../src/aws/wire/errors.js";
 import { QueryParams } from "../../../src/aws/wire/params.js";
 import { verifySigV4 } from "../../../src/aws/wire/sigv4.js";
 import { Violations } from "../../../src/aws/wire/validation.js";
-import { members, renderError, renderSuccess } from "../../../src/aws/wire/xml.js";
+import { escapeXml, members, renderError, renderSuccess } from "../../../src/aws/wire/xml.js";
 import { manualClock } from "../../../src/lib/clock.js";
 
 describe("query parameters", () => {
@@ -51,6 +51,17 @@ describe("XML rendering", () => {
     assert.equal(
       renderSuccess("Del", "ns", undefined, "r"),
       '<DelResponse xmlns="ns"><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DelResponse>',
+    );
+  });
+  test("escaping: plain text as is, markup escaped, characters XML cannot carry replaced, pairs kept", () => {
+    const plain = "ASIA2345ABCDEFGHIJKL/+=.:-_ ok";
+    assert.equal(escapeXml(plain), plain);
+    assert.equal(escapeXml(`a"b'c&d`), "a&quot;b&apos;c&amp;d");
+    assert.equal(escapeXml("tab\tnl\ncr\r"), "tab\tnl\ncr\r");
+    assert.equal(escapeXml("bell\u0007 nul\u0000 \uFFFE"), "bell\uFFFD nul\uFFFD \uFFFD");
+    assert.equal(
+      escapeXml("pair \uD83D\uDE00 lone \uD83D end \uDE00"),
+      "pair \uD83D\uDE00 lone \uFFFD end \uFFFD",
     );
   });
   test("error envelope", () => {
