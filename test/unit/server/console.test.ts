@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { OPERATOR } from "../../../src/issuer/authz.js";
-import { cryptoIds } from "../../../src/lib/ids.js";
 import { CONSOLE_COOKIE, consolePlugin } from "../../../src/server/console/plugin.js";
 import { ConsoleSessions } from "../../../src/server/console/sessions.js";
 import { acmeRun, type Json, type TestIssuer, testIssuer } from "../../support/issuer.js";
@@ -20,7 +19,7 @@ let runnerKey: string;
 
 before(async () => {
   t = await testIssuer();
-  sessions = new ConsoleSessions(t.clock, cryptoIds, TTL);
+  sessions = new ConsoleSessions(t.service, TTL);
   await t.app.register(consolePlugin, { service: t.service, secure: false, sessions });
   acme = await acmeRun(t.service);
   other = await t.service.tenancy.createOrganization(OPERATOR, { name: "globex" });
@@ -205,11 +204,11 @@ describe("console: sign-in, cookie, CSRF, expiry, sign-out", () => {
   });
 
   test("a one-time sign-in code works once, and not after its five minutes", async () => {
-    const code = sessions.issueCode(t.adminKey);
+    const code = await sessions.issueCode(t.adminKey);
     await signIn({ code });
     const again = await request("POST", "/console/session", { body: { code } });
     assert.equal(again.status, 401);
-    const late = sessions.issueCode(t.adminKey);
+    const late = await sessions.issueCode(t.adminKey);
     t.clock.advance(sessions.codeTtlSeconds * 1000);
     assert.equal((await request("POST", "/console/session", { body: { code: late } })).status, 401);
   });
