@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { readEmulatorRoles } from "../../analysis/lint/inputs/emulator.js";
 import { problem } from "../../issuer/errors.js";
+import { AWS_SKEW_MS, MIN_OVERLAP_MS } from "../../issuer/key-lifecycle.js";
 import { PROFILES } from "../../issuer/model.js";
 import type { IssuerService } from "../../issuer/service.js";
 import { DELEGATION_HEADER, delegate, parse } from "../issuer/http.js";
@@ -234,6 +235,11 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
       profiles: PROFILES,
       // What the keys page explains rotation with: how long a new key is published before it signs.
       keyOverlapSeconds: Math.round(service.config.keyPolicy.overlapMs / 1000),
+      // How long AWS may keep a fetched JWKS, as keyless bounds it (the overlap's floor: AWS does not
+      // publish the figure), and how long past `exp` AWS accepts a token ("a five-minute window beyond
+      // the expiration time", https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html).
+      jwksCacheSeconds: MIN_OVERLAP_MS / 1000,
+      tokenSkewSeconds: AWS_SKEW_MS / 1000,
       actor: {
         keyId: key.id,
         name: key.name,
