@@ -13,6 +13,10 @@ export interface SessionInfo {
   readonly profiles: readonly string[];
   /** How long a new signing key is published before it signs. */
   readonly keyOverlapSeconds: number;
+  /** How long AWS may keep a fetched JWKS, as keyless bounds it (seconds). */
+  readonly jwksCacheSeconds: number;
+  /** How long past `exp` AWS still accepts a token (seconds). */
+  readonly tokenSkewSeconds: number;
   readonly actor: Actor;
 }
 

@@ -59,7 +59,7 @@ export interface RunningDev {
    * stands for the admin key: the key itself never goes into a URL. The code is in the fragment, which
    * browsers never send to the server (so it is in no access log either).
    */
-  consoleSignInLink(): string;
+  consoleSignInLink(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -150,7 +150,8 @@ export async function startDev(options: DevOptions): Promise<RunningDev> {
     return {
       info,
       close,
-      consoleSignInLink: () => `${issuerUrl}/console/#code=${running.console.issueCode(adminKey)}`,
+      consoleSignInLink: async () =>
+        `${issuerUrl}/console/#code=${await running.console.issueCode(adminKey)}`,
     };
   } catch (error) {
     await close().catch(() => {});

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { apiKeyRows } from "./kysely/api-keys.js";
 import { auditRows } from "./kysely/audit.js";
+import { consoleSessionRows } from "./kysely/console-sessions.js";
 import type { IssuerDb } from "./kysely/rows.js";
 import { runRows } from "./kysely/runs.js";
 import { signingKeyRows } from "./kysely/signing-keys.js";
@@ -17,6 +18,7 @@ export function kyselyIssuerRepository(db: IssuerDb): IssuerRepository {
     ...tenancyRows(db),
     ...runRows(db),
     ...apiKeyRows(db),
+    ...consoleSessionRows(db),
     ...signingKeyRows(db),
     ...auditRows(db),
     transaction: (fn) =>

@@ -111,5 +111,36 @@ const issuer0200: Migration = {
   },
 };
 
+/**
+ * Web console sessions and one-time sign-in codes, shared by every process on the store (so a session
+ * outlives a restart and works on every `--workers` process). Only hashes of the session id, its CSRF
+ * token and the code are kept, with the API key's id (never the key): the console acts as that key's
+ * actor, looked up (and refused once revoked) on every request.
+ */
+const issuer0201: Migration = {
+  name: "0201_console_sessions",
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run before the typed schema exists.
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable("issuer_console_sessions")
+      .addColumn("id_hash", "text", (c) => c.primaryKey())
+      .addColumn("csrf_hash", "text", (c) => c.notNull())
+      .addColumn("api_key_id", "text", (c) =>
+        c.notNull().references("issuer_api_keys.id").onDelete("cascade"),
+      )
+      .addColumn("created_at", "bigint", (c) => c.notNull())
+      .addColumn("expires_at", "bigint", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable("issuer_console_codes")
+      .addColumn("code_hash", "text", (c) => c.primaryKey())
+      .addColumn("api_key_id", "text", (c) =>
+        c.notNull().references("issuer_api_keys.id").onDelete("cascade"),
+      )
+      .addColumn("expires_at", "bigint", (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** The issuer's schema history, for `openDatabase` (names are recorded in existing databases: keep them). */
-export const issuerMigrations: readonly Migration[] = [issuer0200];
+export const issuerMigrations: readonly Migration[] = [issuer0200, issuer0201];

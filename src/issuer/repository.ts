@@ -88,6 +88,25 @@ export interface ApiKeyRepository {
   countActiveAdminKeys(): Promise<number>;
 }
 
+/** A stored console session (hashes only; see ConsoleSessionService). Times in epoch milliseconds. */
+export interface ConsoleSessionRecord {
+  readonly idHash: string;
+  readonly csrfHash: string;
+  readonly apiKeyId: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+export interface ConsoleSessionRepository {
+  /** Stores a session, first deleting sessions and codes expired at `createdAt`. */
+  createConsoleSession(session: ConsoleSessionRecord): Promise<void>;
+  getConsoleSession(idHash: string): Promise<ConsoleSessionRecord | undefined>;
+  deleteConsoleSession(idHash: string): Promise<void>;
+  createConsoleCode(codeHash: string, apiKeyId: string, expiresAt: number): Promise<void>;
+  /** Deletes the code and returns what it stood for, in one statement (so only one redeemer wins). */
+  takeConsoleCode(codeHash: string): Promise<{ apiKeyId: string; expiresAt: number } | undefined>;
+}
+
 export interface SigningKeyRepository {
   insertSigningKey(key: SigningKeyRecord): Promise<void>;
   listSigningKeys(): Promise<SigningKeyRecord[]>;
@@ -116,6 +135,7 @@ export interface IssuerRepository
   extends TenancyRepository,
     RunRepository,
     ApiKeyRepository,
+    ConsoleSessionRepository,
     SigningKeyRepository,
     AuditRepository {
   /** Runs `fn` atomically (an admin change and its audit entry commit together, or neither does). */

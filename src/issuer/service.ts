@@ -5,6 +5,7 @@ import type { KeyEncryptionKey } from "./kek.js";
 import type { IssuerRepository } from "./repository.js";
 import { ApiKeyService } from "./services/api-keys.js";
 import { AuditService } from "./services/audit.js";
+import { ConsoleSessionService } from "./services/console-sessions.js";
 import type { IssuerConfig, ServiceContext } from "./services/context.js";
 import { RunService } from "./services/runs.js";
 import { SigningKeyService } from "./services/signing-keys.js";
@@ -32,6 +33,8 @@ export class IssuerService {
   readonly signingKeys: SigningKeyService;
   /** The audit log. */
   readonly audit: AuditService;
+  /** Web console sessions and sign-in codes (stored as hashes, acting as an API key's id). */
+  readonly consoleSessions: ConsoleSessionService;
 
   /**
    * @param options.auditSink where mint records go (default: the repository; in a cluster worker, the
@@ -56,5 +59,6 @@ export class IssuerService {
     this.runs = new RunService(ctx, this.signingKeys, options.auditSink ?? repo);
     this.apiKeys = new ApiKeyService(ctx, this.tenancy);
     this.audit = new AuditService(ctx);
+    this.consoleSessions = new ConsoleSessionService(ctx, this.apiKeys);
   }
 }

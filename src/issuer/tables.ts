@@ -11,6 +11,25 @@ export interface IssuerTables {
   issuer_api_keys: ApiKeyRow;
   issuer_signing_keys: SigningKeyRow;
   issuer_audit: AuditRow;
+  issuer_console_sessions: ConsoleSessionRow;
+  issuer_console_codes: ConsoleCodeRow;
+}
+
+/** A web console session: hashes only (SHA-256 hex of the cookie's session id and of its CSRF token). */
+export interface ConsoleSessionRow {
+  id_hash: string;
+  csrf_hash: string;
+  /** The API key the session acts as (its id; the key's secret is never stored). */
+  api_key_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** A one-time console sign-in code (SHA-256 hex of it), standing for an API key until it is used or expires. */
+export interface ConsoleCodeRow {
+  code_hash: string;
+  api_key_id: string;
+  expires_at: number;
 }
 
 export interface OrganizationRow {

@@ -137,12 +137,8 @@ export async function startIssuerServer(
       ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
       : {}),
   });
-  // The web console under /console/ (src/server/console): sessions live in this process.
-  const consoleSessions = new ConsoleSessions(
-    systemClock,
-    cryptoIds,
-    config.consoleSessionSeconds ?? 8 * 3600,
-  );
+  // The web console under /console/ (src/server/console): sessions live in the issuer's store.
+  const consoleSessions = new ConsoleSessions(issuer.service, config.consoleSessionSeconds ?? 8 * 3600);
   const consoleEmulator = new ConnectedEmulator();
   await app.register(consolePlugin, {
     service: issuer.service,

@@ -178,6 +178,30 @@ describe("console in a browser", { skip: CHROMIUM_MISSING }, () => {
     assert.equal(await page.locator("article[data-state]").count(), beforeCount + 1);
     const keys = (await api("GET", "/api/v1/signing-keys")).json.signingKeys;
     assert.ok(keys.some((k: Json) => k.state === "pending"));
+    // Each timeline shows AWS's JWKS cache (15 minutes, keyless's floor for the overlap): the new key is in
+    // every cached copy 15 minutes after it is published, long before it signs; a key is safe to remove
+    // 15 minutes after it leaves the JWKS.
+    const session: Json = await page.evaluate(async () => (await fetch("/console/session")).json());
+    assert.equal(session.jwksCacheSeconds, 900);
+    for (const k of keys) {
+      const timeline = page.getByRole("list", { name: `timeline of ${k.kid}` });
+      const stageAt = (stage: string) =>
+        timeline.locator(`li[data-stage="${stage}"]`).getAttribute("data-at");
+      const cacheAt = Date.parse(k.createdAt) + 900_000;
+      assert.equal(await stageAt("cache"), new Date(cacheAt).toISOString());
+      // A rotation's key signs only once every cached copy has it (the first key signs at once: no
+      // verifier has fetched this issuer's JWKS before its first token).
+      if (k.state === "pending")
+        assert.ok(cacheAt <= Date.parse(k.activateAt), "the overlap outlasts the cache");
+      assert.equal(
+        await stageAt("safe"),
+        k.unpublishAt ? new Date(Date.parse(k.unpublishAt) + 900_000).toISOString() : "",
+      );
+    }
+    const pending = keys.find((k: Json) => k.state === "pending");
+    const pendingTimeline = page.getByRole("list", { name: `timeline of ${pending.kid}` });
+    assert.match(await pendingTimeline.innerText(), /in AWS's cache\s*in 1[45] minutes/);
+    assert.match(await page.locator(".hint").first().innerText(), /up to 15 minutes/);
     await page.screenshot({ path: shot("08-keys"), fullPage: true });
   });
 
@@ -222,7 +246,7 @@ describe("console in a browser", { skip: CHROMIUM_MISSING }, () => {
     await page.screenshot({ path: shot("10-playground-deny"), fullPage: true });
   });
 
-  test("the audit page lists what happened, filtered by kind", async () => {
+  test("the audit page lists what happened, filtered by kind, actor and time on the server", async () => {
     await page.goto(`${base}/console/#/audit`);
     const table = page.getByRole("table", { name: "audit entries" });
     await table.locator("tr", { hasText: "token.mint" }).first().waitFor();
@@ -231,6 +255,31 @@ describe("console in a browser", { skip: CHROMIUM_MISSING }, () => {
     await table.locator("tbody tr", { hasNotText: "run.create" }).first().waitFor({ state: "detached" });
     assert.ok((await table.locator("tbody tr").count()) >= 1);
     await page.screenshot({ path: shot("11-audit"), fullPage: true });
+
+    // The actor filter is the admin API's (the whole log, not the page on screen): the run's own entries
+    // are its token mints.
+    await page.getByPlaceholder("token.mint").fill("");
+    await page.getByPlaceholder("token.mint").press("Tab");
+    const asked = page.waitForRequest((r) => r.url().includes(`actor=run%3A${run.run.id}`));
+    await page.getByPlaceholder("key:").fill(`run:${run.run.id}`);
+    await page.getByPlaceholder("key:").press("Tab");
+    const sent = new URL((await asked).url());
+    assert.equal(sent.searchParams.get("actor"), `run:${run.run.id}`);
+    assert.equal(sent.searchParams.get("kind"), null);
+    await table.locator("tbody tr", { hasNotText: "token.mint" }).first().waitFor({ state: "detached" });
+    await table
+      .locator("tbody tr", { hasText: `run:${run.run.id}` })
+      .first()
+      .waitFor();
+    await page.screenshot({ path: shot("11b-audit-actor"), fullPage: true });
+    // A time window after now holds nothing.
+    const later = new Date(Date.now() + 3600_000);
+    const local = new Date(later.getTime() - later.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    const windowed = page.waitForRequest((r) => r.url().includes("after="));
+    await page.getByLabel("After").fill(local);
+    await page.getByLabel("After").press("Tab");
+    await windowed;
+    await table.locator("tbody tr").first().waitFor({ state: "detached" });
   });
 
   test("readable at 390 px", async () => {

@@ -56,7 +56,7 @@ export function register(program: Command): void {
       });
       // Before the walkthrough, whose second half is a script to paste as it stands.
       process.stdout.write(
-        `The web console: ${dev.info.issuerUrl}/console/\nSign in with this one-time link (valid 5 minutes, once): ${dev.consoleSignInLink()}\n\n`,
+        `The web console: ${dev.info.issuerUrl}/console/\nSign in with this one-time link (valid 5 minutes, once): ${await dev.consoleSignInLink()}\n\n`,
       );
       process.stdout.write(walkthrough(dev.info));
       await new Promise<void>((resolve) => {

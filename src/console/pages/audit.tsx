@@ -5,24 +5,34 @@ import { useOrganizations } from "./common.js";
 
 const PAGE = 50;
 
-/** The audit log, filtered by organization, actor, kind and time, newest first, a page at a time. */
+/**
+ * The audit log, newest first, a page at a time, filtered by the admin API itself (organization in the
+ * path; `kind` — an action or its first part —, `actor` — `key:<id>`, `run:<id>` or `operator` —, `after`
+ * and `before` in the query), so a filter covers the whole log and not only the page on screen.
+ */
 export function AuditPage({ session }: { session: SessionInfo }) {
   const orgs = useOrganizations(session);
   const admin = session.actor.scope === "admin";
   const [org, setOrg] = useState(admin ? "" : (session.actor.organizationId ?? ""));
   const [kind, setKind] = useState("");
   const [actor, setActor] = useState("");
+  const [since, setSince] = useState("");
   const [until, setUntil] = useState("");
   const [pages, setPages] = useState<number[]>([]);
   const before = pages.at(-1) ?? (until ? Date.parse(until) : undefined);
+  const after = since ? Date.parse(since) : undefined;
   const entries = useLoad(async () => {
     const q = new URLSearchParams({ limit: String(PAGE) });
-    if (kind) q.set("action", kind);
+    if (kind) q.set("kind", kind);
+    if (actor) q.set("actor", actor);
+    if (after !== undefined && !Number.isNaN(after)) q.set("after", String(after));
     if (before !== undefined && !Number.isNaN(before)) q.set("before", String(before));
     const path = org ? `v1/organizations/${enc(org)}/audit` : "v1/audit";
     return (await api.get<{ entries: AuditEntry[] }>(`${path}?${q}`)).entries;
-  }, [org, kind, before]);
-  const shown = (entries.data ?? []).filter((e) => !actor || e.actor.includes(actor));
+  }, [org, kind, actor, after, before]);
+  const shown = entries.data ?? [];
+  // The filter fields are uncontrolled (defaultValue): a page that finishes loading while one is being
+  // typed in must not put the old value back; the filter applies on change (Enter or leaving the field).
   const reset = () => setPages([]);
   return (
     <Section title="Audit log">
@@ -46,7 +56,7 @@ export function AuditPage({ session }: { session: SessionInfo }) {
           Kind{" "}
           <input
             placeholder="token.mint"
-            value={kind}
+            defaultValue={kind}
             onChange={(e) => {
               setKind((e.target as HTMLInputElement).value.trim());
               reset();
@@ -54,14 +64,32 @@ export function AuditPage({ session }: { session: SessionInfo }) {
           />
         </label>
         <label>
-          Actor contains{" "}
-          <input value={actor} onInput={(e) => setActor((e.target as HTMLInputElement).value)} />
+          Actor{" "}
+          <input
+            placeholder="key:… run:… operator"
+            defaultValue={actor}
+            onChange={(e) => {
+              setActor((e.target as HTMLInputElement).value.trim());
+              reset();
+            }}
+          />
+        </label>
+        <label>
+          After{" "}
+          <input
+            type="datetime-local"
+            defaultValue={since}
+            onChange={(e) => {
+              setSince((e.target as HTMLInputElement).value);
+              reset();
+            }}
+          />
         </label>
         <label>
           Before{" "}
           <input
             type="datetime-local"
-            value={until}
+            defaultValue={until}
             onChange={(e) => {
               setUntil((e.target as HTMLInputElement).value);
               reset();

@@ -2,26 +2,34 @@ import { useState } from "preact/hooks";
 import { api, enc, inWords, type SessionInfo, type SigningKey } from "../api.js";
 import { Confirm, ErrorNote, message, Section, useLoad } from "../ui.js";
 
-const STAGES: readonly [keyof SigningKey, string][] = [
-  ["createdAt", "published"],
-  ["activateAt", "signing"],
-  ["supersededAt", "retiring"],
-  ["unpublishAt", "gone"],
-];
-
-function Timeline({ k, now }: { k: SigningKey; now: number }) {
+function Timeline({ k, now, cacheMs }: { k: SigningKey; now: number; cacheMs: number }) {
+  const at = (v: string | null) => (v ? Date.parse(v) : undefined);
+  const created = at(k.createdAt);
+  const gone = at(k.unpublishAt);
+  // AWS verifies with the copy of the JWKS it fetched, kept up to `cacheMs`: a new key is usable once
+  // every cached copy has it, and a key out of the JWKS may be in a cached copy for as long again. Its
+  // private key is safe to delete only then (every token it signed expired, skew included, and no
+  // verifier still holds it).
+  const stages: [string, number | undefined, string?][] = [
+    ["published", created],
+    ["in AWS's cache", created === undefined ? undefined : created + cacheMs, "cache"],
+    ["signing", at(k.activateAt)],
+    ["retiring", at(k.supersededAt)],
+    ["gone", gone],
+    ["safe to remove", gone === undefined ? undefined : gone + cacheMs, "safe"],
+  ];
   return (
     <ol class="timeline" aria-label={`timeline of ${k.kid}`}>
-      {STAGES.map(([field, label]) => {
-        const at = k[field] as string | null;
-        const t = at ? Date.parse(at) : undefined;
-        return (
-          <li class={t === undefined ? "future" : t <= now ? "past" : "future"}>
-            <strong>{label}</strong>
-            <span>{t === undefined ? "not scheduled" : `${inWords(t, now)}`}</span>
-          </li>
-        );
-      })}
+      {stages.map(([label, t, role]) => (
+        <li
+          class={t === undefined ? "future" : t <= now ? "past" : "future"}
+          data-stage={role ?? label}
+          data-at={t === undefined ? "" : new Date(t).toISOString()}
+        >
+          <strong>{label}</strong>
+          <span>{t === undefined ? "not scheduled" : `${inWords(t, now)}`}</span>
+        </li>
+      ))}
     </ol>
   );
 }
@@ -62,7 +70,9 @@ export function KeysPage({ session }: { session: SessionInfo }) {
       <p class="hint">
         A new key is published in the JWKS for the whole overlap before it signs, because AWS caches an
         issuer's JWKS and verifies a token only with a key it has fetched; a replaced key stays published
-        until every token it signed has expired.
+        until every token it signed has expired ({session.tokenSkewSeconds / 60} minutes of AWS's skew
+        included). AWS may keep a fetched JWKS for up to {session.jwksCacheSeconds / 60} minutes (the shortest
+        overlap keyless allows), so a key is "safe to remove" that long after it left the JWKS.
       </p>
       <button
         type="button"
@@ -91,7 +101,7 @@ export function KeysPage({ session }: { session: SessionInfo }) {
           <h3>
             {k.kid} <span class={`status ${k.state}`}>{k.state}</span> <span class="muted">{k.alg}</span>
           </h3>
-          <Timeline k={k} now={now} />
+          <Timeline k={k} now={now} cacheMs={session.jwksCacheSeconds * 1000} />
           {k.state === "superseded" ? (
             <button
               type="button"

@@ -24,9 +24,19 @@ export class ApiKeyService extends IssuerResource {
   }
 
   /** The actor of a bearer secret; 401 `unauthorized` when it is missing, unknown or revoked. */
-  async authenticate(secret: string | undefined): Promise<Actor> {
+  async authenticate(secret: string | undefined): Promise<Actor & { kind: "key" }> {
     if (!secret) throw problem("unauthorized", "an API key is required: Authorization: Bearer <key>");
     const key = await this.repo.getApiKeyBySecretHash(hashSecret(secret));
+    if (!key || key.revokedAt !== null) throw problem("unauthorized", "the API key is not valid");
+    return { kind: "key", key };
+  }
+
+  /**
+   * The actor of a stored key named by its id (a console session keeps the id, not the secret); 401
+   * `unauthorized` when the key is unknown or revoked.
+   */
+  async actorOfKey(keyId: string): Promise<Actor & { kind: "key" }> {
+    const key = await this.repo.getApiKey(keyId);
     if (!key || key.revokedAt !== null) throw problem("unauthorized", "the API key is not valid");
     return { kind: "key", key };
   }

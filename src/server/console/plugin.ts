@@ -2,13 +2,12 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { readEmulatorRoles } from "../../analysis/lint/inputs/emulator.js";
 import { problem } from "../../issuer/errors.js";
+import { AWS_SKEW_MS, MIN_OVERLAP_MS } from "../../issuer/key-lifecycle.js";
 import { PROFILES } from "../../issuer/model.js";
 import type { IssuerService } from "../../issuer/service.js";
-import { type Clock, systemClock } from "../../lib/clock.js";
-import { cryptoIds, type IdGenerator } from "../../lib/ids.js";
-import { parse } from "../issuer/http.js";
+import { DELEGATION_HEADER, delegate, parse } from "../issuer/http.js";
 import { type ConsoleAsset, type ConsoleAssets, loadConsoleAssets } from "./assets.js";
-import { type ConsoleSession, ConsoleSessions, sameToken } from "./sessions.js";
+import { type ConsoleSessionActor, ConsoleSessions } from "./sessions.js";
 
 /** Session lifetime unless configured: a working day. */
 export const DEFAULT_CONSOLE_SESSION_SECONDS = 8 * 3600;
@@ -36,8 +35,6 @@ export interface ConsoleOptions {
   readonly secure: boolean;
   readonly sessions?: ConsoleSessions;
   readonly sessionSeconds?: number;
-  readonly clock?: Clock;
-  readonly ids?: IdGenerator;
   /** The built console; by default read from dist/console. */
   readonly assets?: ConsoleAssets | undefined;
   /** An AWS emulator whose roles the playground may load (`keyless dev` connects its own). */
@@ -105,20 +102,15 @@ function sendAsset(req: FastifyRequest, reply: FastifyReply, a: ConsoleAsset, ca
 
 /**
  * The web console under `/console/`: the built single-page app, and its session endpoints. A session is
- * made from an API key (or a one-time code from `keyless dev`) and kept in this process; the page holds
- * only an `HttpOnly` cookie and the CSRF token. `/console/api/…` forwards to the admin API `/api/…` with
- * the session's key, so scopes are exactly the admin API's; every change must carry `X-CSRF-Token`.
+ * made from an API key (or a one-time code from `keyless dev`) and kept in the issuer's store as hashes
+ * and the key's id; the page holds only an `HttpOnly` cookie and the CSRF token. `/console/api/…` forwards
+ * to the admin API `/api/…` acting as the session's key, so scopes are exactly the admin API's; every change must carry `X-CSRF-Token`.
  */
 export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, options) => {
   const { service } = options;
-  const clock = options.clock ?? systemClock;
   const sessions =
     options.sessions ??
-    new ConsoleSessions(
-      clock,
-      options.ids ?? cryptoIds,
-      options.sessionSeconds ?? DEFAULT_CONSOLE_SESSION_SECONDS,
-    );
+    new ConsoleSessions(service, options.sessionSeconds ?? DEFAULT_CONSOLE_SESSION_SECONDS);
   const assets = "assets" in options ? options.assets : loadConsoleAssets();
 
   const setCookie = (reply: FastifyReply, value: string, maxAge: number) =>
@@ -128,12 +120,11 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     );
 
   /** The session of the request; 401 without one. Changes also need the CSRF token and our own origin. */
-  const sessionOf = (req: FastifyRequest): ConsoleSession => {
-    const session = sessions.get(cookieValue(req, CONSOLE_COOKIE));
-    if (!session) throw problem("unauthorized", "sign in to the console first");
+  const sessionOf = async (req: FastifyRequest): Promise<ConsoleSessionActor> => {
+    const session = await sessions.get(cookieValue(req, CONSOLE_COOKIE));
     if (!SAFE.has(req.method)) {
       checkOrigin(req);
-      if (!sameToken(req.headers[CSRF_HEADER] as string | undefined, session.csrf))
+      if (!(await sessions.checkCsrf(session.id, req.headers[CSRF_HEADER] as string | undefined)))
         throw problem("forbidden", "the CSRF token is missing or wrong: reload the console");
     }
     return session;
@@ -162,31 +153,25 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
   app.post("/console/session", async (req, reply) => {
     checkOrigin(req);
     const body = parse(SignIn, req.body);
-    const secret = "code" in body ? sessions.redeem(body.code) : body.key;
-    if (secret === undefined) throw problem("unauthorized", "the sign-in code is unknown, used or expired");
-    const actor = await service.apiKeys.authenticate(secret);
-    if (actor.kind === "key" && actor.key.scope.kind === "runner")
+    const actor =
+      "code" in body ? await sessions.redeem(body.code) : await service.apiKeys.authenticate(body.key);
+    if (actor.key.scope.kind === "runner")
       throw problem("forbidden", "a runner API key cannot sign in to the console");
-    const session = sessions.create(secret);
+    const session = await sessions.create(actor);
     setCookie(reply, session.id, sessions.ttlSeconds);
-    return describe(session, actor);
+    return describe({ ...session, actor });
   });
-  app.get("/console/session", async (req) => {
-    const session = sessionOf(req);
-    return describe(session, await service.apiKeys.authenticate(session.secret));
-  });
+  app.get("/console/session", async (req) => describe(await sessionOf(req)));
   app.delete("/console/session", async (req, reply) => {
-    const id = cookieValue(req, CONSOLE_COOKIE);
-    sessionOf(req);
-    if (id) sessions.delete(id);
+    const session = await sessionOf(req);
+    await sessions.delete(session.id);
     setCookie(reply, "", 0);
     return reply.code(204).send();
   });
 
   // The live preview of a `sub` template not yet saved (the admin API previews only saved settings).
   app.post<{ Params: { org: string } }>("/console/organizations/:org/sub-preview", async (req) => {
-    const session = sessionOf(req);
-    const actor = await service.apiKeys.authenticate(session.secret);
+    const { actor } = await sessionOf(req);
     const body = parse(SubPreview, req.body);
     const { subTemplate, runId, ...draft } = body;
     if (runId) return service.runs.previewClaims(actor, req.params.org, { runId, subTemplate });
@@ -203,8 +188,8 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
 
   // The playground's role list: the emulator's roles are no organization's, so admins only.
   app.get("/console/emulator/roles", async (req) => {
-    const actor = await service.apiKeys.authenticate(sessionOf(req).secret);
-    if (actor.kind === "key" && actor.key.scope.kind !== "admin")
+    const { actor } = await sessionOf(req);
+    if (actor.key.scope.kind !== "admin")
       throw problem("forbidden", "the emulator's roles are for admin keys");
     const roles = await options.emulator?.roles();
     if (!roles) throw problem("not-found", "no AWS emulator is connected to this console");
@@ -215,18 +200,23 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     method: ["GET", "POST", "PATCH", "DELETE"],
     url: "/console/api/*",
     handler: async (req, reply) => {
-      const session = sessionOf(req);
+      const { actor } = await sessionOf(req);
       const url = `/api/${req.url.slice("/console/api/".length)}`;
       const hasBody = req.body !== undefined && req.body !== null;
-      const forwarded = await app.inject({
-        method: req.method as "GET" | "POST" | "PATCH" | "DELETE",
-        url,
-        headers: {
-          authorization: `Bearer ${session.secret}`,
-          ...(hasBody ? { "content-type": "application/json" } : {}),
-        },
-        ...(hasBody ? { payload: JSON.stringify(req.body) } : {}),
-      });
+      // The admin API acts as the session's key through a one-use in-process delegation: the server
+      // holds no key secret (see delegate in ../issuer/http.ts).
+      const delegation = delegate(actor);
+      const forwarded = await app
+        .inject({
+          method: req.method as "GET" | "POST" | "PATCH" | "DELETE",
+          url,
+          headers: {
+            [DELEGATION_HEADER]: delegation.nonce,
+            ...(hasBody ? { "content-type": "application/json" } : {}),
+          },
+          ...(hasBody ? { payload: JSON.stringify(req.body) } : {}),
+        })
+        .finally(delegation.release);
       reply.code(forwarded.statusCode);
       const type = forwarded.headers["content-type"];
       if (type) reply.header("content-type", type);
@@ -236,11 +226,8 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     },
   });
 
-  function describe(
-    session: ConsoleSession,
-    actor: Awaited<ReturnType<typeof service.apiKeys.authenticate>>,
-  ) {
-    const key = actor.kind === "key" ? actor.key : undefined;
+  function describe(session: ConsoleSessionActor) {
+    const key = session.actor.key;
     return {
       csrf: session.csrf,
       expiresAt: new Date(session.expiresAt).toISOString(),
@@ -248,14 +235,17 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
       profiles: PROFILES,
       // What the keys page explains rotation with: how long a new key is published before it signs.
       keyOverlapSeconds: Math.round(service.config.keyPolicy.overlapMs / 1000),
-      actor: key
-        ? {
-            keyId: key.id,
-            name: key.name,
-            scope: key.scope.kind,
-            organizationId: key.scope.kind === "admin" ? null : key.scope.organizationId,
-          }
-        : { keyId: null, name: "operator", scope: "admin", organizationId: null },
+      // How long AWS may keep a fetched JWKS, as keyless bounds it (the overlap's floor: AWS does not
+      // publish the figure), and how long past `exp` AWS accepts a token ("a five-minute window beyond
+      // the expiration time", https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html).
+      jwksCacheSeconds: MIN_OVERLAP_MS / 1000,
+      tokenSkewSeconds: AWS_SKEW_MS / 1000,
+      actor: {
+        keyId: key.id,
+        name: key.name,
+        scope: key.scope.kind,
+        organizationId: key.scope.kind === "admin" ? null : key.scope.organizationId,
+      },
     };
   }
 };

@@ -1,100 +1,51 @@
-import { createHash, timingSafeEqual } from "node:crypto";
-import type { Clock } from "../../lib/clock.js";
-import type { IdGenerator } from "../../lib/ids.js";
+import type { IssuerService } from "../../issuer/service.js";
+import type { ConsoleSessionActor, OpenConsoleSession } from "../../issuer/services/console-sessions.js";
 
-/** One signed-in browser: the API key it signed in with stays here, in the server's memory, never in a page. */
-export interface ConsoleSession {
-  readonly id: string;
-  /** The API key the session acts with; every console request is re-authenticated with it. */
-  readonly secret: string;
-  /** The anti-CSRF token the page must echo in `X-CSRF-Token` on every change. */
-  readonly csrf: string;
-  /** Epoch milliseconds. */
-  readonly expiresAt: number;
-}
+export type { ConsoleSessionActor, OpenConsoleSession };
 
-/** Console sessions and one-time sign-in codes, held in this process (so they end when it ends). */
+/**
+ * The console's sessions and one-time sign-in codes with this server's lifetimes, kept in the issuer's
+ * store (`IssuerService.consoleSessions`): every process on the store knows them, and they outlive a
+ * restart. The server keeps no API key: a session acts as its key's id.
+ */
 export class ConsoleSessions {
-  private readonly sessions = new Map<string, ConsoleSession>();
-  private readonly codes = new Map<string, { secret: string; expiresAt: number }>();
-
   constructor(
-    private readonly clock: Clock,
-    private readonly ids: IdGenerator,
+    private readonly service: IssuerService,
     /** Session lifetime in seconds (sliding expiry is deliberately not offered: a session ends on time). */
     readonly ttlSeconds: number,
     /** Lifetime of a one-time sign-in code, in seconds. */
     readonly codeTtlSeconds = 300,
   ) {}
 
-  private random(): string {
-    return this.ids.bytes(32).toString("base64url");
+  /** A new session for the key of an already-authenticated secret or redeemed code. */
+  create(actor: ConsoleSessionActor["actor"]): Promise<OpenConsoleSession> {
+    return this.service.consoleSessions.create(actor.key, this.ttlSeconds);
   }
 
-  /** A new session for an already-authenticated API key. */
-  create(secret: string): ConsoleSession {
-    this.sweep();
-    const session = {
-      id: this.random(),
-      secret,
-      csrf: this.random(),
-      expiresAt: this.clock() + this.ttlSeconds * 1000,
-    };
-    this.sessions.set(digest(session.id), session);
-    return session;
+  /** The live session of a cookie value; 401 problem when unknown, signed out, expired or its key revoked. */
+  get(id: string | undefined): Promise<ConsoleSessionActor> {
+    return this.service.consoleSessions.authenticate(id);
   }
 
-  /** The live session of a cookie value, or undefined (unknown, signed out or expired). */
-  get(id: string | undefined): ConsoleSession | undefined {
-    if (!id) return undefined;
-    const key = digest(id);
-    const s = this.sessions.get(key);
-    if (!s) return undefined;
-    if (this.clock() >= s.expiresAt) {
-      this.sessions.delete(key);
-      return undefined;
-    }
-    return s;
+  checkCsrf(id: string, token: string | undefined): Promise<boolean> {
+    return this.service.consoleSessions.checkCsrf(id, token);
   }
 
-  delete(id: string): void {
-    this.sessions.delete(digest(id));
+  delete(id: string): Promise<void> {
+    return this.service.consoleSessions.end(id);
   }
 
   /**
-   * A one-time code standing for `secret` for `codeTtlSeconds` (what `keyless dev` prints in its sign-in
-   * link instead of the key itself). Redeeming it once consumes it.
+   * A one-time code standing for the key of `secret` for `codeTtlSeconds` (what `keyless dev` prints in its
+   * sign-in link instead of the key itself). Redeeming it once consumes it.
    */
-  issueCode(secret: string): string {
-    this.sweep();
-    const code = this.random();
-    this.codes.set(digest(code), { secret, expiresAt: this.clock() + this.codeTtlSeconds * 1000 });
-    return code;
+  async issueCode(secret: string): Promise<string> {
+    const actor = await this.service.apiKeys.authenticate(secret);
+    return this.service.consoleSessions.issueCode(actor.key, this.codeTtlSeconds);
   }
 
-  /** The secret a code stands for, once; undefined for an unknown, used or expired code. */
-  redeem(code: string): string | undefined {
-    const key = digest(code);
-    const found = this.codes.get(key);
-    this.codes.delete(key);
-    if (!found || this.clock() >= found.expiresAt) return undefined;
-    return found.secret;
+  /** The actor a code stands for, once; 401 problem for an unknown, used or expired code. */
+  redeem(code: string): Promise<ConsoleSessionActor["actor"]> {
+    return this.service.consoleSessions.redeemCode(code);
   }
-
-  private sweep(): void {
-    const now = this.clock();
-    for (const [k, s] of this.sessions) if (now >= s.expiresAt) this.sessions.delete(k);
-    for (const [k, c] of this.codes) if (now >= c.expiresAt) this.codes.delete(k);
-  }
-}
-
-/** Maps are keyed by a hash, so a timing difference in a lookup says nothing about a live value. */
-const digest = (value: string): string => createHash("sha256").update(value).digest("base64url");
-
-/** Constant-time comparison of two tokens (the CSRF check). */
-export function sameToken(a: string | undefined, b: string): boolean {
-  if (a === undefined) return false;
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

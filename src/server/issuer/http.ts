@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import { type Actor, requireAdmin, requireMember, requireOrgAdmin } from "../../issuer/authz.js";
@@ -85,6 +86,31 @@ export function bearer(req: FastifyRequest): string | undefined {
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /**
+ * Actors handed to the admin API from inside this process (the web console forwards a signed-in user's
+ * request with Fastify's `inject`, acting as the session's key without holding the key's secret): a
+ * random one-use nonce in the `x-keyless-delegation` header stands for the actor. It never leaves the
+ * process, lives for one request, and is taken out on first use.
+ */
+const delegations = new Map<string, Actor>();
+export const DELEGATION_HEADER = "x-keyless-delegation";
+
+/** A one-use nonce standing for `actor` in one admin request made in this process; see `DELEGATION_HEADER`. */
+export function delegate(actor: Actor): { nonce: string; release: () => void } {
+  const nonce = randomBytes(32).toString("base64url");
+  delegations.set(nonce, actor);
+  return { nonce, release: () => delegations.delete(nonce) };
+}
+
+function delegatedActor(req: FastifyRequest): Actor | undefined {
+  const nonce = req.headers[DELEGATION_HEADER];
+  if (typeof nonce !== "string") return undefined;
+  const actor = delegations.get(nonce);
+  delegations.delete(nonce);
+  if (!actor) throw problem("unauthorized", "the delegation is unknown or used");
+  return actor;
+}
+
+/**
  * The `onRequest` hook of the admin API: authenticates the bearer key (401) and checks the route's
  * declared scope (403). It runs before Fastify reads or parses the body, so a caller without the right key
  * learns nothing from the body's fate (no 400 for malformed JSON, no 413 for a large body). Checks that
@@ -94,7 +120,7 @@ export function authorizeAdminRequest(apiKeys: ApiKeyService, tenancy: TenancySe
   return async (req: FastifyRequest): Promise<void> => {
     const scope = req.routeOptions.config.scope;
     if (scope === undefined) return;
-    const actor = await apiKeys.authenticate(bearer(req));
+    const actor = delegatedActor(req) ?? (await apiKeys.authenticate(bearer(req)));
     const params = req.params as Params;
     // An organization, project or environment may be named by id or by name: from here on the path's
     // parameters hold ids, so an unknown name is a 404 problem (never an empty list) and every check

@@ -249,6 +249,32 @@ function repositorySuite(name: string, open: () => Promise<Database<IssuerTables
       assert.equal(await repo.getProject("p2"), undefined);
     });
 
+    test("console sessions and codes: hashes and a key id, a code taken once, expired rows swept", async (t) => {
+      if (!database) return t.skip("PostgreSQL binaries are not installed");
+      const session = { idHash: "s1", csrfHash: "c1", apiKeyId: "k1", createdAt: T0, expiresAt: T0 + 60_000 };
+      await repo.createConsoleSession(session);
+      assert.deepEqual(await repo.getConsoleSession("s1"), session);
+      await repo.createConsoleCode("code1", "k1", T0 + 30_000);
+      assert.deepEqual(await repo.takeConsoleCode("code1"), { apiKeyId: "k1", expiresAt: T0 + 30_000 });
+      assert.equal(await repo.takeConsoleCode("code1"), undefined, "a code is taken once");
+      await repo.createConsoleCode("code2", "k1", T0 + 30_000);
+      const [a, b] = await Promise.all([repo.takeConsoleCode("code2"), repo.takeConsoleCode("code2")]);
+      assert.equal([a, b].filter(Boolean).length, 1, "two redeemers: one gets the code");
+      await repo.createConsoleCode("code3", "k1", T0 + 30_000);
+      // A session made after the first expired sweeps it and the expired code.
+      await repo.createConsoleSession({
+        ...session,
+        idHash: "s2",
+        createdAt: T0 + 60_000,
+        expiresAt: T0 + 120_000,
+      });
+      assert.equal(await repo.getConsoleSession("s1"), undefined);
+      assert.equal(await repo.takeConsoleCode("code3"), undefined);
+      assert.equal((await repo.getConsoleSession("s2"))?.apiKeyId, "k1");
+      await repo.deleteConsoleSession("s2");
+      assert.equal(await repo.getConsoleSession("s2"), undefined);
+    });
+
     test("deleting an organization removes everything under it", async (t) => {
       if (!database) return t.skip("PostgreSQL binaries are not installed");
       assert.equal(await repo.deleteOrganization("o1"), true);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { OPERATOR } from "../../../src/issuer/authz.js";
-import { cryptoIds } from "../../../src/lib/ids.js";
 import { CONSOLE_COOKIE, consolePlugin } from "../../../src/server/console/plugin.js";
 import { ConsoleSessions } from "../../../src/server/console/sessions.js";
+import { DELEGATION_HEADER, delegate } from "../../../src/server/issuer/http.js";
 import { acmeRun, type Json, type TestIssuer, testIssuer } from "../../support/issuer.js";
 
 // The console's security properties through Fastify's inject (real HTTP semantics, a manual clock): the
@@ -20,7 +20,7 @@ let runnerKey: string;
 
 before(async () => {
   t = await testIssuer();
-  sessions = new ConsoleSessions(t.clock, cryptoIds, TTL);
+  sessions = new ConsoleSessions(t.service, TTL);
   await t.app.register(consolePlugin, { service: t.service, secure: false, sessions });
   acme = await acmeRun(t.service);
   other = await t.service.tenancy.createOrganization(OPERATOR, { name: "globex" });
@@ -205,13 +205,43 @@ describe("console: sign-in, cookie, CSRF, expiry, sign-out", () => {
   });
 
   test("a one-time sign-in code works once, and not after its five minutes", async () => {
-    const code = sessions.issueCode(t.adminKey);
+    const code = await sessions.issueCode(t.adminKey);
     await signIn({ code });
     const again = await request("POST", "/console/session", { body: { code } });
     assert.equal(again.status, 401);
-    const late = sessions.issueCode(t.adminKey);
+    const late = await sessions.issueCode(t.adminKey);
     t.clock.advance(sessions.codeTtlSeconds * 1000);
     assert.equal((await request("POST", "/console/session", { body: { code: late } })).status, 401);
+  });
+});
+
+describe("console: the admin API acts as the session's key without its secret", () => {
+  test("a delegation nonce works once, inside the process; a guessed one is refused", async () => {
+    const forged = await request("GET", "/api/v1/organizations", {
+      headers: { [DELEGATION_HEADER]: "a-guessed-nonce" },
+    });
+    assert.equal(forged.status, 401);
+    const d = delegate(OPERATOR);
+    const first = await request("GET", "/api/v1/organizations", {
+      headers: { [DELEGATION_HEADER]: d.nonce },
+    });
+    assert.equal(first.status, 200, first.body);
+    const again = await request("GET", "/api/v1/organizations", {
+      headers: { [DELEGATION_HEADER]: d.nonce },
+    });
+    assert.equal(again.status, 401, "a nonce is taken on first use");
+  });
+
+  test("the CSRF token survives a reload and is not the session id; the store keeps neither in clear", async () => {
+    const s = await signIn({ key: orgAdminKey });
+    const reloaded = await request("GET", "/console/session", { cookie: s.cookie });
+    assert.equal(reloaded.json.csrf, s.csrf);
+    assert.notEqual(s.csrf, s.cookie);
+    // Another ConsoleSessions over the same store (another process) knows the session.
+    const elsewhere = new ConsoleSessions(t.service, TTL);
+    assert.equal((await elsewhere.get(s.cookie)).actor.key.scope.kind, "org_admin");
+    assert.equal(await elsewhere.checkCsrf(s.cookie, s.csrf), true);
+    assert.equal(await elsewhere.checkCsrf(s.cookie, `${s.csrf}x`), false);
   });
 });
 
