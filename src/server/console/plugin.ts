@@ -236,8 +236,8 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
       // What the keys page explains rotation with: how long a new key is published before it signs.
       keyOverlapSeconds: Math.round(service.config.keyPolicy.overlapMs / 1000),
       // How long AWS may keep a fetched JWKS, as keyless bounds it (the overlap's floor: AWS does not
-      // publish the figure), and how long past `exp` AWS accepts a token ("a five-minute window beyond
-      // the expiration time", https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html).
+      // publish the figure), and how long past a token's expiry AWS still accepts it (five minutes,
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html).
       jwksCacheSeconds: MIN_OVERLAP_MS / 1000,
       tokenSkewSeconds: AWS_SKEW_MS / 1000,
       actor: {
