@@ -5,6 +5,9 @@ import type { Clock } from "../lib/clock.js";
 import type { IdGenerator } from "../lib/ids.js";
 import { type Database, openDatabase } from "../store/database.js";
 import { DatabaseUnavailableError } from "../store/unavailable.js";
+import { authorizeService, type CallRecorder } from "./authz/authorize-service.js";
+import { Authorizer } from "./authz/authorizer.js";
+import { iamRequest } from "./authz/iam-requests.js";
 import type { Caller } from "./credentials/caller.js";
 import { createSecretResolver, DEFAULT_STATIC_SECRET } from "./credentials/credentials.js";
 import { loadOrCreateKey } from "./credentials/key-file.js";
@@ -47,6 +50,8 @@ export interface EmulatorOptions {
   readonly onInternalError?: (error: unknown, requestId: string) => void;
   /** Told every request's outcome (metrics): see `QueryEndpointOptions.onOutcome`. */
   readonly onOutcome?: (action: string | undefined, code: string | undefined, status: number) => void;
+  /** Told every IAM and STS call after it ran, with its authorization decision (the decision log). */
+  readonly onCall?: CallRecorder;
 }
 
 export interface Emulator {
@@ -89,6 +94,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     aliases: options.issuerAliases ?? new Map(),
     clock: options.clock,
   });
+  const authorizer = new Authorizer(repo, rolePolicies, policies, enginePolicies.identity, options.clock);
   const sts = new StsModel(
     iam,
     repo,
@@ -98,6 +104,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     options.clock,
     options.ids,
     options.testMaxSessionSeconds,
+    authorizer,
   );
   const resolve = createSecretResolver({
     sealer,
@@ -105,7 +112,17 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     ...(options.defaultAccount !== undefined ? { defaultAccount: options.defaultAccount } : {}),
   });
   const handle = createQueryEndpoint<Caller>({
-    services: [stsService(sts), iamService(iam, policies, rolePolicies)],
+    services: [
+      // GetCallerIdentity needs no permission, and AssumeRole authorizes inside (trust and caller policies).
+      authorizeService(stsService(sts), "sts", undefined, () => undefined, options.onCall),
+      authorizeService(
+        iamService(iam, policies, rolePolicies),
+        "iam",
+        authorizer,
+        (action, params, account) => iamRequest(action, params, account, repo),
+        options.onCall,
+      ),
+    ],
     authenticate: (request, service) => verifySigV4(request, service.signingName, resolve, options.clock),
     newRequestId: () => options.ids.uuid(),
     classifyError: storeOutage,

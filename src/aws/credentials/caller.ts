@@ -26,6 +26,10 @@ export interface RoleSession {
   readonly sourceIdentity?: string;
   /** The IAM OIDC provider ARN for web-identity sessions (aws:FederatedProvider). */
   readonly federatedProvider?: string;
+  /** The session policy passed as `Policy` (text), evaluated on every call the session makes. */
+  readonly sessionPolicy?: string;
+  /** The managed policies passed as `PolicyArns`, evaluated (their default version) on every call. */
+  readonly sessionPolicyArns?: readonly string[];
 }
 
 export type Caller =
