@@ -5,8 +5,10 @@ import type { Clock } from "../lib/clock.js";
 import type { IdGenerator } from "../lib/ids.js";
 import { type Database, openDatabase } from "../store/database.js";
 import { DatabaseUnavailableError } from "../store/unavailable.js";
-import { authorizeService, type CallRecorder } from "./authz/authorize-service.js";
+import { authorizeService } from "./authz/authorize-service.js";
 import { Authorizer } from "./authz/authorizer.js";
+import { DecisionLog } from "./authz/decision-log.js";
+import type { DecisionEvent } from "./authz/events.js";
 import { iamRequest } from "./authz/iam-requests.js";
 import type { Caller } from "./credentials/caller.js";
 import { createSecretResolver, DEFAULT_STATIC_SECRET } from "./credentials/credentials.js";
@@ -50,8 +52,10 @@ export interface EmulatorOptions {
   readonly onInternalError?: (error: unknown, requestId: string) => void;
   /** Told every request's outcome (metrics): see `QueryEndpointOptions.onOutcome`. */
   readonly onOutcome?: (action: string | undefined, code: string | undefined, status: number) => void;
-  /** Told every IAM and STS call after it ran, with its authorization decision (the decision log). */
-  readonly onCall?: CallRecorder;
+  /** Keep the decision log under `<dataDir>/events/` (default true). */
+  readonly decisionLog?: boolean;
+  /** Told every decision-log event as it is recorded (`keyless dev` prints the refusals). */
+  readonly onDecision?: (event: DecisionEvent) => void;
 }
 
 export interface Emulator {
@@ -94,6 +98,16 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     aliases: options.issuerAliases ?? new Map(),
     clock: options.clock,
   });
+  const log =
+    options.decisionLog === false
+      ? undefined
+      : new DecisionLog({
+          dataDir: options.dataDir,
+          clock: options.clock,
+          ids: options.ids,
+          ...(options.onDecision ? { onEvent: options.onDecision } : {}),
+        });
+  const onCall = log?.record;
   const authorizer = new Authorizer(repo, rolePolicies, policies, enginePolicies.identity, options.clock);
   const sts = new StsModel(
     iam,
@@ -114,13 +128,13 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   const handle = createQueryEndpoint<Caller>({
     services: [
       // GetCallerIdentity needs no permission, and AssumeRole authorizes inside (trust and caller policies).
-      authorizeService(stsService(sts), "sts", undefined, () => undefined, options.onCall),
+      authorizeService(stsService(sts), "sts", undefined, () => undefined, onCall),
       authorizeService(
         iamService(iam, policies, rolePolicies),
         "iam",
         authorizer,
         (action, params, account) => iamRequest(action, params, account, repo),
-        options.onCall,
+        onCall,
       ),
     ],
     authenticate: (request, service) => verifySigV4(request, service.signingName, resolve, options.clock),
@@ -129,7 +143,14 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     ...(options.onInternalError ? { onInternalError: options.onInternalError } : {}),
     ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
   });
-  return { handle, listener: nodeListener(handle, options.ids), close: () => database.close() };
+  return {
+    handle,
+    listener: nodeListener(handle, options.ids),
+    close: async () => {
+      log?.close();
+      await database.close();
+    },
+  };
 }
 
 /**

@@ -14,7 +14,9 @@ import {
   TagRoleCommand,
 } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { runKeyless } from "../support/cli.js";
 import { type RunningEmulator, startEmulator } from "../support/emulator.js";
+import type { Json } from "../support/issuer.js";
 import { tempDir } from "../support/tmp.js";
 
 /**
@@ -306,5 +308,62 @@ describe("IAM authorization by AWS's evaluation logic (SDK v3)", () => {
     });
     const me = await sts.send(new GetCallerIdentityCommand({}));
     assert.equal(me.Arn, SESSION);
+  });
+
+  test("the decision log: CloudTrail-shaped events, listed while running, a refusal explained from its event", async () => {
+    const list = await runKeyless(["emulator", "events", "--data-dir", dir.path, "--refused", "--json"]);
+    assert.equal(list.code, 0, list.stderr);
+    const events = list.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Json);
+    const deny = events.find(
+      (e) => e.eventName === "DeleteRole" && e.requestParameters?.roleName === "app-protected",
+    );
+    assert.ok(deny, list.stdout);
+    assert.equal(deny.eventSource, "iam.amazonaws.com");
+    assert.equal(deny.errorCode, "AccessDenied");
+    assert.equal(
+      deny.errorMessage,
+      noAccess(
+        "iam:DeleteRole",
+        arn("role", "app-protected"),
+        "with an explicit deny in an identity-based policy",
+      ),
+    );
+    assert.equal(deny.userIdentity.type, "AssumedRole");
+    assert.equal(deny.userIdentity.arn, SESSION);
+    assert.equal(deny.userIdentity.sessionContext.sessionIssuer.arn, arn("role", "deploy"));
+    assert.deepEqual(deny.keyless.statements, [
+      { policyType: "identity-based policy", policy: "inline:inline", index: 1, sid: "Protected" },
+    ]);
+    // No secret is ever written: not the session token, not the web identity token.
+    assert.ok(!list.stdout.includes("sessionToken") && !/X-Amz-Security-Token/i.test(list.stdout));
+    // Allowed calls are logged too, with the statements that allowed them.
+    const all = await runKeyless(["emulator", "events", "--data-dir", dir.path, "--json"]);
+    const created = all.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Json)
+      .find((e) => e.eventName === "CreateRole" && e.requestParameters?.roleName === "app-x");
+    assert.equal(created?.keyless.decision, "allow");
+    assert.deepEqual(
+      created?.keyless.statements.map((s: { policyType: string }) => s.policyType),
+      ["identity-based policy", "permissions boundary", "session policy"],
+    );
+
+    const explained = await runKeyless(["explain", "--event", deny.eventID, "--data-dir", dir.path]);
+    assert.equal(explained.code, 1, explained.stderr);
+    assert.match(explained.stdout, /DENY: User: .* with an explicit deny in an identity-based policy/);
+    assert.match(
+      explained.stdout,
+      /refused by identity-based policy inline:inline, statement 1 \(Protected\)/,
+    );
+    const tagged = events.find((e) => e.eventName === "TagRole");
+    const why = await runKeyless(["explain", "--event", tagged!.eventID, "--data-dir", dir.path]);
+    assert.match(why.stdout, /condition StringEquals aws:RequestTag\/team: .* -> no match/);
+    const missing = await runKeyless(["explain", "--event", "nope", "--data-dir", dir.path]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^keyless: no event nope/);
   });
 });

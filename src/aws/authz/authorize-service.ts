@@ -3,6 +3,7 @@ import type { ActionContext, QueryAction, QueryService } from "../wire/endpoint.
 import { AwsError } from "../wire/errors.js";
 import type { QueryParams } from "../wire/params.js";
 import { header } from "../wire/sigv4.js";
+import type { XmlStruct } from "../wire/xml.js";
 import type { Authorizer, AuthzDecision, AuthzRequest } from "./authorizer.js";
 
 /** What one call was and how it ended, for the decision log: told once per call, after it ran. */
@@ -13,6 +14,8 @@ export interface CallRecord {
   readonly context: ActionContext<Caller>;
   readonly authz?: { readonly request: AuthzRequest; readonly decision: AuthzDecision };
   readonly error?: AwsError;
+  /** The action's result on success (AssumeRoleWithWebIdentity's names the provider and subject). */
+  readonly result?: XmlStruct;
 }
 
 export type CallRecorder = (record: CallRecord) => void;
@@ -58,7 +61,14 @@ export function authorizeService(
             if (!decision.allowed) throw new AwsError("AccessDenied", decision.message ?? "Access denied");
           }
           const result = await action.run(params, context);
-          record?.({ service: prefix, action: name, params, context, ...(authz ? { authz } : {}) });
+          record?.({
+            service: prefix,
+            action: name,
+            params,
+            context,
+            ...(authz ? { authz } : {}),
+            ...(result ? { result } : {}),
+          });
           return result;
         } catch (error) {
           if (record && error instanceof AwsError) {

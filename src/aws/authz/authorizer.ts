@@ -45,6 +45,29 @@ export interface AuthzDecision {
   readonly statements: readonly DecidingStatement[];
   /** AWS's AccessDenied text for a refusal. */
   readonly message?: string;
+  /** For a refusal: every policy evaluated, statement by statement (what `explain --event` prints). */
+  readonly trace?: readonly PolicyTrace[];
+}
+
+/** One evaluated policy, for the decision log: its result and each statement's parts. */
+export interface PolicyTrace {
+  readonly policyType: PolicyType;
+  readonly policy: string;
+  readonly result: Evaluation["reason"];
+  readonly statements: readonly {
+    readonly index: number;
+    readonly sid: string | undefined;
+    readonly effect: "Allow" | "Deny";
+    readonly applies: boolean;
+    readonly action: boolean;
+    readonly resource: boolean;
+    readonly conditions: readonly {
+      readonly operator: string;
+      readonly key: string;
+      readonly result: boolean;
+      readonly reason: string;
+    }[];
+  }[];
 }
 
 interface NamedPolicy {
@@ -124,6 +147,27 @@ export class Authorizer {
       policyType: type,
       statements,
       message: accessDeniedMessage(principalArn, request.action, request.resource, reason, type),
+      trace: evaluated.map(
+        (p): PolicyTrace => ({
+          policyType: p.type,
+          policy: p.name,
+          result: p.result.reason,
+          statements: p.result.statements.map((t) => ({
+            index: t.index,
+            sid: t.sid,
+            effect: t.effect,
+            applies: t.applies,
+            action: t.action.matched,
+            resource: t.resource?.matched ?? true,
+            conditions: t.conditions.map((c) => ({
+              operator: c.operator,
+              key: c.key,
+              result: c.result,
+              reason: c.reason,
+            })),
+          })),
+        }),
+      ),
     });
     const denying = evaluated.find((p) => p.result.reason === "explicit-deny");
     if (denying) {

@@ -219,6 +219,7 @@ export class StsModel {
       transitiveTagKeys: request.tags?.transitiveKeys ?? [],
       ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
       federatedProvider: providerArn,
+      webIdentitySubject: String(claims.sub),
       packed,
       sessionPolicy: p.policy,
       sessionPolicyArns: p.policyArns,
@@ -395,6 +396,7 @@ export class StsModel {
       sourceIdentity?: string;
       federatedProvider?: string;
       packed: number | undefined;
+      webIdentitySubject?: string;
       sessionPolicy?: string | undefined;
       sessionPolicyArns?: readonly string[] | undefined;
     },
@@ -416,6 +418,7 @@ export class StsModel {
       transitiveTagKeys: [...extra.transitiveTagKeys],
       ...(extra.sourceIdentity !== undefined ? { sourceIdentity: extra.sourceIdentity } : {}),
       ...(extra.federatedProvider !== undefined ? { federatedProvider: extra.federatedProvider } : {}),
+      ...(extra.webIdentitySubject !== undefined ? { webIdentitySubject: extra.webIdentitySubject } : {}),
       ...(extra.sessionPolicy !== undefined ? { sessionPolicy: extra.sessionPolicy } : {}),
       ...(extra.sessionPolicyArns?.length ? { sessionPolicyArns: [...extra.sessionPolicyArns] } : {}),
     };
