@@ -190,7 +190,10 @@ describe("keyless init aws --format cli, run with the AWS CLI against the emulat
       assert.equal(gen.code, 0, gen.stderr);
       const script = join(dir.path, `${platform}.sh`);
       writeFileSync(script, gen.stdout, { mode: 0o755 });
-      const run = await runCommand("bash", [script], { env: admin(`${platform}-admin`), timeoutMs: SCRIPT_KILL_MS });
+      const run = await runCommand("bash", [script], {
+        env: admin(`${platform}-admin`),
+        timeoutMs: SCRIPT_KILL_MS,
+      });
       assert.equal(run.code, 0, run.stderr);
       const phased = platform === "tfc" || platform === "keyless";
       const role = `arn:aws:iam::${TOOLING}:role/keyless-${platform}${phased ? "-apply" : ""}`;
@@ -235,7 +238,10 @@ describe("keyless init aws --format cli, run with the AWS CLI against the emulat
       TOOLING,
       ...scopeArgs("github"),
     ]);
-    const run = await runCommand("bash", ["-c", gen.stdout], { env: admin("github-again"), timeoutMs: SCRIPT_KILL_MS });
+    const run = await runCommand("bash", ["-c", gen.stdout], {
+      env: admin("github-again"),
+      timeoutMs: SCRIPT_KILL_MS,
+    });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /identity provider exists/);
     assert.match(run.stderr, /updated role keyless-github/);
