@@ -18,7 +18,8 @@ import { type DecisionEvent, decisionEvent } from "./events.js";
 /** Where a data dir keeps its decision log: one file per process, `<node>.jsonl` and its previous `.1`. */
 export const eventsDir = (dataDir: string): string => join(dataDir, "events");
 
-/** Each process's file is rotated past this size, keeping one previous file: at most 2 × this per process. */
+/** Each file is rotated past this size, keeping one previous file: a process's two files (all calls,
+ * refusals) hold at most 4 × this. */
 export const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 
 export interface DecisionLogOptions {
@@ -33,31 +34,36 @@ export interface DecisionLogOptions {
 
 /**
  * The decision log: every IAM and STS call as a CloudTrail-shaped event, appended as JSON lines to this
- * process's file under `<data-dir>/events/` (0600), so every process (workers, nodes sharing a data dir)
- * writes its own and a reader merges them while they run. Bounded: past `maxBytes` the file becomes
- * `<name>.1` (replacing the previous one) and a new file starts. Lines are buffered and written once per
+ * process's files under `<data-dir>/events/` (0600), so every process (workers, nodes sharing a data dir)
+ * writes its own and a reader merges them while they run: `<pid>-<id>.jsonl` (every call) and
+ * `<pid>-<id>-refused.jsonl` (refusals again, so a busy stream of allowed calls cannot push them out).
+ * Bounded: past `maxBytes` a file becomes `<name>.1` (replacing the previous one) and a new one starts. Lines are buffered and written once per
  * event-loop turn, so a burst of calls costs one write. Secrets are never written (see requestParameters).
  */
 export class DecisionLog {
-  private readonly file: string;
-  private readonly maxBytes: number;
-  private fd: number | undefined;
-  private size = 0;
+  private readonly all: RotatingFile;
+  /** Refusals also go to their own file, so a busy stream of allowed calls cannot push them out. */
+  private readonly refused: RotatingFile;
   private pending: string[] = [];
+  private pendingRefused: string[] = [];
   private scheduled = false;
 
   constructor(private readonly options: DecisionLogOptions) {
     const dir = eventsDir(options.dataDir);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    this.file = join(dir, `${process.pid}-${options.ids.uuid().slice(0, 8)}.jsonl`);
-    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    const base = join(dir, `${process.pid}-${options.ids.uuid().slice(0, 8)}`);
+    const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.all = new RotatingFile(`${base}.jsonl`, max);
+    this.refused = new RotatingFile(`${base}-refused.jsonl`, max);
   }
 
   /** Records one call (the emulator's `onCall`). Never throws: a log that cannot be written is skipped. */
   readonly record = (call: CallRecord): void => {
     const event = decisionEvent(call, this.options.ids.uuid(), this.options.clock());
     this.options.onEvent?.(event);
-    this.pending.push(`${JSON.stringify(event)}\n`);
+    const line = `${JSON.stringify(event)}\n`;
+    this.pending.push(line);
+    if (event.errorCode) this.pendingRefused.push(line);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -67,28 +73,55 @@ export class DecisionLog {
   /** Writes what is buffered now (also called on close). */
   flush(): void {
     this.scheduled = false;
-    if (this.pending.length === 0) return;
-    const text = this.pending.join("");
+    if (this.pending.length > 0) this.all.append(this.pending);
+    if (this.pendingRefused.length > 0) this.refused.append(this.pendingRefused);
     this.pending = [];
+    this.pendingRefused = [];
+  }
+
+  close(): void {
+    this.flush();
+    this.all.close();
+    this.refused.close();
+  }
+}
+
+/** An append-only file (0600) that becomes `<file>.1` past `maxBytes`, replacing the previous one. */
+class RotatingFile {
+  private fd: number | undefined;
+  private size = 0;
+  constructor(
+    private readonly file: string,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Appends whole lines; rotates between lines, so no file exceeds maxBytes (unless one line does). */
+  append(lines: readonly string[]): void {
     try {
       if (this.fd === undefined) {
         this.fd = openSync(this.file, "a", 0o600);
         this.size = fstatSync(this.fd).size;
       }
-      if (this.size > 0 && this.size + text.length > this.maxBytes) {
-        closeSync(this.fd);
-        renameSync(this.file, `${this.file}.1`);
-        this.fd = openSync(this.file, "a", 0o600);
-        this.size = 0;
+      let chunk = "";
+      for (const line of lines) {
+        const bytes = Buffer.byteLength(line);
+        if (this.size + chunk.length > 0 && this.size + Buffer.byteLength(chunk) + bytes > this.maxBytes) {
+          if (chunk !== "") this.size += writeSync(this.fd, chunk);
+          chunk = "";
+          closeSync(this.fd);
+          renameSync(this.file, `${this.file}.1`);
+          this.fd = openSync(this.file, "a", 0o600);
+          this.size = 0;
+        }
+        chunk += line;
       }
-      this.size += writeSync(this.fd, text);
+      if (chunk !== "") this.size += writeSync(this.fd, chunk);
     } catch {
       // The log is an aid: a full disk must not fail the calls it describes.
     }
   }
 
   close(): void {
-    this.flush();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
@@ -115,7 +148,9 @@ export function readEvents(dataDir: string): DecisionEvent[] {
       }
     }
   }
-  return events.sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
+  const seen = new Set<string>();
+  const unique = events.filter((e) => !seen.has(e.eventID) && seen.add(e.eventID));
+  return unique.sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
 }
 
 /** One line per event for people: time, outcome, who, what, and the refusal's message. */
