@@ -299,6 +299,23 @@ describe("IAM authorization by AWS's evaluation logic (SDK v3)", () => {
     );
   });
 
+  test("cross-account AssumeRole needs both sides: the trust and the caller's own policies", async () => {
+    const other = client({ accessKeyId: "222222222222", secretAccessKey: "test" });
+    await other.send(new CreateRoleCommand({ RoleName: "workload", AssumeRolePolicyDocument: trust }));
+    const creds = await session.config.credentials();
+    const sts = new STSClient({
+      endpoint: emulator.endpoint,
+      region: "us-east-1",
+      credentials: creds,
+      maxAttempts: 1,
+    });
+    const target = "arn:aws:iam::222222222222:role/workload";
+    await refused(
+      sts.send(new AssumeRoleCommand({ RoleArn: target, RoleSessionName: "hop" })),
+      noAccess("sts:AssumeRole", target, "because no identity-based policy allows the sts:AssumeRole action"),
+    );
+  });
+
   test("the static test credentials stay the account root; GetCallerIdentity needs no permission", async () => {
     await root.send(new DeleteRoleCommand({ RoleName: "app-protected" }));
     const sts = new STSClient({

@@ -354,6 +354,9 @@ export class StsModel {
       transitiveTagKeys,
       ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
       ...(session?.federatedProvider ? { federatedProvider: session.federatedProvider } : {}),
+      ...(session?.webIdentitySubject !== undefined
+        ? { webIdentitySubject: session.webIdentitySubject }
+        : {}),
       packed,
       sessionPolicy: p.policy,
       sessionPolicyArns: p.policyArns,
