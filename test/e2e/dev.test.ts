@@ -147,7 +147,10 @@ describe("keyless dev", () => {
       { env, cwd: REPO },
     );
     assert.equal(explained.code, 1, explained.stderr);
-    assert.match(explained.stdout, /sts:AssumeRoleWithWebIdentity by .*\nAccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity/);
+    assert.match(
+      explained.stdout,
+      /sts:AssumeRoleWithWebIdentity by .*\nAccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity/,
+    );
   });
 
   test("Ctrl-C stops it cleanly; the next start on the same data dir keeps the state and works", async () => {
