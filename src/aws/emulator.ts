@@ -5,6 +5,11 @@ import type { Clock } from "../lib/clock.js";
 import type { IdGenerator } from "../lib/ids.js";
 import { type Database, openDatabase } from "../store/database.js";
 import { DatabaseUnavailableError } from "../store/unavailable.js";
+import { authorizeService } from "./authz/authorize-service.js";
+import { Authorizer } from "./authz/authorizer.js";
+import { DecisionLog } from "./authz/decision-log.js";
+import type { DecisionEvent } from "./authz/events.js";
+import { iamRequest } from "./authz/iam-requests.js";
 import type { Caller } from "./credentials/caller.js";
 import { createSecretResolver, DEFAULT_STATIC_SECRET } from "./credentials/credentials.js";
 import { loadOrCreateKey } from "./credentials/key-file.js";
@@ -49,6 +54,10 @@ export interface EmulatorOptions {
   readonly onInternalError?: (error: unknown, requestId: string) => void;
   /** Told every request's outcome (metrics): see `QueryEndpointOptions.onOutcome`. */
   readonly onOutcome?: (action: string | undefined, code: string | undefined, status: number) => void;
+  /** Keep the decision log under `<dataDir>/events/` (default true). */
+  readonly decisionLog?: boolean;
+  /** Told every decision-log event as it is recorded (`keyless dev` prints the refusals). */
+  readonly onDecision?: (event: DecisionEvent) => void;
 }
 
 export interface Emulator {
@@ -91,6 +100,17 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     aliases: options.issuerAliases ?? new Map(),
     clock: options.clock,
   });
+  const log =
+    options.decisionLog === false
+      ? undefined
+      : new DecisionLog({
+          dataDir: options.dataDir,
+          clock: options.clock,
+          ids: options.ids,
+          ...(options.onDecision ? { onEvent: options.onDecision } : {}),
+        });
+  const onCall = log?.record;
+  const authorizer = new Authorizer(repo, rolePolicies, policies, enginePolicies.identity, options.clock);
   const sts = new StsModel(
     iam,
     repo,
@@ -100,6 +120,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     options.clock,
     options.ids,
     options.testMaxSessionSeconds,
+    authorizer,
   );
   const resolve = createSecretResolver({
     sealer,
@@ -107,14 +128,31 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     ...(options.defaultAccount !== undefined ? { defaultAccount: options.defaultAccount } : {}),
   });
   const handle = createQueryEndpoint<Caller>({
-    services: [stsService(sts), iamService(iam, policies, rolePolicies)],
+    services: [
+      // GetCallerIdentity needs no permission, and AssumeRole authorizes inside (trust and caller policies).
+      authorizeService(stsService(sts), "sts", undefined, () => undefined, onCall),
+      authorizeService(
+        iamService(iam, policies, rolePolicies),
+        "iam",
+        authorizer,
+        (action, params, account) => iamRequest(action, params, account, repo),
+        onCall,
+      ),
+    ],
     authenticate: (request, service) => verifySigV4(request, service.signingName, resolve, options.clock),
     newRequestId: () => options.ids.uuid(),
     classifyError: storeOutage,
     ...(options.onInternalError ? { onInternalError: options.onInternalError } : {}),
     ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
   });
-  return { handle, listener: nodeListener(handle, options.ids), close: () => database.close() };
+  return {
+    handle,
+    listener: nodeListener(handle, options.ids),
+    close: async () => {
+      log?.close();
+      await database.close();
+    },
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
+import { eventLine } from "../aws/authz/decision-log.js";
 import { createEmulator, type Emulator } from "../aws/emulator.js";
 import { OPERATOR } from "../issuer/authz.js";
 import { systemClock } from "../lib/clock.js";
@@ -112,6 +113,11 @@ export async function startDev(options: DevOptions): Promise<RunningDev> {
       trustCaFiles: [ca.caFile],
       clock: systemClock,
       ids: cryptoIds,
+      // One line per refused call, with the event id `keyless explain --event` takes.
+      onDecision: (event) => {
+        if (event.errorCode === "AccessDenied")
+          process.stdout.write(`keyless dev: refused ${eventLine(event)}\n`);
+      },
       ...(options.testMaxSessionSeconds !== undefined
         ? { testMaxSessionSeconds: options.testMaxSessionSeconds }
         : {}),

@@ -141,6 +141,23 @@ describe("keyless dev", () => {
     );
     assert.match(r.stderr, /keyless: STS refused: AccessDenied/);
     assert.equal(r.code, 1, "the last step is the refusal");
+    // keyless dev printed the refusal with its decision-log event, which explain reads back.
+    const refusal =
+      /keyless dev: refused \S+ (\S+) AccessDenied sts:AssumeRoleWithWebIdentity \S+:org:demo:project:infra:env:staging:phase:apply: Not authorized to perform sts:AssumeRoleWithWebIdentity/;
+    // The line was written before the response; wait until this process has read it from the pipe.
+    for (let i = 0; i < 600 && !refusal.test(dev.out()); i++) await new Promise((ok) => setTimeout(ok, 50));
+    const id = refusal.exec(dev.out())?.[1];
+    assert.ok(id, dev.out());
+    const explained = await runCommand(
+      process.execPath,
+      [KEYLESS_BIN, "explain", "--event", id, "--data-dir", join(dataDir, "aws")],
+      { env, cwd: REPO },
+    );
+    assert.equal(explained.code, 1, explained.stderr);
+    assert.match(
+      explained.stdout,
+      /sts:AssumeRoleWithWebIdentity by .*\nAccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity/,
+    );
   });
 
   test("Ctrl-C stops it cleanly; the next start on the same data dir keeps the state and works", async () => {

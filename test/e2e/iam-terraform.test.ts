@@ -61,6 +61,15 @@ describe("Terraform's aws provider against the emulator's IAM", () => {
         ],
       }),
     ]);
+    // With AdministratorAccess, as AWS Organizations creates it: the emulator authorizes the role's calls.
+    await ok(WORKLOAD, [
+      "iam",
+      "attach-role-policy",
+      "--role-name",
+      "OrganizationAccountAccessRole",
+      "--policy-arn",
+      "arn:aws:iam::aws:policy/AdministratorAccess",
+    ]);
   });
   after(async () => {
     await emulator?.stop();

@@ -26,6 +26,12 @@ export interface RoleSession {
   readonly sourceIdentity?: string;
   /** The IAM OIDC provider ARN for web-identity sessions (aws:FederatedProvider). */
   readonly federatedProvider?: string;
+  /** A web-identity session's token subject (`sub`), for the decision log's userIdentity. */
+  readonly webIdentitySubject?: string;
+  /** The session policy passed as `Policy` (text), evaluated on every call the session makes. */
+  readonly sessionPolicy?: string;
+  /** The managed policies passed as `PolicyArns`, evaluated (their default version) on every call. */
+  readonly sessionPolicyArns?: readonly string[];
 }
 
 export type Caller =

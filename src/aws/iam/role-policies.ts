@@ -130,6 +130,11 @@ export class RolePolicyModel {
     return { managed, boundary };
   }
 
+  /** The ARNs of the managed policies attached to a role (for authorization of its sessions). */
+  attachedArns(role: Role): Promise<string[]> {
+    return this.repo.attachedToRole(role.account, role.name);
+  }
+
   /** DeleteRole, refused while managed policies are attached (API_DeleteRole), then IAM's own rules. */
   async deleteRole(account: string, roleName: string | undefined): Promise<void> {
     const role = await this.iam.getRole(account, roleName);

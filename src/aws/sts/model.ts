@@ -7,10 +7,11 @@ import {
   validateSessionTags,
   webIdentityRequest,
 } from "../../core/federation/index.js";
-import { decide, evaluate, type Policy } from "../../core/policy/index.js";
+import { decide, evaluate, type Policy, requestContext } from "../../core/policy/index.js";
 import type { Clock } from "../../lib/clock.js";
 import type { IdGenerator } from "../../lib/ids.js";
 import { builtinProvider, providerConditionKeys, providerStandardKeys } from "../../platforms/index.js";
+import type { Authorizer, AuthzDecision, AuthzRequest } from "../authz/authorizer.js";
 import {
   assumedRoleArn,
   type Caller,
@@ -83,6 +84,8 @@ export class StsModel {
     /** Test setting only (`--test-max-session-seconds`): credentials expire after at most this many
      * seconds whatever DurationSeconds says, so refresh paths can be tested in seconds, not hours. */
     private readonly testMaxSessionSeconds?: number,
+    /** Evaluates the calling session's policies (identity, boundary, session) when AssumeRole needs them. */
+    private readonly authorizer?: Authorizer,
   ) {}
 
   /**
@@ -231,7 +234,10 @@ export class StsModel {
       transitiveTagKeys: request.tags?.transitiveKeys ?? [],
       ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
       federatedProvider: providerArn,
+      webIdentitySubject: String(claims.sub),
       packed,
+      sessionPolicy: p.policy,
+      sessionPolicyArns: p.policyArns,
     });
     return { ...issued, providerArn, audience, subject: String(claims.sub) };
   }
@@ -332,22 +338,23 @@ export class StsModel {
     });
 
     const trust = this.trustPolicy(role);
-    const callerPolicies = session ? await this.callerPolicies(session) : undefined;
     for (const action of actions) {
       const verdict = evaluate(trust, { principal, action, context });
       if (verdict.decision !== "allow") throw denied(action);
-      // The caller's identity policies must allow too when crossing accounts or when the trust policy
-      // delegates to the account. An account root has every permission; a role has its inline policies.
+      // The caller's policies must allow too when crossing accounts or when the trust policy delegates to
+      // the account: an account root has every permission; a role session is limited by its role's
+      // identity policies, its boundary and its session policies, as for any other call.
       const needsIdentity = identity.Account !== role.account || verdict.allowedVia === "account";
-      if (needsIdentity && callerPolicies) {
-        const request = {
-          principal,
+      if (needsIdentity && session) {
+        const decision = await this.authorizeCaller(session, {
           action,
           resource: roleArnOf({ account: role.account, rolePath: role.path, roleName: role.name }),
-          context,
-        };
-        const allowed = callerPolicies.some((policy) => decide(policy, request) === "allow");
-        if (!allowed || this.anyExplicitDeny(callerPolicies, request)) throw denied(action);
+          context: Object.fromEntries(context),
+          ...(p.sourceIp !== undefined ? { sourceIp: p.sourceIp } : {}),
+          ...(p.userAgent !== undefined ? { userAgent: p.userAgent } : {}),
+        });
+        if (!decision) throw denied(action);
+        if (!decision.allowed) throw new AwsError("AccessDenied", decision.message ?? "");
       }
     }
 
@@ -362,17 +369,35 @@ export class StsModel {
       transitiveTagKeys,
       ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
       ...(session?.federatedProvider ? { federatedProvider: session.federatedProvider } : {}),
+      ...(session?.webIdentitySubject !== undefined
+        ? { webIdentitySubject: session.webIdentitySubject }
+        : {}),
       packed,
+      sessionPolicy: p.policy,
+      sessionPolicyArns: p.policyArns,
     });
   }
 
-  private anyExplicitDeny(policies: readonly Policy[], request: Parameters<typeof decide>[1]): boolean {
-    return policies.some((policy) => evaluate(policy, request).reason === "explicit-deny");
-  }
-
-  private async callerPolicies(session: RoleSession): Promise<Policy[]> {
+  /** The session's policies on one request; without an authorizer, the role's inline policies only
+   * (undefined: refused). */
+  private async authorizeCaller(
+    session: RoleSession,
+    request: AuthzRequest,
+  ): Promise<AuthzDecision | undefined> {
+    if (this.authorizer) return this.authorizer.authorizeSession(session, request);
     const role = await this.repo.getRole(session.account, session.roleName);
-    return role ? this.iam.identityPolicies(role) : [];
+    const policies = role ? await this.iam.identityPolicies(role) : [];
+    const principal = { type: "AWS" as const, arn: assumedRoleArn(session), account: session.account };
+    const r = {
+      principal,
+      action: request.action,
+      resource: request.resource,
+      context: requestContext(request.context),
+    };
+    const allowed = policies.some((policy) => decide(policy, r) === "allow");
+    if (!allowed || policies.some((policy) => evaluate(policy, r).reason === "explicit-deny"))
+      return undefined;
+    return { allowed: true, reason: "allowed", statements: [] };
   }
 
   /** The condition keys AWS derives for an issuer, from the platform records: the same for every token of
@@ -404,6 +429,9 @@ export class StsModel {
       sourceIdentity?: string;
       federatedProvider?: string;
       packed: number | undefined;
+      webIdentitySubject?: string;
+      sessionPolicy?: string | undefined;
+      sessionPolicyArns?: readonly string[] | undefined;
     },
   ): IssuedCredentials {
     const issuedAt = Math.floor(this.clock() / 1000);
@@ -423,6 +451,9 @@ export class StsModel {
       transitiveTagKeys: [...extra.transitiveTagKeys],
       ...(extra.sourceIdentity !== undefined ? { sourceIdentity: extra.sourceIdentity } : {}),
       ...(extra.federatedProvider !== undefined ? { federatedProvider: extra.federatedProvider } : {}),
+      ...(extra.webIdentitySubject !== undefined ? { webIdentitySubject: extra.webIdentitySubject } : {}),
+      ...(extra.sessionPolicy !== undefined ? { sessionPolicy: extra.sessionPolicy } : {}),
+      ...(extra.sessionPolicyArns?.length ? { sessionPolicyArns: [...extra.sessionPolicyArns] } : {}),
     };
     return { session, sessionToken: this.sealer.seal(session), packedPolicySize: extra.packed };
   }

@@ -8,6 +8,11 @@ import { AwsError } from "./errors.js";
 export class QueryParams {
   private constructor(private readonly values: ReadonlyMap<string, string>) {}
 
+  /** Every parameter as received (name, value), for the decision log. */
+  entries(): IterableIterator<[string, string]> {
+    return this.values.entries();
+  }
+
   /** Parses `application/x-www-form-urlencoded` text. Duplicate names: the last one wins. */
   static parse(text: string): QueryParams {
     const values = new Map<string, string>();

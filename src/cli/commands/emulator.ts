@@ -18,6 +18,7 @@ import { createMetrics, serveClusterMetrics } from "../../server/metrics.js";
 import { withMetricsEndpoint } from "../../server/metrics-http.js";
 import { logEmulatorInternalError } from "../../server/mount-emulator.js";
 import { databaseFailure, openDatabase } from "../../store/database.js";
+import { registerEvents } from "./emulator-events.js";
 
 interface Options {
   port: string;
@@ -64,14 +65,13 @@ function parseAliases(values: readonly string[]): Map<string, string> {
  * verifies any worker's session tokens.
  */
 export function register(program: Command): void {
-  program
+  const command = program
     .command("emulator")
     .description("run the AWS IAM + STS emulator (AWS Query protocol, SigV4, OIDC web identity)")
-    .requiredOption("--port <n>", "TCP port to listen on")
-    .requiredOption(
-      "--data-dir <dir>",
-      "where the store (emulator.db) and the sealing key (emulator.key) live",
-    )
+    // Checked in the action rather than as commander's required options, which would also be demanded
+    // of the `events` subcommand.
+    .option("--port <n>", "TCP port to listen on (required)")
+    .option("--data-dir <dir>", "where the store (emulator.db) and the sealing key (emulator.key) live")
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--trust-ca <file>", "PEM CA trusted for identity providers' HTTPS (repeatable)", collect, [])
     .option(
@@ -112,6 +112,12 @@ Examples:
   AWS_ACCESS_KEY_ID=123456789012 AWS_SECRET_ACCESS_KEY=test aws --endpoint-url http://127.0.0.1:4566 iam list-roles`,
     )
     .action(async (options: Options) => {
+      for (const [name, value] of [
+        ["--port <n>", options.port],
+        ["--data-dir <dir>", options.dataDir],
+      ] as const) {
+        if (value === undefined) throw inputError(`required option '${name}' not specified`);
+      }
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw inputError(`--port ${options.port}: expected 0-65535`);
@@ -210,4 +216,5 @@ Examples:
       process.on("SIGTERM", stop);
       process.on("SIGINT", stop);
     });
+  registerEvents(command);
 }

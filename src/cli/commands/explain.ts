@@ -2,11 +2,13 @@ import type { Command } from "commander";
 import { trustPolicyFromEmulator } from "../../analysis/explain/emulator-role.js";
 import { renderExplanation } from "../../analysis/explain/render.js";
 import { explainAssumeRole, explainAssumeRoleWithWebIdentity } from "../../analysis/explain/report.js";
+import { explainEvent } from "../../aws/authz/explain-event.js";
 import { isAccountId, isRoleSessionName } from "../../core/aws/identifiers.js";
 import { PolicyError, parsePolicy } from "../../core/policy/index.js";
 import { decodeToken, TokenDecodeError } from "../../core/token/decode.js";
 import { inputError, negativeAnswer } from "../../lib/errors.js";
 import { readInput, readJsonObject } from "../input.js";
+import { findEvent } from "./emulator-events.js";
 
 export function register(program: Command): void {
   program
@@ -42,6 +44,8 @@ export function register(program: Command): void {
     )
     .option("--session-name <name>", "the RoleSessionName the job would send", "keyless-explain")
     .option("--json", 'print a machine-readable report whose top level has "decision"')
+    .option("--event <id>", "instead: explain an emulator call from its decision-log event (with --data-dir)")
+    .option("--data-dir <dir>", "with --event: the emulator's data dir (keyless dev: .keyless/dev/aws)")
     .addHelpText(
       "after",
       `
@@ -50,9 +54,18 @@ Examples:
   keyless explain --policy trust.json --claims claims.json --provider-url https://id.example.com/
   keyless explain --policy trust.json --token token.jwt --json | jq .decision
   keyless explain --policy workload-trust.json --caller arn:aws:sts::111111111111:assumed-role/Tooling/ci
-  keyless explain --emulator http://127.0.0.1:4566 --role-arn arn:aws:iam::111111111111:role/deploy --token token.jwt`,
+  keyless explain --emulator http://127.0.0.1:4566 --role-arn arn:aws:iam::111111111111:role/deploy --token token.jwt
+  keyless explain --event 6f1c…-… --data-dir .keyless/emulator`,
     )
     .action(async (options: ExplainOptions) => {
+      if (options.event !== undefined) {
+        if (options.dataDir === undefined)
+          throw inputError("--event needs --data-dir (the emulator's data dir)");
+        const event = findEvent(options.dataDir, options.event);
+        process.stdout.write(options.json ? `${JSON.stringify(event, null, 2)}\n` : explainEvent(event));
+        if (event.errorCode) throw negativeAnswer(`explain: ${event.errorCode}`);
+        return;
+      }
       const report = await explain(options);
       process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderExplanation(report));
       if (report.decision !== "allow") throw negativeAnswer(`explain: ${report.decision}`);
@@ -75,6 +88,8 @@ interface ExplainOptions {
   account?: string;
   sessionName: string;
   json?: boolean;
+  event?: string;
+  dataDir?: string;
 }
 
 async function explain(options: ExplainOptions) {
