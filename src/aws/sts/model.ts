@@ -30,47 +30,10 @@ import { PATTERNS, Violations } from "../wire/validation.js";
 import { checkRolesClaim, packedSize, policyChecks, SKEW_SECONDS, sessionNameChecks } from "./checks.js";
 import type { IdpKeySource } from "./idp-keys.js";
 import { STS_MESSAGES } from "./messages.js";
+import type { AssumeRoleParams, IssuedCredentials, WebIdentityParams, WebIdentityResult } from "./params.js";
 import { decodeToken, timeClaim, verifySignature } from "./token.js";
 
-export interface IssuedCredentials {
-  readonly session: RoleSession;
-  readonly sessionToken: string;
-  readonly packedPolicySize: number | undefined;
-}
-
-export interface WebIdentityResult extends IssuedCredentials {
-  readonly providerArn: string;
-  readonly audience: string;
-  readonly subject: string;
-}
-
-export interface WebIdentityParams {
-  roleArn: string | undefined;
-  roleSessionName: string | undefined;
-  webIdentityToken: string | undefined;
-  providerId: string | undefined;
-  durationSeconds: number | undefined;
-  policy: string | undefined;
-  policyArns: readonly string[] | undefined;
-  sourceIp?: string;
-  userAgent?: string;
-}
-
-export interface AssumeRoleParams {
-  roleArn: string | undefined;
-  roleSessionName: string | undefined;
-  durationSeconds: number | undefined;
-  policy: string | undefined;
-  policyArns: readonly string[] | undefined;
-  tags: readonly { Key: string; Value: string }[] | undefined;
-  transitiveTagKeys: readonly string[] | undefined;
-  externalId: string | undefined;
-  sourceIdentity: string | undefined;
-  serialNumber: string | undefined;
-  tokenCode: string | undefined;
-  sourceIp?: string;
-  userAgent?: string;
-}
+export type { AssumeRoleParams, IssuedCredentials, WebIdentityParams, WebIdentityResult } from "./params.js";
 
 export class StsModel {
   constructor(
