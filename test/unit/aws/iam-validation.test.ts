@@ -9,6 +9,7 @@ import {
   ListOpenIDConnectProviderTagsCommand,
   ListRolesCommand,
   ListRoleTagsCommand,
+  PutRolePolicyCommand,
   TagOpenIDConnectProviderCommand,
   TagRoleCommand,
   UntagOpenIDConnectProviderCommand,
@@ -260,6 +261,23 @@ describe("IAM input validation and handler errors (AWS SDK v3, in-process emulat
       },
     });
     try {
+      // Authorization comes first: a session whose role allows nothing is refused as AWS refuses it.
+      await refused(
+        asRole.send(new GetUserCommand({})),
+        "AccessDenied",
+        /assumed-role\/charlie\/probe is not authorized to perform: iam:GetUser because no identity-based policy allows/,
+      );
+      // Allowed, a role session still has no user of its own: IAM's ValidationError for non-user callers.
+      await iam.send(
+        new PutRolePolicyCommand({
+          RoleName: "charlie",
+          PolicyName: "get-user",
+          PolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "iam:GetUser", Resource: "*" }],
+          }),
+        }),
+      );
       await refused(asRole.send(new GetUserCommand({})), "ValidationError", /non-User credentials/);
     } finally {
       asRole.destroy();
