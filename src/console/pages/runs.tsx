@@ -75,8 +75,15 @@ export function RunPage({ org, run }: { org: string; run: string }) {
       const mints = entries.filter((e) => e.target === run);
       const tokens: MintedToken[] = [];
       for (const entry of mints) {
-        const d = entry.details as { audience?: string; exp?: number; jti?: string; kid?: string };
-        const at = Math.floor(Number(entry.at) / 1000);
+        const d = entry.details as {
+          audience?: string;
+          iat?: number;
+          exp?: number;
+          jti?: string;
+          kid?: string;
+        };
+        // The mint recorded the token's iat; older records only have the audit time.
+        const at = d.iat ?? Math.floor(Number(entry.at) / 1000);
         let preview: { header: Record<string, unknown>; claims: Record<string, unknown> };
         try {
           preview = await api.post(`${O}/claims/preview`, {

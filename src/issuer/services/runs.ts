@@ -279,6 +279,8 @@ export class RunService extends IssuerResource {
         run: run.id,
         audience: token.audience,
         sub: token.subject,
+        // The token's own iat: the audit row's `at` is stamped after signing and can be a second later.
+        iat: token.issuedAt,
         exp: token.expiresAt,
         kid: key.kid,
       },
