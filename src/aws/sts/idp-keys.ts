@@ -21,9 +21,13 @@ export interface IdpKeySourceOptions {
   readonly clock: Clock;
   /** How long fetched keys are used before fetching again. */
   readonly ttlMs?: number;
-  /** An unknown kid triggers at most one refetch per issuer per this interval. */
+  /** An unknown kid triggers at most one refetch per issuer per this interval, counted from the last attempt. */
   readonly minRefreshMs?: number;
   readonly timeoutMs?: number;
+  /** After a failed fetch, no new attempt for this long (ms); doubled by each further failure. */
+  readonly minBackoffMs?: number;
+  /** The longest wait between attempts while the provider keeps failing (ms). */
+  readonly maxBackoffMs?: number;
 }
 
 const MAX_DOCUMENT_BYTES = 1024 * 1024;
@@ -44,6 +48,14 @@ interface Fetched {
   readonly at: number;
 }
 
+/** The last failed fetch of an issuer's keys: its error is answered again, without a connection, until `until`. */
+interface Failure {
+  readonly error: AwsError;
+  readonly at: number;
+  readonly until: number;
+  readonly backoffMs: number;
+}
+
 /**
  * The emulator's view of an identity provider's keys, as STS behaves (thumbprints:
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc_verify-thumbprint.html;
@@ -52,6 +64,10 @@ interface Fetched {
  * - TLS verified against the system CAs plus `--trust-ca`; only when that fails, the SHA-1 of the top
  *   certificate of the served chain must be one of the provider's thumbprints;
  * - cached for a TTL, refetched once on an unknown kid (rate-limited), one fetch in flight per issuer;
+ * - a failed fetch is remembered: until its back-off ends (1 s, doubling to 30 s while failures go on,
+ *   reset by a success) requests that need a fetch get the same error at once, without a connection, so
+ *   an outage costs the provider one connection per back-off and callers no timeout each (AWS documents
+ *   no figure: the choice is in docs/emulator.md). Keys still within their TTL keep verifying meanwhile;
  * - unreachable (connection, timeout, HTTP error) → IDPCommunicationError; reachable but unusable →
  *   InvalidIdentityToken "Couldn't retrieve verification key…".
  * The issuer alias changes only where the bytes come from: the token's `iss`, the provider's ARN and
@@ -62,9 +78,12 @@ export function createIdpKeySource(options: IdpKeySourceOptions): IdpKeySource {
   const ttl = options.ttlMs ?? 10 * 60 * 1000;
   const minRefresh = options.minRefreshMs ?? 5 * 1000;
   const timeout = options.timeoutMs ?? 5000;
+  const minBackoff = options.minBackoffMs ?? 1000;
+  const maxBackoff = options.maxBackoffMs ?? 30 * 1000;
   const ca = options.trustedCas;
   const cache = new Map<string, Fetched>();
   const inFlight = new Map<string, Promise<Fetched>>();
+  const failures = new Map<string, Failure>();
 
   const mapUrl = (url: string): URL => {
     const parsed = new URL(url);
@@ -132,21 +151,50 @@ export function createIdpKeySource(options: IdpKeySourceOptions): IdpKeySource {
     };
   }
 
+  /** One fetch for every caller waiting on this issuer; its outcome updates the cache or the back-off. */
+  function fetchShared(cacheKey: string, issuer: string, thumbprints: readonly string[]): Promise<Fetched> {
+    let pending = inFlight.get(cacheKey);
+    if (pending) return pending;
+    pending = fetchKeys(issuer, thumbprints).then(
+      (fetched) => {
+        cache.set(cacheKey, fetched);
+        failures.delete(cacheKey);
+        return fetched;
+      },
+      (error: unknown) => {
+        if (error instanceof AwsError) {
+          const previous = failures.get(cacheKey);
+          const backoffMs = previous ? Math.min(previous.backoffMs * 2, maxBackoff) : minBackoff;
+          const at = options.clock();
+          failures.set(cacheKey, { error, at, until: at + backoffMs, backoffMs });
+        }
+        throw error;
+      },
+    );
+    pending = pending.finally(() => inFlight.delete(cacheKey));
+    inFlight.set(cacheKey, pending);
+    return pending;
+  }
+
   return {
     async keys(issuer, thumbprints, refresh) {
       const cacheKey = `${issuer}\n${thumbprints.join(",")}`;
       const cached = cache.get(cacheKey);
+      const failure = failures.get(cacheKey);
       const now = options.clock();
-      const fresh = cached && now - cached.at < ttl && !(refresh && now - cached.at >= minRefresh);
-      if (fresh) return cached.keys;
-      let pending = inFlight.get(cacheKey);
-      if (!pending) {
-        pending = fetchKeys(issuer, thumbprints).finally(() => inFlight.delete(cacheKey));
-        inFlight.set(cacheKey, pending);
+      const backingOff = failure !== undefined && now < failure.until;
+      if (cached && now - cached.at < ttl) {
+        if (!refresh) return cached.keys;
+        // An unknown kid: refetch at most once per interval since the last attempt, failed ones included.
+        const lastAttempt = Math.max(cached.at, failure?.at ?? 0);
+        if (now - lastAttempt < minRefresh) {
+          // The latest attempt failed: its error (retryable when the provider is unreachable), not "no key".
+          if (failure && failure.at > cached.at) throw failure.error;
+          return cached.keys;
+        }
       }
-      const fetched = await pending;
-      cache.set(cacheKey, fetched);
-      return fetched.keys;
+      if (backingOff) throw failure.error;
+      return (await fetchShared(cacheKey, issuer, thumbprints)).keys;
     },
   };
 }

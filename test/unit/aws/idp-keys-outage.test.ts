@@ -20,6 +20,8 @@ import { tempDir } from "../../support/tmp.js";
 const ISSUER = "https://idp.example.com";
 const TTL = 60_000;
 const MIN_REFRESH = 5_000;
+const MIN_BACKOFF = 1_000;
+const MAX_BACKOFF = 4_000;
 
 describe("IdP keys during a blackholed-issuer outage", () => {
   const dir = tempDir();
@@ -58,6 +60,8 @@ describe("IdP keys during a blackholed-issuer outage", () => {
       ttlMs: TTL,
       minRefreshMs: MIN_REFRESH,
       timeoutMs: 300,
+      minBackoffMs: MIN_BACKOFF,
+      maxBackoffMs: MAX_BACKOFF,
     });
   });
   after(async () => {
@@ -70,7 +74,7 @@ describe("IdP keys during a blackholed-issuer outage", () => {
   const kids = async (refresh: boolean) => (await source.keys(ISSUER, [], refresh)).map((k) => k.kid);
   const unreachable = (e: unknown) => e instanceof AwsError && e.code === "IDPCommunicationError";
 
-  test("cached keys carry verification through the outage until the TTL; then one fetch per burst, IDPCommunicationError, and recovery", async () => {
+  test("cached keys carry verification through the outage until the TTL; then one fetch per burst and per back-off, IDPCommunicationError, and recovery", async () => {
     assert.deepEqual(await kids(false), ["rsa-1", "ec-1"]);
     assert.ok(forwarded > 0, "the first fetch went through the relay");
 
@@ -88,6 +92,11 @@ describe("IdP keys during a blackholed-issuer outage", () => {
     assert.equal(blackholed, 1);
     // The failed refetch did not drop the cached keys: tokens with known kids still verify, offline.
     assert.deepEqual(await kids(false), ["rsa-1", "ec-1"]);
+    // Another unknown kid right after: the failure again (retryable), not the cached keys, no connection;
+    // still so once the back-off is over, while the minimum refresh interval since that attempt runs.
+    await assert.rejects(kids(true), unreachable);
+    clock.advance(MIN_BACKOFF);
+    await assert.rejects(kids(true), unreachable);
     assert.equal(blackholed, 1);
 
     // Past the TTL: a burst of five concurrent requests shares one fetch (one connection), all unreachable.
@@ -96,12 +105,41 @@ describe("IdP keys during a blackholed-issuer outage", () => {
     assert.ok(burst.every((r) => r.status === "rejected" && unreachable(r.reason)));
     assert.equal(blackholed, 2, "one connection for the whole burst");
 
-    // The issuer is back: the next request fetches and succeeds, with the keys served now.
+    // Back-off: the second failure in a row waits 2 s, the third 4 s, then the cap (4 s here). Within
+    // it, requests get the remembered error at once, without a connection; after it, one attempt.
+    for (const [wait, connections] of [
+      [2 * MIN_BACKOFF, 3],
+      [4 * MIN_BACKOFF, 4],
+      [MAX_BACKOFF, 5],
+    ] as const) {
+      await assert.rejects(kids(false), unreachable);
+      clock.advance(wait - 1);
+      await assert.rejects(kids(false), unreachable);
+      assert.equal(blackholed, connections - 1, `no connection within the ${wait} ms back-off`);
+      clock.advance(1);
+      await assert.rejects(kids(false), unreachable);
+      assert.equal(blackholed, connections, `one attempt once the ${wait} ms back-off is over`);
+    }
+
+    // The issuer is back: within the back-off the error still stands (no connection); after it the
+    // next request fetches and succeeds, with the keys served now.
     mode = "forward";
     const before = forwarded;
     await issuer.addKey("rsa-2");
+    await assert.rejects(kids(false), unreachable);
+    assert.equal(forwarded, before);
+    clock.advance(MAX_BACKOFF);
     assert.deepEqual(await kids(false), ["rsa-1", "ec-1", "rsa-2"]);
     assert.ok(forwarded > before);
-    assert.equal(blackholed, 2);
+    assert.equal(blackholed, 5);
+
+    // A success resets the back-off: the next outage starts again at 1 s.
+    mode = "blackhole";
+    clock.advance(TTL);
+    await assert.rejects(kids(false), unreachable);
+    assert.equal(blackholed, 6);
+    clock.advance(MIN_BACKOFF);
+    await assert.rejects(kids(false), unreachable);
+    assert.equal(blackholed, 7);
   });
 });
