@@ -10,7 +10,7 @@
 // --force to test them all again. The JSON and HTML reports are in .tmp/mutation/.
 // --unit-only drops the e2e test files from tap.testFiles, --tests A,B replaces the list (globs of built
 // tests), and --tag NAME keeps that run's incremental results and reports apart (.tmp/mutation/NAME/), so
-// file groups can each run against the tests that exercise them. Both go through a config copy in
+// file groups can each run against the tests that exercise them (in a sandbox of their own, so at the same time). Both go through a config copy in
 // .tmp/mutation/ (--timeout-ms N sets Stryker's timeoutMS there too); with fewer test files the score is a lower bound (fewer tests can only kill fewer mutants).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -42,6 +42,7 @@ if (unitOnly || tests !== undefined || tag !== undefined || timeoutMs !== undefi
   if (tests !== undefined) base.tap.testFiles = tests.split(",");
   if (unitOnly) base.tap.testFiles = base.tap.testFiles.filter((f) => !f.startsWith("dist/test/e2e/"));
   if (timeoutMs !== undefined) base.timeoutMS = Number(timeoutMs);
+  if (tag !== undefined) base.tempDirName = `.tmp/stryker-${tag.replace(/[^\w.-]/g, "_")}`;
   base.incrementalFile = `${out}/incremental.json`;
   base.jsonReporter.fileName = `${out}/mutation.json`;
   base.htmlReporter.fileName = `${out}/mutation.html`;
