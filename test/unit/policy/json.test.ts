@@ -35,6 +35,8 @@ describe("parseJsonStrict: what it reads", () => {
       "1e3",
       "1E-2",
       "2.5e+2",
+      "1e10",
+      "-0.5E-12",
       '""',
       '"a\\"b\\\\c\\/d\\n\\u00e9\\ud83d\\ude00"',
       '"é😀"',
@@ -116,6 +118,7 @@ describe("parseJsonStrict: what it refuses, and where", () => {
     refuses(".5", 'unexpected "." at line 1, column 1');
     refuses("1e", 'unexpected "e" after the document at line 1, column 2');
     refuses("[-x]", 'unexpected "-" at line 1, column 2');
+    refuses("-a1", 'unexpected "-" at line 1, column 1');
     assert.deepEqual(parseJsonStrict("[9]"), [9]);
     // A number is read in one piece of at most 400 characters.
     assert.equal(parseJsonStrict(`0.${"1".repeat(398)}`), Number(`0.${"1".repeat(398)}`));

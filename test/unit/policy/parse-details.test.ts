@@ -29,6 +29,10 @@ function refuses(text: string, awsMessage: string, detail: string | undefined, k
   );
 }
 
+function refuses2(run: () => unknown, detail: string) {
+  assert.throws(run, (error: unknown) => error instanceof PolicyError && error.detail === detail);
+}
+
 describe("the document", () => {
   test("only Version, Id and Statement at the top; Id a string", () => {
     refuses(doc(trustStatement, { Extra: 1 }), IAM_MESSAGES.syntax, 'unknown top-level field "Extra"');
@@ -36,6 +40,15 @@ describe("the document", () => {
     assert.equal(parsePolicy(doc(trustStatement, { Id: "doc-1" }), { kind: "trust" }).id, "doc-1");
     refuses('"x"', IAM_MESSAGES.syntax, "the policy must be a JSON object");
     refuses("null", IAM_MESSAGES.syntax, "the policy must be a JSON object");
+  });
+
+  test("an already parsed JSON value is taken as it is", () => {
+    const parsed = parsePolicy(
+      { Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "s3:*", Resource: "*" }] },
+      { kind: "identity" },
+    );
+    assert.equal(parsed.statements[0]?.effect, "Deny");
+    refuses2(() => parsePolicy(["x"]), "the policy must be a JSON object");
   });
 
   test("Version: 2012-10-17, 2008-10-17 or none", () => {
@@ -214,6 +227,7 @@ describe("Principal and NotPrincipal", () => {
       "AROA123456789012",
       "aroa1234567890abcdefg",
       "XROA1234567890ABCDEFG",
+      "xAROA1234567890ABCDEFG",
       "AROA1234567890ABCDEF!",
       "arn:aws:iam::123456789012:oidc-provider/x",
       "",
@@ -247,6 +261,8 @@ describe("Principal and NotPrincipal", () => {
       "-",
       ".com",
       "https://accounts.google.com",
+      "example.com!",
+      "!example.com",
       "a b.com",
     ]) {
       refuses(
