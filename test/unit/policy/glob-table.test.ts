@@ -132,6 +132,15 @@ describe("IAM wildcards with the answers written out", () => {
     assert.equal(compileGlob(["a", STAR, "b", "c"])("axb"), false);
   });
 
+  test("astral characters at both ends of the high-surrogate range are one character each", () => {
+    for (const ch of ["\u{10000}", "\u{10FFFF}", "\u{1F600}"]) {
+      assert.equal(globMatch([ONE], ch), true, ch);
+      assert.equal(globMatch([ONE, ONE], ch), false, ch);
+      assert.equal(globMatch(["a", ONE, "b"], `a${ch}b`), true, ch);
+      assert.equal(globMatch([STAR, ONE, "b"], `${ch}b`), true, ch);
+    }
+  });
+
   test("a lone high surrogate at the end counts as one character", () => {
     assert.equal(globMatch([ONE], "\ud83d"), true);
     assert.equal(globMatch(["a", ONE], "a\ud83d"), true);

@@ -64,7 +64,17 @@ describe("parseValue: a policy value split into text, escapes and variables", ()
   });
 
   test("malformed ${…} stays text, as written", () => {
-    for (const bad of ["${}", "${ }", "${a b}", "${aws:username,'x'}", "${a,b}", "${aws:username , 'x'}"]) {
+    for (const bad of [
+      "${}",
+      "${ }",
+      "${a b}",
+      "${aws:username,'x'}",
+      "${a,b}",
+      "${aws:username , 'x'}",
+      // The default's grammar holds for the whole body, not a part of it.
+      "${a b, 'x'}",
+      "${aws:username, 'x'y}",
+    ]) {
       assert.deepEqual(parseValue(`p${bad}q`), [
         { kind: "text", text: "p" },
         { kind: "text", text: bad },
