@@ -141,6 +141,13 @@ describe("IAM wildcards with the answers written out", () => {
     }
   });
 
+  test("characters above the surrogate range (U+E000 to U+FFFF) are one code unit", () => {
+    for (const ch of ["\uE000", "\uFFFD", "\uFF71"]) {
+      assert.equal(globMatch([ONE, "b"], `${ch}b`), true, ch);
+      assert.equal(globMatch([STAR, ONE, "b"], `x${ch}b`), true, ch);
+    }
+  });
+
   test("a lone high surrogate at the end counts as one character", () => {
     assert.equal(globMatch([ONE], "\ud83d"), true);
     assert.equal(globMatch(["a", ONE], "a\ud83d"), true);

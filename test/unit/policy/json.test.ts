@@ -78,6 +78,8 @@ describe("parseJsonStrict: what it refuses, and where", () => {
   test("duplicate member names, at the second one (IAM: Syntax errors in policy.)", () => {
     refuses('{"a":1,\n  "a":2}', 'duplicate member "a" at line 2, column 3', IAM_MESSAGES.syntax);
     refuses('{"o":{"k":1,"k":1}}', 'duplicate member "k" at line 1, column 13', IAM_MESSAGES.syntax);
+    // Lines after the place do not count.
+    refuses('{"a":1,\n"a":2\n}\n', 'duplicate member "a" at line 2, column 1', IAM_MESSAGES.syntax);
     // The same name in different objects is fine.
     assert.deepEqual(parseJsonStrict('[{"a":1},{"a":2}]'), [{ a: 1 }, { a: 2 }]);
   });
