@@ -85,6 +85,10 @@ const CASES: [pattern: string, value: string, matches: boolean][] = [
   ["a*", "b", false],
   ["*a*a", "aba", true],
   ["*a*a", "ab", false],
+  // Text left over after the last token fails the match, whatever it spells.
+  ["a", "aundefined", false],
+  ["a?", "abundefined", false],
+  ["a?c", "abcundefined", false],
 ];
 
 describe("IAM wildcards with the answers written out", () => {
