@@ -8,18 +8,52 @@
 // Arguments narrow the files mutated (the configured set otherwise). Results are kept incrementally in
 // .tmp/mutation/incremental.json, so a second run only tests mutants whose code or tests changed; pass
 // --force to test them all again. The JSON and HTML reports are in .tmp/mutation/.
+// --unit-only drops the e2e test files from tap.testFiles, --tests A,B replaces the list (globs of built
+// tests), and --tag NAME keeps that run's incremental results and reports apart (.tmp/mutation/NAME/), so
+// file groups can each run against the tests that exercise them (in a sandbox of their own, so at the same time). Both go through a config copy in
+// .tmp/mutation/ (--timeout-ms N sets Stryker's timeoutMS there too); with fewer test files the score is a lower bound (fewer tests can only kill fewer mutants).
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const args = process.argv.slice(2);
+const optionValue = (flag) => {
+  const at = args.indexOf(flag);
+  if (at < 0) return undefined;
+  const [, value] = args.splice(at, 2);
+  if (value === undefined) {
+    console.error(`keyless: ${flag} needs a value`);
+    process.exit(2);
+  }
+  return value;
+};
+const tests = optionValue("--tests");
+const tag = optionValue("--tag");
+const timeoutMs = optionValue("--timeout-ms");
 const force = args.includes("--force");
-const files = args.filter((a) => a !== "--force");
+const unitOnly = args.includes("--unit-only");
+const files = args.filter((a) => a !== "--force" && a !== "--unit-only");
+const out = tag === undefined ? ".tmp/mutation" : `.tmp/mutation/${tag.replace(/[^\w.-]/g, "_")}`;
+let config = "stryker.config.json";
+if (unitOnly || tests !== undefined || tag !== undefined || timeoutMs !== undefined) {
+  const base = JSON.parse(readFileSync(new URL("../stryker.config.json", import.meta.url), "utf8"));
+  delete base.$schema;
+  if (tests !== undefined) base.tap.testFiles = tests.split(",");
+  if (unitOnly) base.tap.testFiles = base.tap.testFiles.filter((f) => !f.startsWith("dist/test/e2e/"));
+  if (timeoutMs !== undefined) base.timeoutMS = Number(timeoutMs);
+  if (tag !== undefined) base.tempDirName = `.tmp/stryker-${tag.replace(/[^\w.-]/g, "_")}`;
+  base.incrementalFile = `${out}/incremental.json`;
+  base.jsonReporter.fileName = `${out}/mutation.json`;
+  base.htmlReporter.fileName = `${out}/mutation.html`;
+  mkdirSync(new URL(`../${out}/`, import.meta.url), { recursive: true });
+  config = `${out}/stryker.config.json`;
+  writeFileSync(new URL(`../${config}`, import.meta.url), JSON.stringify(base, null, 2));
+}
 const stryker = [
   "stryker",
   "run",
-  "stryker.config.json",
+  config,
   ...(files.length > 0 ? ["--mutate", files.join(",")] : []),
   ...(force ? ["--force"] : []),
 ];
@@ -32,7 +66,7 @@ if (run.status !== 0) {
 
 // Score as Stryker defines it: killed + timeout over all valid mutants (survived and no-coverage count
 // against it; compile errors and ignored mutants are not valid): https://stryker-mutator.io/docs/General/faq/
-const report = JSON.parse(readFileSync(new URL("../.tmp/mutation/mutation.json", import.meta.url), "utf8"));
+const report = JSON.parse(readFileSync(new URL(`../${out}/mutation.json`, import.meta.url), "utf8"));
 const rows = [];
 const total = { killed: 0, survived: 0, noCoverage: 0, timeout: 0 };
 for (const [file, { mutants }] of Object.entries(report.files)) {
@@ -55,4 +89,4 @@ const line = (name, c) =>
 console.log("\nmutation score (killed + timed out / valid mutants)");
 for (const [name, c] of rows.sort((a, b) => a[0].localeCompare(b[0]))) console.log(line(name, c));
 console.log(line("all files", total));
-console.log(`(${((Date.now() - started) / 60000).toFixed(1)} min; report: .tmp/mutation/mutation.html)`);
+console.log(`(${((Date.now() - started) / 60000).toFixed(1)} min; report: ${out}/mutation.html)`);
