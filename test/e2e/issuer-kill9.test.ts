@@ -8,6 +8,7 @@ import { startPostgres, type TestPostgres } from "../support/postgres.js";
 import {
   callOnOwnConnection as call,
   childPids,
+  mintAuditRows,
   type ServeProcess,
   startSeededServe,
   startServeIn,
@@ -134,14 +135,7 @@ function assertForwardOnly(before: KeyRow[], afterRows: KeyRow[], when: string):
 
 /** (a) and (b), on a freshly restarted server. */
 async function assertAuditAndJwks(s: Stack, tokens: string[], when: string): Promise<void> {
-  const r = await call(
-    s.base,
-    "GET",
-    `/api/v1/organizations/${s.org}/audit?action=token.mint&limit=1000`,
-    s.admin,
-  );
-  assert.equal(r.status, 200);
-  const rows = r.json.entries as { details: { jti: string } }[];
+  const rows = await mintAuditRows(s.base, s.org, s.admin);
   assert.ok(rows.length < 1000, "the audit page holds every row (the test stays under the page size)");
   const audited = new Set(rows.map((e) => e.details.jti));
   const missing = tokens.map((t) => claimsOf(t).jti).filter((j) => !audited.has(j));

@@ -4,6 +4,7 @@ import { freePort } from "../support/ports.js";
 import {
   callOnOwnConnection as call,
   childPids,
+  mintAuditRows,
   type ServeProcess,
   startSeededServe,
   startServeIn,
@@ -61,16 +62,7 @@ async function pool(dir: string): Promise<Pool> {
 const jtiOf = (token: string): string =>
   JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).jti;
 
-async function auditRows(p: { base: string; org: string; admin: string }) {
-  const r = await call(
-    p.base,
-    "GET",
-    `/api/v1/organizations/${p.org}/audit?action=token.mint&limit=1000`,
-    p.admin,
-  );
-  assert.equal(r.status, 200);
-  return r.json.entries as { details: { jti: string; workerPid: number } }[];
-}
+const auditRows = (p: { base: string; org: string; admin: string }) => mintAuditRows(p.base, p.org, p.admin);
 
 describe("keyless serve --workers 2 under faults", () => {
   const dirs: ReturnType<typeof tempDir>[] = [];

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
@@ -114,6 +115,31 @@ export async function startSeededServe(
 }
 
 /**
+ * Several `keyless serve` processes on one database, one for each key of `args` (in order): `env` carries
+ * what they share (KEYLESS_DATABASE, KEYLESS_KEK, HOME, PATH), each gets data directory `dir/<name>`, a
+ * free port and `--port PORT ARGS…`. Each is pushed onto `servers` as it starts, so the caller's `after`
+ * stops it even if a later one fails. Returns their base URLs (plain HTTP, in order) and the bootstrap
+ * admin key the first one wrote.
+ */
+export async function startServesOnOneDatabase(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  args: Record<string, readonly string[]>,
+  servers: ServeProcess[],
+): Promise<{ bases: string[]; admin: string }> {
+  const bases: string[] = [];
+  for (const [name, more] of Object.entries(args)) {
+    const port = await freePort();
+    servers.push(
+      await startServe(["--port", String(port), ...more], { ...env, KEYLESS_DATA_DIR: join(dir, name) }),
+    );
+    bases.push(`http://127.0.0.1:${port}`);
+  }
+  const first = Object.keys(args)[0]!;
+  return { bases, admin: readFileSync(join(dir, first, "admin-key"), "utf8").trim() };
+}
+
+/**
  * One plain-HTTP request on its own connection (no keep-alive pool), JSON in and out, with `key` as
  * bearer: a killed server (or worker) fails only the requests in flight on it, never a later one through
  * a pooled connection it had accepted. Rejects on a reset, a refused connection, a body cut short, or no
@@ -154,6 +180,25 @@ export function callOnOwnConnection(
     req.setTimeout(15_000, () => req.destroy(new Error("no answer")));
     req.end(body ? JSON.stringify(body) : undefined);
   });
+}
+
+/**
+ * The organization's `token.mint` audit rows (one page, up to 1000), read with callOnOwnConnection;
+ * asserts a 200. Each row's details carry the token's `jti` and, under `--workers`, the `workerPid`.
+ */
+export async function mintAuditRows(
+  base: string,
+  org: string,
+  adminKey: string,
+): Promise<{ details: { jti: string; workerPid?: number } }[]> {
+  const r = await callOnOwnConnection(
+    base,
+    "GET",
+    `/api/v1/organizations/${org}/audit?action=token.mint&limit=1000`,
+    adminKey,
+  );
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  return r.json.entries;
 }
 
 /** The pids of a process's children (the cluster workers of `serve --workers N`); none: []. */
