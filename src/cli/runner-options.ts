@@ -150,21 +150,31 @@ function readFile(path: string): string {
 }
 
 /**
- * On a refused web-identity exchange, writes the analyst's explanation of it to stderr (loaded on a
- * refusal only: it brings the policy engine and the explain report with it), then rethrows the
- * failure for main.ts to report; anything else is rethrown as it is.
+ * The analyst's explanation of a refused web-identity exchange, as text for people (against the keyless
+ * emulator: the role's trust policy evaluated with the token; against AWS: the claims STS compared and
+ * the likely causes); undefined for any other error or when the analyst cannot say. The analyst is
+ * loaded on a refusal only: it brings the policy engine and the explain report with it.
+ */
+export async function refusalExplanation(error: unknown, plan: AssumePlan): Promise<string | undefined> {
+  if (!(error instanceof StsError && error.code === "ERR_STS_REFUSED" && error.exchange !== undefined))
+    return undefined;
+  const { explainRefusal } = await import("../analysis/explain/refusal.js");
+  const diagnosis = await explainRefusal({
+    awsCode: error.awsCode,
+    message: (error.cause as Error | undefined)?.message ?? error.message,
+    ...error.exchange,
+    endpoint: plan.target.endpoint,
+    region: plan.target.region,
+  }).catch(() => undefined);
+  return diagnosis?.text;
+}
+
+/**
+ * On a refused web-identity exchange, writes the analyst's explanation of it to stderr, then rethrows
+ * the failure for main.ts to report; anything else is rethrown as it is.
  */
 export async function explainFailure(error: unknown, plan: AssumePlan): Promise<never> {
-  if (error instanceof StsError && error.code === "ERR_STS_REFUSED" && error.exchange !== undefined) {
-    const { explainRefusal } = await import("../analysis/explain/refusal.js");
-    const diagnosis = await explainRefusal({
-      awsCode: error.awsCode,
-      message: (error.cause as Error | undefined)?.message ?? error.message,
-      ...error.exchange,
-      endpoint: plan.target.endpoint,
-      region: plan.target.region,
-    }).catch(() => undefined);
-    if (diagnosis) process.stderr.write(diagnosis.text);
-  }
+  const explanation = await refusalExplanation(error, plan);
+  if (explanation !== undefined) process.stderr.write(explanation);
   throw error;
 }

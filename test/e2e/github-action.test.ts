@@ -2,10 +2,11 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { seedChainedRole, seedWebIdentityRole } from "../support/aws.js";
+import { DEPLOY_CHAIN, seedGithubDeployChain } from "../support/aws.js";
 import { runCommand } from "../support/cli.js";
 import { isolatedEnv, type RunningEmulator } from "../support/emulator.js";
 import { REPO_ROOT, runActionStep, type StepResult } from "../support/github-runner.js";
+import { seedApplyRunOverHttp } from "../support/serve.js";
 import { type IssuerWithEmulator, startIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -16,11 +17,7 @@ import { tempDir } from "../support/tmp.js";
  * --issuer-alias and ends every session after a few seconds (its test setting); the following steps read
  * GITHUB_ENV and GITHUB_OUTPUT as the runner hands them on, and run the AWS CLI and boto3.
  */
-const TOOLING = "111111111111";
-const WORKLOAD = "222222222222";
-const HOST = "token.actions.githubusercontent.com";
-const ROLE = `arn:aws:iam::${TOOLING}:role/deploy`;
-const CHAIN = `arn:aws:iam::${WORKLOAD}:role/cicd`;
+const { workload: WORKLOAD, host: HOST, roleArn: ROLE, chainRoleArn: CHAIN } = DEPLOY_CHAIN;
 /** The emulator's test setting: every session ends after this many seconds. */
 const SESSION_SECONDS = 10;
 
@@ -68,47 +65,20 @@ describe("the GitHub Action under a simulated runner", () => {
       emulatorArgs: ["--test-max-session-seconds", String(SESSION_SECONDS)],
     });
     emulator = stack.emulator;
-    await seedWebIdentityRole({
+    await seedGithubDeployChain({
       endpoint: emulator.endpoint,
       dir: dir.path,
-      account: TOOLING,
-      providerUrl: `https://${HOST}`,
-      roleName: "deploy",
-      condition: {
-        StringEquals: {
-          [`${HOST}:aud`]: "sts.amazonaws.com",
-          [`${HOST}:sub`]: "repo:acme/infra:ref:refs/heads/main",
-        },
-      },
+      sub: "repo:acme/infra:ref:refs/heads/main",
     });
-    await seedChainedRole({
-      endpoint: emulator.endpoint,
-      dir: dir.path,
-      from: { account: TOOLING, roleName: "deploy" },
-      to: { account: WORKLOAD, roleName: "cicd" },
+    const seeded = await seedApplyRunOverHttp(stack.serveUrl, stack.adminKey, {
+      ca: stack.tls.ca,
+      organization: { name: "acme", profile: "github", allowedAudiences: ["sts.amazonaws.com"] },
+      environment: "main",
+      deployer: "octocat",
+      attributes: { ref: "refs/heads/main" },
     });
-    const org = await stack.api("POST", "/api/v1/organizations", {
-      name: "acme",
-      profile: "github",
-      allowedAudiences: ["sts.amazonaws.com"],
-    });
-    const project = await stack.api("POST", `/api/v1/organizations/${org.id}/projects`, { name: "infra" });
-    const env = await stack.api(
-      "POST",
-      `/api/v1/organizations/${org.id}/projects/${project.id}/environments`,
-      {
-        name: "main",
-      },
-    );
-    const run = (ref: string) =>
-      stack.api("POST", `/api/v1/organizations/${org.id}/runs`, {
-        environmentId: env.id,
-        phase: "apply",
-        deployer: "octocat",
-        attributes: { ref },
-      });
-    mainRun = await run("refs/heads/main");
-    featureRun = await run("refs/heads/feature");
+    mainRun = seeded;
+    featureRun = await seeded.startRun({ ref: "refs/heads/feature" });
   });
   after(async () => {
     for (const pid of servers)

@@ -3,9 +3,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { awsAdmin } from "../support/emulator.js";
-import { curlRunToken } from "../support/serve.js";
+import { curlRunToken, seedApplyRunOverHttp } from "../support/serve.js";
 import { type IssuerWithEmulator, startIssuerWithEmulator } from "../support/stack.js";
-import { terraformWorkspace } from "../support/terraform.js";
+import { SEED003_ROLE, seedSeed003Iam, terraformWorkspace } from "../support/terraform.js";
 import { tempDir } from "../support/tmp.js";
 
 /**
@@ -17,7 +17,7 @@ import { tempDir } from "../support/tmp.js";
  */
 const TOOLING = "111111111111";
 const WORKLOAD = "222222222222";
-const TOOLING_ROLE = `arn:aws:iam::${TOOLING}:role/GitHubAction-AssumeRoleWithAction`;
+const TOOLING_ROLE = `arn:aws:iam::${TOOLING}:role/${SEED003_ROLE}`;
 
 describe("seed 003: Terraform's aws provider with web identity and the assume_role hop", () => {
   const dir = tempDir("keyless-seed003-tf-");
@@ -32,61 +32,7 @@ describe("seed 003: Terraform's aws provider with web identity and the assume_ro
       aliases: ["token.actions.githubusercontent.com"],
       emulatorArgs: ["--account", TOOLING],
     });
-    await iam(TOOLING, [
-      "create-open-id-connect-provider",
-      "--url",
-      "https://token.actions.githubusercontent.com",
-      "--client-id-list",
-      "sts.amazonaws.com",
-    ]);
-    await iam(TOOLING, [
-      "create-role",
-      "--role-name",
-      "GitHubAction-AssumeRoleWithAction",
-      "--assume-role-policy-document",
-      JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: {
-              Federated: `arn:aws:iam::${TOOLING}:oidc-provider/token.actions.githubusercontent.com`,
-            },
-            Action: "sts:AssumeRoleWithWebIdentity",
-            Condition: {
-              StringEquals: {
-                "token.actions.githubusercontent.com:sub": "repo:organization/repo-name:ref:refs/heads/main",
-                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-              },
-            },
-          },
-        ],
-      }),
-    ]);
-    await iam(TOOLING, [
-      "put-role-policy",
-      "--role-name",
-      "GitHubAction-AssumeRoleWithAction",
-      "--policy-name",
-      "cicd",
-      "--policy-document",
-      JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          { Effect: "Allow", Action: "sts:AssumeRole", Resource: `arn:aws:iam::${WORKLOAD}:role/cicd` },
-        ],
-      }),
-    ]);
-    await iam(WORKLOAD, [
-      "create-role",
-      "--role-name",
-      "cicd",
-      "--assume-role-policy-document",
-      JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { AWS: TOOLING_ROLE } }],
-      }),
-    ]);
+    await seedSeed003Iam(iam, { tooling: TOOLING, workload: WORKLOAD });
   });
   after(async () => {
     await stack?.stop();
@@ -94,24 +40,11 @@ describe("seed 003: Terraform's aws provider with web identity and the assume_ro
   });
 
   test("the web identity provider shows the tooling role; the seed's profile + assume_role provider shows the workload role", async () => {
-    const org = await stack.api("POST", "/api/v1/organizations", {
-      name: "organization",
-      profile: "github",
-      allowedAudiences: ["sts.amazonaws.com"],
-    });
-    const project = await stack.api("POST", `/api/v1/organizations/${org.id}/projects`, {
-      name: "repo-name",
-    });
-    const env = await stack.api(
-      "POST",
-      `/api/v1/organizations/${org.id}/projects/${project.id}/environments`,
-      {
-        name: "main",
-      },
-    );
-    const run = await stack.api("POST", `/api/v1/organizations/${org.id}/runs`, {
-      environmentId: env.id,
-      phase: "apply",
+    const run = await seedApplyRunOverHttp(stack.serveUrl, stack.adminKey, {
+      ca: stack.tls.ca,
+      organization: { name: "organization", profile: "github", allowedAudiences: ["sts.amazonaws.com"] },
+      project: "repo-name",
+      environment: "main",
       deployer: "dev@example.com",
       attributes: { ref: "refs/heads/main" },
     });

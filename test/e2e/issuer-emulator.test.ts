@@ -18,9 +18,13 @@ import { runCommand } from "../support/cli.js";
 import { isolatedEnv, type RunningEmulator } from "../support/emulator.js";
 import { acmeRun } from "../support/issuer.js";
 import { freePort } from "../support/ports.js";
-import { curlRunToken, httpsJson, type ServeProcess, startServe } from "../support/serve.js";
-import { type IssuerWithEmulator, startIssuerWithEmulator } from "../support/stack.js";
-import { makeTestTls, type TestTls } from "../support/tls.js";
+import { curlRunToken, httpsJson, type ServeProcess, seedApplyRunOverHttp } from "../support/serve.js";
+import {
+  type IssuerWithEmulator,
+  startIssuerWithEmulator,
+  startServeWithOwnEmulator,
+} from "../support/stack.js";
+import type { TestTls } from "../support/tls.js";
 import { tempDir } from "../support/tmp.js";
 
 /**
@@ -296,48 +300,12 @@ describe("keyless serve --aws-emulator: issuer and emulator on one HTTPS server"
   });
 
   test("the AWS CLI manages IAM and exchanges a run's token on the same port as the issuer", async () => {
-    tls = await makeTestTls(dir.path);
-    const port = await freePort();
-    base = `https://127.0.0.1:${port}`;
-    server = await startServe(
-      [
-        "--port",
-        String(port),
-        "--issuer-url",
-        `https://${ISSUER_HOST}`,
-        "--tls-cert",
-        tls.certFile,
-        "--tls-key",
-        tls.keyFile,
-        "--aws-emulator",
-        "--trust-ca",
-        tls.caFile,
-        "--issuer-alias",
-        `${ISSUER_HOST}=${base}`,
-      ],
-      { PATH: process.env.PATH, HOME: dir.path, KEYLESS_DATA_DIR: join(dir.path, "data") },
-    );
-    const admin = readFileSync(join(dir.path, "data", "admin-key"), "utf8").trim();
-    const api = async (method: string, path: string, body?: unknown) =>
-      (
-        await httpsJson(method, `${base}${path}`, {
-          ca: tls.ca,
-          key: admin,
-          ...(body !== undefined ? { body } : {}),
-        })
-      ).json;
-    const org = await api("POST", "/api/v1/organizations", {
-      name: "solo",
-      allowedAudiences: ["sts.amazonaws.com"],
-    });
-    const project = await api("POST", `/api/v1/organizations/${org.id}/projects`, { name: "infra" });
-    const env = await api("POST", `/api/v1/organizations/${org.id}/projects/${project.id}/environments`, {
-      name: "prod",
-    });
-    const run = await api("POST", `/api/v1/organizations/${org.id}/runs`, {
-      environmentId: env.id,
+    const started = await startServeWithOwnEmulator(dir.path, ISSUER_HOST);
+    ({ tls, base, server } = started);
+    const run = await seedApplyRunOverHttp(base, started.adminKey, {
+      ca: tls.ca,
+      organization: { name: "solo", allowedAudiences: ["sts.amazonaws.com"] },
       phase: "plan",
-      deployer: "x",
     });
 
     const awsEnv = isolatedEnv(join(dir.path, "aws"), {

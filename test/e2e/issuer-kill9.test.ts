@@ -1,16 +1,18 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { request } from "node:http";
 import { join } from "node:path";
 import { after, describe, type TestContext, test } from "node:test";
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from "jose";
 import { type KeyState, TRANSITIONS } from "../../src/issuer/key-lifecycle.js";
 import { runKeyless } from "../support/cli.js";
-import type { Json } from "../support/issuer.js";
-import { freePort } from "../support/ports.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
-import { type ServeProcess, startServe } from "../support/serve.js";
+import {
+  callOnOwnConnection as call,
+  childPids,
+  mintAuditRows,
+  type ServeProcess,
+  startSeededServe,
+  startServeIn,
+} from "../support/serve.js";
 import { tempDir } from "../support/tmp.js";
 
 // `keyless serve` killed with SIGKILL while it mints and while it rotates, then restarted on the same
@@ -26,39 +28,6 @@ import { tempDir } from "../support/tmp.js";
 //      restart): a superseded, retiring or retired key never becomes pending or active again.
 // Loops are bounded by counts, and the kill is triggered by a count of answers, never by a timer.
 
-/** One request on its own connection, so a killed server fails only the requests in flight on it. */
-function call(base: string, method: string, path: string, key: string, body?: unknown) {
-  return new Promise<{ status: number; json: Json }>((resolve, reject) => {
-    const req = request(
-      `${base}${path}`,
-      {
-        method,
-        agent: false,
-        headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8").on("data", (d: string) => {
-          text += d;
-        });
-        res.on("end", () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined });
-          } catch (e) {
-            reject(e); // a body cut short by the kill
-          }
-        });
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    // A connection a killed worker had accepted may never be answered: a client gives up on it, as the
-    // runner's SDKs do, and it counts as failed (never as a 200 owed an audit row).
-    req.setTimeout(15_000, () => req.destroy(new Error("no answer")));
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
-}
-
 interface Stack {
   /** The set-up's own variables (database, workers) on top of PATH, HOME and KEYLESS_DATA_DIR. */
   env: NodeJS.ProcessEnv;
@@ -72,72 +41,30 @@ interface Stack {
   requestToken: string;
 }
 
-function serve(s: {
-  env: NodeJS.ProcessEnv;
-  dataDir: string;
-  home: string;
-  port: number;
-}): Promise<ServeProcess> {
-  return startServe(["--port", String(s.port), "--log-level", "warn"], {
-    PATH: process.env.PATH,
-    HOME: s.home,
-    KEYLESS_DATA_DIR: s.dataDir,
-    ...s.env,
-  });
-}
+/** The set-up's server again, on its port and data directory (after a kill). */
+const serve = (s: Stack): Promise<ServeProcess> =>
+  startServeIn(s.home, s.port, ["--log-level", "warn"], s.env);
 
 async function setUp(dir: string, extra: NodeJS.ProcessEnv): Promise<{ stack: Stack; server: ServeProcess }> {
-  const port = await freePort();
-  const dataDir = join(dir, "data");
-  const server = await serve({ env: extra, dataDir, home: dir, port });
-  const base = `http://127.0.0.1:${port}`;
-  const admin = readFileSync(join(dataDir, "admin-key"), "utf8").trim();
-  const post = async (path: string, body: unknown) => {
-    const r = await call(base, "POST", path, admin, body);
-    assert.equal(r.status, 201, JSON.stringify(r.json));
-    return r.json;
-  };
-  const org = await post("/api/v1/organizations", { name: "acme", allowedAudiences: ["sts.amazonaws.com"] });
-  const project = await post(`/api/v1/organizations/${org.id}/projects`, { name: "infra" });
-  const env = await post(`/api/v1/organizations/${org.id}/projects/${project.id}/environments`, {
-    name: "prod",
-  });
-  const run = await post(`/api/v1/organizations/${org.id}/runs`, {
-    environmentId: env.id,
-    phase: "apply",
-    deployer: "x",
-  });
-  const url = new URL(run.requestUrl);
+  const started = await startSeededServe(dir, ["--log-level", "warn"], extra);
   return {
-    server,
+    server: started.server,
     stack: {
       env: extra,
-      dataDir,
+      dataDir: join(dir, "data"),
       home: dir,
-      port,
-      base,
-      admin,
-      org: org.id,
-      mintPath: `${url.pathname}${url.search}&audience=sts.amazonaws.com`,
-      requestToken: run.requestToken,
+      port: started.port,
+      base: started.base,
+      admin: started.admin,
+      org: started.orgId,
+      mintPath: started.tokenPath,
+      requestToken: started.requestToken,
     },
   };
 }
 
 const claimsOf = (token: string): { jti: string; exp: number; iss: string } =>
   JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
-
-/** The pids of a process's children (the cluster workers of `serve --workers N`). */
-function childPids(pid: number): number[] {
-  try {
-    return execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" })
-      .split("\n")
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return []; // pgrep exits 1 when there is none
-  }
-}
 
 const alive = (pid: number): boolean => {
   try {
@@ -208,14 +135,7 @@ function assertForwardOnly(before: KeyRow[], afterRows: KeyRow[], when: string):
 
 /** (a) and (b), on a freshly restarted server. */
 async function assertAuditAndJwks(s: Stack, tokens: string[], when: string): Promise<void> {
-  const r = await call(
-    s.base,
-    "GET",
-    `/api/v1/organizations/${s.org}/audit?action=token.mint&limit=1000`,
-    s.admin,
-  );
-  assert.equal(r.status, 200);
-  const rows = r.json.entries as { details: { jti: string } }[];
+  const rows = await mintAuditRows(s.base, s.org, s.admin);
   assert.ok(rows.length < 1000, "the audit page holds every row (the test stays under the page size)");
   const audited = new Set(rows.map((e) => e.details.jti));
   const missing = tokens.map((t) => claimsOf(t).jti).filter((j) => !audited.has(j));
@@ -294,15 +214,28 @@ function killTests(variant: Variant): void {
     for (const d of dirs) d.cleanup();
     variant.close?.();
   });
-
-  test("kill -9 during minting, three times: every 200 has its audit row, the JWKS still verifies every valid token, no key moves backwards", async (t) => {
+  /** The test's own directory and a seeded server in the variant's set-up; undefined when it skips. */
+  const begin = async (t: TestContext) => {
     const dir = tempDir();
     dirs.push(dir);
     const env = await variant.env(t);
-    if (!env) return;
-    const { stack, server } = await setUp(dir.path, env);
+    if (!env) return undefined;
+    const set = await setUp(dir.path, env);
+    servers.push(set.server);
+    return set;
+  };
+  /** The stack's server started again (after a kill), stopped at the end if still up. */
+  const restart = async (stack: Stack) => {
+    const server = await serve(stack);
     servers.push(server);
-    let current = server;
+    return server;
+  };
+
+  test("kill -9 during minting, three times: every 200 has its audit row, the JWKS still verifies every valid token, no key moves backwards", async (t) => {
+    const set = await begin(t);
+    if (!set) return;
+    const { stack } = set;
+    let current = set.server;
     const tokens: string[] = [];
     for (let round = 1; round <= 3; round++) {
       const before = await keysList(stack);
@@ -314,8 +247,7 @@ function killTests(variant: Variant): void {
       assert.ok(r.ok >= 25, `round ${round}: ${r.ok} minted before the kill; last refusal ${r.lastRefusal}`);
       assert.equal(victim.child.signalCode, "SIGKILL");
 
-      current = await serve(stack);
-      servers.push(current);
+      current = await restart(stack);
       await assertAuditAndJwks(stack, tokens, `after kill ${round}`);
       assertForwardOnly(before, await keysList(stack), `after kill ${round}`);
     }
@@ -327,13 +259,10 @@ function killTests(variant: Variant): void {
   });
 
   test("kill -9 during rotation (rotate --immediate and retire under a mint loop), three times: the lifecycle never revives a key, the JWKS still verifies every valid token, every 200 is audited", async (t) => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const env = await variant.env(t);
-    if (!env) return;
-    const { stack, server } = await setUp(dir.path, env);
-    servers.push(server);
-    let current = server;
+    const set = await begin(t);
+    if (!set) return;
+    const { stack } = set;
+    let current = set.server;
     const tokens: string[] = [];
     for (let round = 1; round <= 3; round++) {
       const before = await keysList(stack);
@@ -380,8 +309,7 @@ function killTests(variant: Variant): void {
       assert.ok(minted.ok > 0, `round ${round}: tokens minted while rotating`);
       assert.equal(victim.child.signalCode, "SIGKILL");
 
-      current = await serve(stack);
-      servers.push(current);
+      current = await restart(stack);
       const afterRows = await keysList(stack);
       assertForwardOnly(before, afterRows, `after kill ${round}`);
       await assertAuditAndJwks(stack, tokens, `after kill ${round}`);

@@ -43,21 +43,7 @@ describe("signing keys held in AWS KMS (moto_server)", () => {
     const kmsEnv = { KEYLESS_SIGNER: "aws-kms", KEYLESS_SIGNING_ALG: alg, ...moto.env("kms") };
     const stack = await startIssuerWithEmulator(dir.path, { serveEnv: kmsEnv });
     stacks.push(stack);
-    const org = await stack.api("POST", "/api/v1/organizations", {
-      name: "acme",
-      allowedAudiences: ["sts.amazonaws.com"],
-    });
-    const project = await stack.api("POST", `/api/v1/organizations/${org.id}/projects`, { name: "infra" });
-    const env = await stack.api(
-      "POST",
-      `/api/v1/organizations/${org.id}/projects/${project.id}/environments`,
-      { name: "prod" },
-    );
-    const run = await stack.api("POST", `/api/v1/organizations/${org.id}/runs`, {
-      environmentId: env.id,
-      phase: "apply",
-      deployer: "x",
-    });
+    const run = await seedApplyRunOverHttp(stack.serveUrl, stack.adminKey, { ca: stack.tls.ca });
     const mint = async () => {
       const r = await curlRunToken(run, stack.tls.caFile, "sts.amazonaws.com");
       assert.equal(r.code, 0, r.stdout + r.stderr);

@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { setTimeout as pause } from "node:timers/promises";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import type { Json } from "../support/issuer.js";
-import { freePort } from "../support/ports.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
-import { type ServeProcess, seedApplyRunOverHttp, startServe } from "../support/serve.js";
+import { type ServeProcess, seedApplyRunOverHttp, startServesOnOneDatabase } from "../support/serve.js";
 import { tempDir } from "../support/tmp.js";
 
 /**
@@ -37,21 +34,18 @@ describe("a PostgreSQL restart under two keyless serve processes", () => {
       KEYLESS_DATABASE: db.url,
       KEYLESS_KEK: Buffer.alloc(32, 7).toString("base64"),
     };
-    const bases: string[] = [];
-    for (const name of ["a", "b"]) {
-      const port = await freePort();
-      const env = { ...common, KEYLESS_DATA_DIR: join(dir.path, name) };
-      const extra = name === "a" ? ["--aws-emulator"] : [];
-      servers.push(await startServe(["--port", String(port), "--log-level", "error", ...extra], env));
-      bases.push(`http://127.0.0.1:${port}`);
-    }
+    const { bases, admin } = await startServesOnOneDatabase(
+      dir.path,
+      common,
+      { a: ["--log-level", "error", "--aws-emulator"], b: ["--log-level", "error"] },
+      servers,
+    );
     const exited: string[] = [];
     servers.forEach((s, i) => {
       s.child.once("exit", (code, signal) =>
         exited.push(`server ${i} exited (${code ?? signal}): ${s.stderr()}`),
       );
     });
-    const admin = readFileSync(join(dir.path, "a", "admin-key"), "utf8").trim();
     const call = async (base: string, method: string, path: string, key?: string, body?: unknown) => {
       const r = await fetch(`${base}${path}`, {
         method,

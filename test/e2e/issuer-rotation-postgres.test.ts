@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { setTimeout as pause } from "node:timers/promises";
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
 import { runKeyless } from "../support/cli.js";
 import type { Json } from "../support/issuer.js";
-import { freePort } from "../support/ports.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
-import { type ServeProcess, seedApplyRunOverHttp, startServe } from "../support/serve.js";
+import { type ServeProcess, seedApplyRunOverHttp, startServesOnOneDatabase } from "../support/serve.js";
 import { tempDir } from "../support/tmp.js";
 
 /**
@@ -35,14 +33,12 @@ describe("rotation across processes on one PostgreSQL", () => {
       KEYLESS_DATABASE: pg.url,
       KEYLESS_KEK: Buffer.alloc(32, 5).toString("base64"),
     };
-    const bases: string[] = [];
-    for (const name of ["a", "b"]) {
-      const port = await freePort();
-      const env = { ...common, KEYLESS_DATA_DIR: join(dir.path, name) };
-      servers.push(await startServe(["--port", String(port), "--log-level", "warn"], env));
-      bases.push(`http://127.0.0.1:${port}`);
-    }
-    const admin = readFileSync(join(dir.path, "a", "admin-key"), "utf8").trim();
+    const { bases, admin } = await startServesOnOneDatabase(
+      dir.path,
+      common,
+      { a: ["--log-level", "warn"], b: ["--log-level", "warn"] },
+      servers,
+    );
     const call = async (base: string, method: string, path: string, key: string, body?: unknown) => {
       const r = await fetch(`${base}${path}`, {
         method,

@@ -6,7 +6,15 @@ import { createRemoteJWKSet, customFetch, jwtVerify } from "jose";
 import { runCommand, runKeyless } from "../support/cli.js";
 import type { Json } from "../support/issuer.js";
 import { freePort } from "../support/ports.js";
-import { curlRunToken, httpsJson, type ServeProcess, startServe } from "../support/serve.js";
+import {
+  curlRunToken,
+  httpsJson,
+  mintAuditRows,
+  type ServeProcess,
+  seedApplyRunOverHttp,
+  startSeededServe,
+  startServe,
+} from "../support/serve.js";
 import { makeTestTls, type TestTls } from "../support/tls.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -76,30 +84,13 @@ for (const alg of ["RS256", "ES256"] as const) {
         env,
       );
       adminKey = readFileSync(join(dir.path, "data", "admin-key"), "utf8").trim();
-      const api = (method: string, path: string, body?: unknown) =>
-        httpsJson(method, `${issuer}${path}`, {
-          ca: tls.ca,
-          key: adminKey,
-          ...(body !== undefined ? { body } : {}),
-        });
-      const org = (
-        await api("POST", "/api/v1/organizations", { name: "acme", allowedAudiences: ["sts.amazonaws.com"] })
-      ).json;
-      orgId = org.id;
-      const project = (await api("POST", `/api/v1/organizations/${org.id}/projects`, { name: "infra" })).json;
-      const envi = (
-        await api("POST", `/api/v1/organizations/${org.id}/projects/${project.id}/environments`, {
-          name: "prod",
-        })
-      ).json;
-      run = (
-        await api("POST", `/api/v1/organizations/${org.id}/runs`, {
-          environmentId: envi.id,
-          phase: "apply",
-          deployer: "alice@example.com",
-          attributes: { ref: "refs/heads/main", commit: "0123abc" },
-        })
-      ).json;
+      const seeded = await seedApplyRunOverHttp(issuer, adminKey, {
+        ca: tls.ca,
+        deployer: "alice@example.com",
+        attributes: { ref: "refs/heads/main", commit: "0123abc" },
+      });
+      orgId = seeded.orgId;
+      run = seeded;
       assert.ok(run.requestToken, JSON.stringify(run));
     });
     after(async () => {
@@ -292,50 +283,22 @@ describe("keyless serve --workers 2", () => {
     dir.cleanup();
   });
   test("both workers mint; every mint is in the audit log (written by the primary) before the token is returned", async () => {
-    const port = await freePort();
-    server = await startServe(["--port", String(port), "--workers", "2", "--log-level", "warn"], {
-      PATH: process.env.PATH,
-      HOME: dir.path,
-      KEYLESS_DATA_DIR: join(dir.path, "data"),
-    });
-    assert.match(server.stdout(), /with 2 workers/);
-    const base = `http://127.0.0.1:${port}`;
-    const admin = readFileSync(join(dir.path, "data", "admin-key"), "utf8").trim();
-    const call = async (method: string, path: string, body?: unknown, key = admin) => {
-      const r = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
+    const run = await startSeededServe(dir.path, ["--workers", "2", "--log-level", "warn"]);
+    server = run.server;
+    assert.match(run.server.stdout(), /with 2 workers/);
+    const mint = async () => {
+      const r = await fetch(`${run.base}${run.tokenPath}`, {
+        headers: { authorization: `Bearer ${run.requestToken}` },
       });
       return { status: r.status, json: (await r.json()) as Json };
     };
-    const org = (
-      await call("POST", "/api/v1/organizations", { name: "acme", allowedAudiences: ["sts.amazonaws.com"] })
-    ).json;
-    const project = (await call("POST", `/api/v1/organizations/${org.id}/projects`, { name: "infra" })).json;
-    const env = (
-      await call("POST", `/api/v1/organizations/${org.id}/projects/${project.id}/environments`, {
-        name: "prod",
-      })
-    ).json;
-    const run = (
-      await call("POST", `/api/v1/organizations/${org.id}/runs`, {
-        environmentId: env.id,
-        phase: "apply",
-        deployer: "x",
-      })
-    ).json;
-    const path = `${new URL(run.requestUrl).pathname}${new URL(run.requestUrl).search}&audience=sts.amazonaws.com`;
-    const minted = await Promise.all(
-      Array.from({ length: 40 }, () => call("GET", path, undefined, run.requestToken)),
-    );
+    const minted = await Promise.all(Array.from({ length: 40 }, mint));
     assert.ok(minted.every((m) => m.status === 200 && typeof m.json.value === "string"));
     const jtis = new Set(
       minted.map((m) => JSON.parse(Buffer.from(m.json.value.split(".")[1], "base64url").toString()).jti),
     );
-    const audit = (await call("GET", `/api/v1/organizations/${org.id}/audit?action=token.mint&limit=1000`))
-      .json.entries;
+    const audit = await mintAuditRows(run.base, run.orgId, run.admin);
     assert.equal(audit.length, 40);
-    assert.deepEqual(new Set(audit.map((e: { details: { jti: string } }) => e.details.jti)), jtis);
+    assert.deepEqual(new Set(audit.map((e) => e.details.jti)), jtis);
   });
 });

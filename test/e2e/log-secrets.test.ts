@@ -4,9 +4,8 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { runCommand } from "../support/cli.js";
 import { isolatedEnv } from "../support/emulator.js";
-import { freePort } from "../support/ports.js";
-import { httpsJson, type ServeProcess, startServe } from "../support/serve.js";
-import { makeTestTls } from "../support/tls.js";
+import { type ServeProcess, seedApplyRunOverHttp } from "../support/serve.js";
+import { startServeWithOwnEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
 
 /**
@@ -42,44 +41,12 @@ describe("secrets in query strings never reach the log", () => {
   });
 
   test("serve --aws-emulator at info level: a whole exchange, every secret redacted", async () => {
-    const tls = await makeTestTls(dir.path);
-    const port = await freePort();
-    const base = `https://127.0.0.1:${port}`;
-    server = await startServe(
-      [
-        "--port",
-        String(port),
-        "--issuer-url",
-        `https://${HOST}`,
-        "--tls-cert",
-        tls.certFile,
-        "--tls-key",
-        tls.keyFile,
-        "--log-level",
-        "info",
-        "--aws-emulator",
-        "--trust-ca",
-        tls.caFile,
-        "--issuer-alias",
-        `${HOST}=${base}`,
-      ],
-      { PATH: process.env.PATH, HOME: dir.path, KEYLESS_DATA_DIR: join(dir.path, "data") },
-    );
-    const admin = readFileSync(join(dir.path, "data", "admin-key"), "utf8").trim();
-    const api = async (method: string, path: string, body?: unknown) =>
-      (await httpsJson(method, `${base}${path}`, { ca: tls.ca, key: admin, ...(body ? { body } : {}) })).json;
-    const org = await api("POST", "/api/v1/organizations", {
-      name: "logs",
-      allowedAudiences: ["sts.amazonaws.com"],
-    });
-    const project = await api("POST", `/api/v1/organizations/${org.id}/projects`, { name: "infra" });
-    const env = await api("POST", `/api/v1/organizations/${org.id}/projects/${project.id}/environments`, {
-      name: "prod",
-    });
-    const run = await api("POST", `/api/v1/organizations/${org.id}/runs`, {
-      environmentId: env.id,
-      phase: "apply",
-      deployer: "x",
+    const started = await startServeWithOwnEmulator(dir.path, HOST, ["--log-level", "info"]);
+    server = started.server;
+    const { tls, base, adminKey: admin } = started;
+    const run = await seedApplyRunOverHttp(base, admin, {
+      ca: tls.ca,
+      organization: { name: "logs", allowedAudiences: ["sts.amazonaws.com"] },
     });
 
     const awsEnv = isolatedEnv(join(dir.path, "aws"), {

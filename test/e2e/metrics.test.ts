@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { startEmulator } from "../support/emulator.js";
 import { freePort } from "../support/ports.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
-import { type ServeProcess, startServe } from "../support/serve.js";
+import { type ServeProcess, seedApplyRunOverHttp, startServe } from "../support/serve.js";
 import { tempDir } from "../support/tmp.js";
 
 /**
@@ -87,25 +87,8 @@ async function scrape(base: string): Promise<Sample[]> {
 }
 
 /** An organization `acme` (audience sts.amazonaws.com), a project, an environment and one live run. */
-async function seedRun(base: string, adminKey: string) {
-  const api = async (path: string, body: unknown) => {
-    const r = await http("POST", `${base}${path}`, { bearer: adminKey, body: JSON.stringify(body) });
-    assert.equal(r.status, 201, `${path}: ${r.body}`);
-    // biome-ignore lint/suspicious/noExplicitAny: the admin API's JSON answers.
-    return JSON.parse(r.body) as any;
-  };
-  const org = await api("/api/v1/organizations", { name: "acme", allowedAudiences: ["sts.amazonaws.com"] });
-  const project = await api(`/api/v1/organizations/${org.id}/projects`, { name: "infra" });
-  const env = await api(`/api/v1/organizations/${org.id}/projects/${project.id}/environments`, {
-    name: "prod",
-  });
-  const run = await api(`/api/v1/organizations/${org.id}/runs`, {
-    environmentId: env.id,
-    phase: "apply",
-    deployer: "alice@example.com",
-  });
-  return run as { requestUrl: string; requestToken: string; run: { id: string } };
-}
+const seedRun = (base: string, adminKey: string) =>
+  seedApplyRunOverHttp(base, adminKey, { deployer: "alice@example.com" });
 
 const MINTS = "keyless_token_mints_total";
 

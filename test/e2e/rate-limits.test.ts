@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { startDev } from "../../src/dev/start.js";
 import type { Json } from "../support/issuer.js";
 import { freePort } from "../support/ports.js";
-import { type ServeProcess, startServe } from "../support/serve.js";
+import { type ServeProcess, startSeededServe } from "../support/serve.js";
 import { tempDir } from "../support/tmp.js";
 
 // Request budgets of `keyless serve` (src/server/rate-limits.ts), against a real server: each loopback
@@ -82,45 +82,15 @@ describe("keyless serve rate limits", () => {
   const runs: { url: string; token: string }[] = [];
 
   before(async () => {
-    const port = await freePort();
-    server = await startServe(
-      [
-        "--port",
-        String(port),
-        "--token-rate-limit-per-run",
-        "3",
-        "--token-rate-limit-per-address",
-        "5",
-        "--rate-limit-window",
-        "1h",
-      ],
+    const seeded = await startSeededServe(
+      dir.path,
+      ["--token-rate-limit-per-run", "3", "--token-rate-limit-per-address", "5", "--rate-limit-window", "1h"],
       // The admin budget from the environment, as an operator's unit file would set it.
-      {
-        PATH: process.env.PATH,
-        HOME: dir.path,
-        KEYLESS_DATA_DIR: join(dir.path, "data"),
-        KEYLESS_ADMIN_RATE_LIMIT_PER_KEY: "20",
-      },
+      { KEYLESS_ADMIN_RATE_LIMIT_PER_KEY: "20" },
     );
-    base = `http://127.0.0.1:${port}`;
-    admin = readFileSync(join(dir.path, "data", "admin-key"), "utf8").trim();
-    const api = (method: string, path: string, body?: unknown) =>
-      call(`${base}${path}`, { method, key: admin, ...(body !== undefined ? { body } : {}) });
-    org = (
-      await api("POST", "/api/v1/organizations", { name: "acme", allowedAudiences: ["sts.amazonaws.com"] })
-    ).json.id;
-    const project = (await api("POST", `/api/v1/organizations/${org}/projects`, { name: "infra" })).json;
-    const env = (
-      await api("POST", `/api/v1/organizations/${org}/projects/${project.id}/environments`, { name: "prod" })
-    ).json;
+    ({ server, base, admin, orgId: org } = seeded);
     for (let i = 0; i < 4; i++) {
-      const run = (
-        await api("POST", `/api/v1/organizations/${org}/runs`, {
-          environmentId: env.id,
-          phase: "apply",
-          deployer: "x",
-        })
-      ).json;
+      const run = i === 0 ? seeded : await seeded.startRun();
       assert.ok(run.requestToken, JSON.stringify(run));
       runs.push({ url: `${run.requestUrl}&audience=sts.amazonaws.com`, token: run.requestToken });
     }

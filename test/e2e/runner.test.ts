@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { seedChainedRole, seedWebIdentityRole } from "../support/aws.js";
+import { DEPLOY_CHAIN, seedGithubDeployChain } from "../support/aws.js";
 import { KEYLESS_BIN, type RunResult, runCommand, runKeyless } from "../support/cli.js";
 import { isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
 import type { TestIssuer } from "../support/oidc-issuer.js";
@@ -12,12 +12,8 @@ import { tempDir } from "../support/tmp.js";
 // The runner against a real emulator process, with the real consumers of each output: a shell's eval,
 // a dotenv file read back by bash, the AWS CLI through credential_process and through a written
 // profile, boto3 inside `keyless exec` across several expiries of short sessions.
-const TOOLING = "111111111111";
-const WORKLOAD = "222222222222";
-const HOST = "token.actions.githubusercontent.com";
+const { tooling: TOOLING, workload: WORKLOAD, host: HOST, roleArn: ROLE, chainRoleArn: CHAIN } = DEPLOY_CHAIN;
 const SUB = "repo:acme/infra:ref:refs/heads/main";
-const ROLE = `arn:aws:iam::${TOOLING}:role/deploy`;
-const CHAIN = `arn:aws:iam::${WORKLOAD}:role/cicd`;
 /**
  * A test setting of the second emulator, the one `keyless exec` is tested against: every session ends
  * after this many seconds, so renewals happen within a test. The one-shot outputs use an emulator with
@@ -76,20 +72,7 @@ describe("keyless assume and keyless exec against the emulator", () => {
       String(SESSION_SECONDS),
     ]);
     for (const endpoint of [emulator.endpoint, short.endpoint]) {
-      await seedWebIdentityRole({
-        endpoint,
-        dir: dir.path,
-        account: TOOLING,
-        providerUrl: `https://${HOST}`,
-        roleName: "deploy",
-        condition: { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: SUB } },
-      });
-      await seedChainedRole({
-        endpoint,
-        dir: dir.path,
-        from: { account: TOOLING, roleName: "deploy" },
-        to: { account: WORKLOAD, roleName: "cicd" },
-      });
+      await seedGithubDeployChain({ endpoint, dir: dir.path, sub: SUB });
     }
 
     tokenFile = join(dir.path, "token");

@@ -8,6 +8,7 @@ import { awsAdmin, isolatedEnv, type RunningEmulator } from "../support/emulator
 import { freePort } from "../support/ports.js";
 import { curlRunToken } from "../support/serve.js";
 import { type IssuerWithEmulator, startIssuerWithEmulator } from "../support/stack.js";
+import { seedSeed003Iam } from "../support/terraform.js";
 import type { TestTls } from "../support/tls.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -288,61 +289,10 @@ rm aws-sts-get-session-token.json`;
       "repo-name",
       ["main"],
     );
-    ok(
-      await iam(TOOLING, [
-        "create-open-id-connect-provider",
-        "--url",
-        "https://token.actions.githubusercontent.com",
-        "--thumbprint-list",
-        "6938fd4d98bab03faadb97b34396831e3780aea1",
-        "--client-id-list",
-        "sts.amazonaws.com",
-      ]),
-    );
-    await createRole(TOOLING, "GitHubAction-AssumeRoleWithAction", {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: {
-            Federated: `arn:aws:iam::${TOOLING}:oidc-provider/token.actions.githubusercontent.com`,
-          },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: {
-            StringEquals: {
-              "token.actions.githubusercontent.com:sub": "repo:organization/repo-name:ref:refs/heads/main",
-              "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-            },
-          },
-        },
-      ],
-    });
-    await createRole(WORKLOAD, "cicd", {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Action: "sts:AssumeRole",
-          Principal: { AWS: `arn:aws:iam::${TOOLING}:role/GitHubAction-AssumeRoleWithAction` },
-        },
-      ],
-    });
-    const allowChain = {
-      Version: "2012-10-17",
-      Statement: [
-        { Effect: "Allow", Action: "sts:AssumeRole", Resource: `arn:aws:iam::${WORKLOAD}:role/cicd` },
-      ],
-    };
-    ok(
-      await iam(TOOLING, [
-        "put-role-policy",
-        "--role-name",
-        "GitHubAction-AssumeRoleWithAction",
-        "--policy-name",
-        "cicd",
-        "--policy-document",
-        JSON.stringify(allowChain),
-      ]),
+    const roleArn = await seedSeed003Iam(
+      async (account, args) => ok(await iam(account, args)),
+      { tooling: TOOLING, workload: WORKLOAD },
+      "6938fd4d98bab03faadb97b34396831e3780aea1",
     );
 
     const run = await gh.run("main", "apply", { ref: "refs/heads/main" });
@@ -355,7 +305,7 @@ rm aws-sts-get-session-token.json`;
       AWS_CONFIG_FILE: join(home, ".aws", "config"),
       AWS_SHARED_CREDENTIALS_FILE: join(home, ".aws", "credentials"),
       AWS_REGION: "eu-central-1",
-      AWS_ROLE_ARN: `arn:aws:iam::${TOOLING}:role/GitHubAction-AssumeRoleWithAction`,
+      AWS_ROLE_ARN: roleArn,
       AWS_WEB_IDENTITY_TOKEN_FILE: join(j.home, "web_identity_token_file"),
       ACTIONS_ID_TOKEN_REQUEST_URL: run.requestUrl,
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: run.requestToken,
@@ -417,7 +367,7 @@ aws sts get-caller-identity --profile workload --query Arn --output text`,
       sts = "${emulator.endpoint}"
     }
     assume_role_with_web_identity = {
-      role_arn                = "arn:aws:iam::${TOOLING}:role/GitHubAction-AssumeRoleWithAction"
+      role_arn                = "${roleArn}"
       web_identity_token_file = "${env.AWS_WEB_IDENTITY_TOKEN_FILE}"
     }
   }

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { request } from "node:http";
-import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import type { Json } from "../support/issuer.js";
 import { freePort } from "../support/ports.js";
-import { type ServeProcess, startServe } from "../support/serve.js";
+import {
+  callOnOwnConnection as call,
+  childPids,
+  mintAuditRows,
+  type ServeProcess,
+  startSeededServe,
+  startServeIn,
+} from "../support/serve.js";
 import { tempDir } from "../support/tmp.js";
 
 // `keyless serve --workers N` under faults, with real processes: a worker killed with SIGKILL is
@@ -14,18 +16,6 @@ import { tempDir } from "../support/tmp.js";
 // Restart=on-failure restarts it), and SIGTERM drains: every token answered 200 has its audit row.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The primary's worker processes (its direct children). */
-function childPids(pid: number): number[] {
-  try {
-    return execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
-      .split("\n")
-      .map((l) => Number(l.trim()))
-      .filter((n) => n > 0);
-  } catch {
-    return []; // ps exits 1 when there is none
-  }
-}
 
 async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
   for (let i = 0; i < 300; i++) {
@@ -45,95 +35,34 @@ interface Pool {
   requestToken: string;
 }
 
-/**
- * One request on its own connection (no keep-alive pool): a pooled connection accepted by a worker that
- * was then killed would fail however well the pool recovers, which is not what these tests measure.
- */
-function call(base: string, method: string, path: string, key: string, body?: unknown) {
-  return new Promise<{ status: number; json: Json }>((resolve, reject) => {
-    const req = request(
-      `${base}${path}`,
-      {
-        method,
-        agent: false,
-        headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8").on("data", (d: string) => {
-          text += d;
-        });
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
-}
-
-async function startPool(dataDir: string, home: string, port: number): Promise<ServeProcess> {
-  // No request budgets: these tests mint hundreds of tokens for one run (limits: rate-limits.test.ts).
-  const args = ["--port", String(port), "--workers", "2", "--log-level", "warn"];
-  return startServe([...args, "--token-rate-limit-per-run", "0", "--token-rate-limit-per-address", "0"], {
-    PATH: process.env.PATH,
-    HOME: home,
-    KEYLESS_DATA_DIR: dataDir,
-  });
-}
+// No request budgets: these tests mint hundreds of tokens for one run (limits: rate-limits.test.ts).
+const POOL_ARGS = [
+  "--workers",
+  "2",
+  "--log-level",
+  "warn",
+  "--token-rate-limit-per-run",
+  "0",
+  "--token-rate-limit-per-address",
+  "0",
+];
 
 async function pool(dir: string): Promise<Pool> {
-  const port = await freePort();
-  const server = await startPool(join(dir, "data"), dir, port);
-  const base = `http://127.0.0.1:${port}`;
-  const admin = readFileSync(join(dir, "data", "admin-key"), "utf8").trim();
-  const org = (
-    await call(base, "POST", "/api/v1/organizations", admin, {
-      name: "acme",
-      allowedAudiences: ["sts.amazonaws.com"],
-    })
-  ).json;
-  const project = (
-    await call(base, "POST", `/api/v1/organizations/${org.id}/projects`, admin, { name: "infra" })
-  ).json;
-  const env = (
-    await call(base, "POST", `/api/v1/organizations/${org.id}/projects/${project.id}/environments`, admin, {
-      name: "prod",
-    })
-  ).json;
-  const run = (
-    await call(base, "POST", `/api/v1/organizations/${org.id}/runs`, admin, {
-      environmentId: env.id,
-      phase: "apply",
-      deployer: "x",
-    })
-  ).json;
-  const url = new URL(run.requestUrl);
+  const s = await startSeededServe(dir, POOL_ARGS);
   return {
-    server,
-    base,
-    org: org.id,
-    admin,
-    mintPath: `${url.pathname}${url.search}&audience=sts.amazonaws.com`,
-    requestToken: run.requestToken,
+    server: s.server,
+    base: s.base,
+    org: s.orgId,
+    admin: s.admin,
+    mintPath: s.tokenPath,
+    requestToken: s.requestToken,
   };
 }
 
 const jtiOf = (token: string): string =>
   JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).jti;
 
-async function auditRows(p: { base: string; org: string; admin: string }) {
-  const r = await call(
-    p.base,
-    "GET",
-    `/api/v1/organizations/${p.org}/audit?action=token.mint&limit=1000`,
-    p.admin,
-  );
-  assert.equal(r.status, 200);
-  return r.json.entries as { details: { jti: string; workerPid: number } }[];
-}
+const auditRows = (p: { base: string; org: string; admin: string }) => mintAuditRows(p.base, p.org, p.admin);
 
 describe("keyless serve --workers 2 under faults", () => {
   const dirs: ReturnType<typeof tempDir>[] = [];
@@ -191,7 +120,7 @@ describe("keyless serve --workers 2 under faults", () => {
     const dir = tempDir();
     dirs.push(dir);
     const port = await freePort();
-    const server = await startPool(join(dir.path, "data"), dir.path, port);
+    const server = await startServeIn(dir.path, port, POOL_ARGS);
     servers.push(server);
     const exited = new Promise<number | null>((resolve) =>
       server.child.once("exit", (code) => resolve(code)),
@@ -251,7 +180,7 @@ describe("keyless serve --workers 2 under faults", () => {
     assert.ok(ok.length >= 30);
 
     const port = Number(new URL(p.base).port);
-    const again = await startPool(join(dir.path, "data"), dir.path, port);
+    const again = await startServeIn(dir.path, port, POOL_ARGS);
     servers.push(again);
     const rows = await auditRows({ ...p });
     const audited = new Set(rows.map((r) => r.details.jti));

@@ -156,3 +156,40 @@ export async function seedChainedRole(options: SeedChainedRole): Promise<string>
   );
   return toArn;
 }
+
+/** The accounts, GitHub's issuer host and the two roles of seedGithubDeployChain. */
+export const DEPLOY_CHAIN = {
+  tooling: "111111111111",
+  workload: "222222222222",
+  host: "token.actions.githubusercontent.com",
+  roleArn: "arn:aws:iam::111111111111:role/deploy",
+  chainRoleArn: "arn:aws:iam::222222222222:role/cicd",
+} as const;
+
+/**
+ * The tooling → workload chain the runner and GitHub Action tests use (DEPLOY_CHAIN): role `deploy` in
+ * the tooling account trusting `https://token.actions.githubusercontent.com` for aud sts.amazonaws.com
+ * and `sub` (StringEquals), and role `cicd` in the workload account it chains into. Fails the test
+ * (assert) if a call does not succeed.
+ */
+export async function seedGithubDeployChain(options: {
+  readonly endpoint: string;
+  readonly dir: string;
+  readonly sub: string;
+}): Promise<void> {
+  const { host, tooling, workload } = DEPLOY_CHAIN;
+  await seedWebIdentityRole({
+    endpoint: options.endpoint,
+    dir: options.dir,
+    account: tooling,
+    providerUrl: `https://${host}`,
+    roleName: "deploy",
+    condition: { StringEquals: { [`${host}:aud`]: "sts.amazonaws.com", [`${host}:sub`]: options.sub } },
+  });
+  await seedChainedRole({
+    endpoint: options.endpoint,
+    dir: options.dir,
+    from: { account: tooling, roleName: "deploy" },
+    to: { account: workload, roleName: "cicd" },
+  });
+}

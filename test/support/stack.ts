@@ -142,3 +142,50 @@ export async function startTestIssuerWithEmulator(
     },
   };
 }
+
+/** `keyless serve --aws-emulator` as startServeWithOwnEmulator starts it. */
+export interface ServeWithOwnEmulator {
+  readonly tls: TestTls;
+  /** `https://127.0.0.1:PORT`: the issuer's routes, the admin API and the emulator's AWS endpoint. */
+  readonly base: string;
+  readonly server: ServeProcess;
+  /** The bootstrap admin key `keyless serve` wrote to `<dir>/data/admin-key`. */
+  readonly adminKey: string;
+}
+
+/**
+ * One `keyless serve --aws-emulator` over HTTPS (certificates from ./tls.ts in `dir`; data directory
+ * `dir/data`, HOME `dir`) whose tokens carry `iss` `https://<issuerHost>` and whose emulator fetches that
+ * issuer's discovery and JWKS from this same server (`--issuer-alias`, trusting the test CA): issuer and
+ * emulator on one port. `args` come last (e.g. `--log-level info`).
+ */
+export async function startServeWithOwnEmulator(
+  dir: string,
+  issuerHost: string,
+  args: readonly string[] = [],
+): Promise<ServeWithOwnEmulator> {
+  const tls = await makeTestTls(dir);
+  const port = await freePort();
+  const base = `https://127.0.0.1:${port}`;
+  const server = await startServe(
+    [
+      "--port",
+      String(port),
+      "--issuer-url",
+      `https://${issuerHost}`,
+      "--tls-cert",
+      tls.certFile,
+      "--tls-key",
+      tls.keyFile,
+      "--aws-emulator",
+      "--trust-ca",
+      tls.caFile,
+      "--issuer-alias",
+      `${issuerHost}=${base}`,
+      ...args,
+    ],
+    { PATH: process.env.PATH, HOME: dir, KEYLESS_DATA_DIR: join(dir, "data") },
+  );
+  const adminKey = readFileSync(join(dir, "data", "admin-key"), "utf8").trim();
+  return { tls, base, server, adminKey };
+}

@@ -78,3 +78,82 @@ export function terraformWorkspace(
     },
   };
 }
+
+/** Seed 003's tooling role, the one its workflow and its Terraform provider assume with web identity. */
+export const SEED003_ROLE = "GitHubAction-AssumeRoleWithAction";
+
+/**
+ * Seed 003's AWS side, as its administrator sets it up with the AWS CLI (`iam(account, args)` runs
+ * `aws iam ARGS…` as that account's administrator and fails the test unless it succeeds): GitHub's OIDC
+ * provider in `tooling` (with `thumbprint` in --thumbprint-list when given), the tooling role trusting
+ * repo:organization/repo-name on refs/heads/main for sts.amazonaws.com, an inline policy `cicd` letting
+ * it assume `workload`'s role `cicd`, and that role trusting it (the profile + assume_role hop of the
+ * seed's provider block). @returns the tooling role's ARN.
+ */
+export async function seedSeed003Iam(
+  iam: (account: string, args: string[]) => Promise<unknown>,
+  accounts: { readonly tooling: string; readonly workload: string },
+  thumbprint?: string,
+): Promise<string> {
+  const { tooling, workload } = accounts;
+  const host = "token.actions.githubusercontent.com";
+  const roleArn = `arn:aws:iam::${tooling}:role/${SEED003_ROLE}`;
+  await iam(tooling, [
+    "create-open-id-connect-provider",
+    "--url",
+    `https://${host}`,
+    ...(thumbprint !== undefined ? ["--thumbprint-list", thumbprint] : []),
+    "--client-id-list",
+    "sts.amazonaws.com",
+  ]);
+  const trust = {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: `arn:aws:iam::${tooling}:oidc-provider/${host}` },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: {
+            [`${host}:sub`]: "repo:organization/repo-name:ref:refs/heads/main",
+            [`${host}:aud`]: "sts.amazonaws.com",
+          },
+        },
+      },
+    ],
+  };
+  await iam(tooling, [
+    "create-role",
+    "--role-name",
+    SEED003_ROLE,
+    "--assume-role-policy-document",
+    JSON.stringify(trust),
+  ]);
+  const allowChain = {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: "sts:AssumeRole", Resource: `arn:aws:iam::${workload}:role/cicd` },
+    ],
+  };
+  await iam(tooling, [
+    "put-role-policy",
+    "--role-name",
+    SEED003_ROLE,
+    "--policy-name",
+    "cicd",
+    "--policy-document",
+    JSON.stringify(allowChain),
+  ]);
+  const workloadTrust = {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { AWS: roleArn } }],
+  };
+  await iam(workload, [
+    "create-role",
+    "--role-name",
+    "cicd",
+    "--assume-role-policy-document",
+    JSON.stringify(workloadTrust),
+  ]);
+  return roleArn;
+}

@@ -8,7 +8,8 @@ import {
 } from "../../runner/assume.js";
 import type { AssumedIdentity, AwsCredentials } from "../../runner/credentials.js";
 import { sessionName } from "../../runner/role.js";
-import { assumeRole, StsError } from "../../runner/sts.js";
+import { assumeRole } from "../../runner/sts.js";
+import { refusalExplanation } from "../runner-options.js";
 import { ActionInputError } from "./files.js";
 import { type ActionInputs, webIdentityPlan } from "./inputs.js";
 
@@ -135,16 +136,6 @@ export async function describeFailure(error: unknown, plan: AssumePlan | undefin
       status: EXIT_STATUS.outside,
     };
   const failure: Failure = { message: error.message, status: EXIT_STATUS[error.exitClass] };
-  if (plan && error instanceof StsError && error.code === "ERR_STS_REFUSED" && error.exchange !== undefined) {
-    const { explainRefusal } = await import("../../analysis/explain/refusal.js");
-    const diagnosis = await explainRefusal({
-      awsCode: error.awsCode,
-      message: (error.cause as Error | undefined)?.message ?? error.message,
-      ...error.exchange,
-      endpoint: plan.target.endpoint,
-      region: plan.target.region,
-    }).catch(() => undefined);
-    if (diagnosis) return { ...failure, explanation: diagnosis.text };
-  }
-  return failure;
+  const explanation = plan ? await refusalExplanation(error, plan) : undefined;
+  return explanation !== undefined ? { ...failure, explanation } : failure;
 }

@@ -2,17 +2,8 @@ import type { Command } from "commander";
 import { PROFILES } from "../../issuer/model.js";
 import { inputError } from "../../lib/errors.js";
 import { seg } from "../admin/client.js";
-import {
-  type AdminFlags,
-  addAdminOptions,
-  clientFor,
-  collect,
-  confirmed,
-  details,
-  output,
-  table,
-  wholeNumber,
-} from "../admin/options.js";
+import { registerCrud } from "../admin/crud.js";
+import { type AdminFlags, collect, details, wholeNumber } from "../admin/options.js";
 
 interface OrgFlags extends AdminFlags {
   profile?: string;
@@ -91,72 +82,57 @@ const settingOptions = (c: Command) =>
     .option("--option <key=value>", "a profile option, e.g. enterpriseSlug=acme (repeatable)", collect);
 
 export function register(program: Command): void {
-  const org = program
-    .command("org")
-    .description("organizations on a keyless server (admin API): create, list, show, update, delete")
-    .addHelpText(
-      "after",
+  registerCrud<OrgFlags>(program, {
+    name: "org",
+    description: "organizations on a keyless server (admin API): create, list, show, update, delete",
+    examples:
       "\nExamples:\n  keyless org create acme --profile github\n  keyless org list --json\n  keyless org update acme --add-audience sts.amazonaws.com\n  keyless org delete acme --yes\n",
-    );
-
-  addAdminOptions(
-    settingOptions(org.command("create <name>").description("create an organization (admin key)")),
-  ).action(async (name: string, flags: OrgFlags) => {
-    const o = await clientFor(flags).call("POST", "/api/v1/organizations", { name, ...settings(flags) });
-    output(flags, o, () => show(o));
-  });
-
-  addAdminOptions(org.command("list").description("the organizations this key may see")).action(
-    async (flags: AdminFlags) => {
-      const r = await clientFor(flags).call("GET", "/api/v1/organizations");
-      output(flags, r.organizations, () =>
-        table(
-          ["name", "id", "profile", "audiences", "created"],
-          r.organizations.map((o: Org) => [o.name, o.id, o.profile, o.effectiveAudiences, o.createdAt]),
-        ),
-      );
+    noun: "organization",
+    ref: "<org>",
+    scope: addNothing,
+    path: () => "/api/v1/organizations",
+    show,
+    create: {
+      description: "create an organization (admin key)",
+      options: settingOptions,
+      body: (name, flags) => ({ name, ...settings(flags) }),
     },
-  );
-
-  addAdminOptions(org.command("show <org>").description("one organization, by name or id")).action(
-    async (ref: string, flags: AdminFlags) => {
-      const o = await clientFor(flags).call("GET", `/api/v1/organizations/${seg(ref)}`);
-      output(flags, o, () => show(o));
+    list: {
+      description: "the organizations this key may see",
+      key: "organizations",
+      columns: ["name", "id", "profile", "audiences", "created"],
+      row: (o: Org) => [o.name, o.id, o.profile, o.effectiveAudiences, o.createdAt],
     },
-  );
-
-  addAdminOptions(
-    settingOptions(org.command("update <org>").description("change an organization's name or settings"))
-      .option("--name <name>", "rename it")
-      .option("--add-audience <aud>", "allow one more audience (repeatable)", collect)
-      .option("--remove-audience <aud>", "stop allowing an audience (repeatable)", collect),
-  ).action(async (ref: string, flags: OrgFlags) => {
-    const client = clientFor(flags);
-    const body = settings(flags);
-    if (flags.name !== undefined) body.name = flags.name;
-    if (flags.addAudience?.length || flags.removeAudience?.length) {
-      // The list starts from what runs may ask for today (the profile's audiences when none is set).
-      const current = await client.call("GET", `/api/v1/organizations/${seg(ref)}`);
-      const base: string[] = (body.allowedAudiences as string[] | undefined) ?? current.effectiveAudiences;
-      const next = [...new Set([...base, ...(flags.addAudience ?? [])])].filter(
-        (a) => !flags.removeAudience?.includes(a),
-      );
-      if (next.length === 0) throw inputError("an organization needs at least one audience");
-      body.allowedAudiences = next;
-    }
-    if (Object.keys(body).length === 0) throw inputError("nothing to change: give at least one option");
-    const o = await client.call("PATCH", `/api/v1/organizations/${seg(ref)}`, body);
-    output(flags, o, () => show(o));
-  });
-
-  addAdminOptions(
-    org
-      .command("delete <org>")
-      .description("delete an organization with its projects, environments, runs and API keys")
-      .option("--yes", "confirm"),
-  ).action(async (ref: string, flags: OrgFlags) => {
-    confirmed(flags, `organization ${ref}`);
-    await clientFor(flags).call("DELETE", `/api/v1/organizations/${seg(ref)}`);
-    output(flags, { deleted: ref }, () => `organization ${ref} deleted\n`);
+    showCommand: { description: "one organization, by name or id" },
+    update: {
+      description: "change an organization's name or settings",
+      options: (c) =>
+        settingOptions(c)
+          .option("--name <name>", "rename it")
+          .option("--add-audience <aud>", "allow one more audience (repeatable)", collect)
+          .option("--remove-audience <aud>", "stop allowing an audience (repeatable)", collect),
+      body: async (ref, flags, client) => {
+        const c = client();
+        const body = settings(flags);
+        if (flags.name !== undefined) body.name = flags.name;
+        if (flags.addAudience?.length || flags.removeAudience?.length) {
+          // The list starts from what runs may ask for today (the profile's audiences when none is set).
+          const current = await c.call("GET", `/api/v1/organizations/${seg(ref)}`);
+          const base: string[] =
+            (body.allowedAudiences as string[] | undefined) ?? current.effectiveAudiences;
+          const next = [...new Set([...base, ...(flags.addAudience ?? [])])].filter(
+            (a) => !flags.removeAudience?.includes(a),
+          );
+          if (next.length === 0) throw inputError("an organization needs at least one audience");
+          body.allowedAudiences = next;
+        }
+        if (Object.keys(body).length === 0) throw inputError("nothing to change: give at least one option");
+        return body;
+      },
+    },
+    delete: { description: "delete an organization with its projects, environments, runs and API keys" },
   });
 }
+
+/** Organizations sit at the top: no scope options. */
+const addNothing = (c: Command) => c;
