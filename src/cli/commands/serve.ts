@@ -10,7 +10,7 @@ import { cryptoIds } from "../../lib/ids.js";
 import { superviseWorkers } from "../../server/cluster.js";
 import { primaryAuditSink, serveWorkerAudits } from "../../server/cluster-audit.js";
 import { loadServeConfig, type ServeConfig } from "../../server/config.js";
-import { createLogger } from "../../server/logger.js";
+import { asyncStderr, createLogger } from "../../server/logger.js";
 import { createMetrics, serveClusterMetrics } from "../../server/metrics.js";
 import { logEmulatorInternalError, mountEmulator } from "../../server/mount-emulator.js";
 import { bootstrap, openIssuer, startIssuerServer } from "../../server/serve.js";
@@ -92,7 +92,9 @@ async function serve(flags: ServeFlags): Promise<void> {
   for (const file of flags.trustCa ?? []) {
     if (!existsSync(file)) throw inputError(`--trust-ca ${file}: no such file`);
   }
-  const logger = createLogger(config.logLevel);
+  // Buffered stderr: a request log line costs less than one write(2) each (docs/performance.md); pino
+  // flushes it on exit, so a graceful stop loses no line (server/logger.ts).
+  const logger = createLogger(config.logLevel, asyncStderr());
   const workers = Math.max(1, config.workers);
   // Created in the process that serves (the single process, or each worker), never in a cluster primary.
   const metrics =
