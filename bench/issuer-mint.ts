@@ -12,7 +12,8 @@
  *   npm run bench:issuer            (SECONDS=5 CONCURRENCY=64 by default; wrk as the client when
  *                                   installed, CLIENT=node for the built-in Node client; METRICS=off
  *                                   serves without the Prometheus instrumentation; ALGS=ES256 for one
- *                                   algorithm)
+ *                                   algorithm; LOG_LEVEL=info with serve's request log, written to
+ *                                   this process's stderr)
  */
 import { spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
@@ -76,8 +77,10 @@ async function httpMintRate(alg: Alg): Promise<Rate> {
     String(WORKERS),
     "--signing-alg",
     alg,
+    // LOG_LEVEL=info measures with the request log on (serve's default); warn by default, so the
+    // figure is the mint's own cost.
     "--log-level",
-    "warn",
+    process.env.LOG_LEVEL ?? "warn",
     // METRICS=off: the same server without its Prometheus instrumentation, to measure what it costs.
     ...(process.env.METRICS === "off" ? ["--no-metrics"] : []),
   ]);

@@ -8,23 +8,14 @@
  */
 import cluster from "node:cluster";
 import { createServer } from "node:http";
+import { runClusterPrimary } from "./cluster-primary.js";
 
 const port = Number(process.argv[2] ?? 0);
 const workers = Number(process.argv[3] ?? 2);
 const bytes = Number(process.argv[4] ?? 1500);
 
 if (cluster.isPrimary) {
-  let up = 0;
-  for (let i = 0; i < workers; i++) cluster.fork();
-  cluster.on("listening", () => {
-    if (++up === workers) console.log(`listening on ${port}`);
-  });
-  const stop = () => {
-    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
-    process.exit(0);
-  };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  runClusterPrimary(port, workers);
 } else {
   const head = '<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">';
   const tail = "</AssumeRoleWithWebIdentityResponse>";

@@ -8,22 +8,13 @@
  */
 import cluster from "node:cluster";
 import Fastify from "fastify";
+import { runClusterPrimary } from "./cluster-primary.js";
 
 const port = Number(process.argv[2] ?? 0);
 const workers = Number(process.argv[3] ?? 2);
 
 if (cluster.isPrimary) {
-  let up = 0;
-  for (let i = 0; i < workers; i++) cluster.fork();
-  cluster.on("listening", () => {
-    if (++up === workers) console.log(`listening on ${port}`);
-  });
-  const stop = () => {
-    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
-    process.exit(0);
-  };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  runClusterPrimary(port, workers);
 } else {
   const app = Fastify({ logger: false });
   app.get<{ Params: { run: string } }>("/runs/:run/token", async (req, reply) => {

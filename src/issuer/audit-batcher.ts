@@ -1,11 +1,11 @@
 import type { AuditEntry } from "./model.js";
 
-/** Where batches go: the repository itself, or (in a cluster worker) the primary process that writes them. */
+/** Where batches go: the repository itself (in a cluster worker, through server/cluster-audit.ts). */
 export interface AuditSink {
   appendAudits(entries: readonly AuditEntry[]): Promise<void>;
   /**
-   * True when `appendAudits` may be called again before an earlier call settled (the cluster worker's
-   * sink: the primary receives and writes the batches in order). Absent: one call at a time.
+   * True when `appendAudits` may be called again before an earlier call settled (a sink that keeps the
+   * batches' order itself, such as a hand-over to another process). Absent: one call at a time.
    */
   readonly concurrent?: boolean;
 }
@@ -18,11 +18,10 @@ export interface AuditSink {
  * per-statement cost under load.
  *
  * With a sequential sink (the store), entries arriving while a write is in flight wait for the next one.
- * With a concurrent sink (a cluster worker handing batches to its primary), each turn's batch is sent at
- * once, without waiting for the previous acknowledgement, so a slow round trip to the primary (a busy
- * machine deschedules it) does not stall the worker's other requests; measured against waiting for it:
- * the same CPU per mint, 770–895 against 706–756 mints/s (docs/performance.md). SQLite allows 32766 bound parameters per statement; 9 columns per row gives a
- * batch limit of 3000 rows, kept well below.
+ * With a concurrent sink (one that orders the batches itself), each turn's batch is sent at once,
+ * without waiting for the previous acknowledgement, so a slow round trip does not stall the other
+ * requests. SQLite allows 32766 bound parameters per statement; 9 columns per row gives a batch limit of
+ * 3000 rows, kept well below.
  */
 const MAX_BATCH = 500;
 

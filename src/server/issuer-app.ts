@@ -14,6 +14,7 @@ import { tenancyApi } from "./issuer/tenancy.js";
 import type { Metrics } from "./metrics.js";
 import { instrumentIssuerApp } from "./metrics-http.js";
 import { addRateLimits, type RateLimits } from "./rate-limits.js";
+import { OneLineRequestLog } from "./request-log.js";
 
 export interface IssuerAppOptions {
   readonly service: IssuerService;
@@ -54,6 +55,8 @@ export async function buildIssuerApp(options: IssuerAppOptions): Promise<Fastify
   const service = options.service;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: false }),
+    // One line per request, not Fastify's two (server/request-log.ts).
+    logController: new OneLineRequestLog(),
     ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
     // Admin JSON bodies; the token endpoint is a GET.
     bodyLimit: 64 * 1024,

@@ -1,4 +1,4 @@
-import { type Logger, pino } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 import { redactText, redactUrl } from "../lib/redact.js";
 
 /**
@@ -64,9 +64,20 @@ export const SERIALIZERS = {
   },
 };
 
-export function createLogger(level: string, destination: NodeJS.WritableStream = process.stderr): Logger {
+export function createLogger(level: string, destination: DestinationStream = process.stderr): Logger {
   return pino(
     { level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, serializers: SERIALIZERS },
     destination,
   );
+}
+
+/**
+ * stderr through pino's asynchronous destination (sonic-boom, https://getpino.io/#/docs/asynchronous):
+ * lines logged while a write is in flight are written together by the next one, instead of one
+ * synchronous `write(2)` per line. pino flushes it synchronously on the process's `exit` event, so a
+ * graceful stop (SIGTERM, SIGINT, `process.exit`) and an uncaught exception lose no line; a `kill -9`
+ * may lose the lines not yet written (the audit table, not the log, is the record of minted tokens).
+ */
+export function asyncStderr(): DestinationStream {
+  return pino.destination({ dest: 2, sync: false });
 }

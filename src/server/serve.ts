@@ -43,7 +43,12 @@ export interface OpenIssuer {
 /** The issuer service over the configured database and KEK (used by `serve` and by `keyless keys`). */
 export async function openIssuer(
   config: ServeConfig,
-  deps: { clock?: Clock; ids?: IdGenerator; auditSink?: AuditSink } = {},
+  deps: {
+    clock?: Clock;
+    ids?: IdGenerator;
+    /** Where mint records go, given the store (default: the store itself). */
+    auditSink?: (store: AuditSink) => AuditSink;
+  } = {},
 ): Promise<OpenIssuer> {
   ensureDataDir(config.dataDir);
   const kek = loadKek({ env: config.kek, dataDir: config.dataDir });
@@ -53,9 +58,10 @@ export async function openIssuer(
     },
   );
   const clock = deps.clock ?? systemClock;
+  // The token endpoint's context read, cached while the store says nothing changed (SQLite only).
+  const repository = withMintContextCache(kyselyIssuerRepository(database.db), database.changeCounter, clock);
   const service = new IssuerService(
-    // The token endpoint's context read, cached while the store says nothing changed (SQLite only).
-    withMintContextCache(kyselyIssuerRepository(database.db), database.changeCounter, clock),
+    repository,
     kek,
     clock,
     deps.ids ?? cryptoIds,
@@ -70,7 +76,7 @@ export async function openIssuer(
       maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
       keyCacheMs: 5000,
     },
-    { ...(deps.auditSink ? { auditSink: deps.auditSink } : {}), ...keyCustody(config) },
+    { ...(deps.auditSink ? { auditSink: deps.auditSink(repository) } : {}), ...keyCustody(config) },
   );
   return { service, database, close: () => database.close() };
 }
@@ -121,7 +127,8 @@ export async function startIssuerServer(
     logger?: Logger;
     extend?: (app: FastifyInstance) => Promise<void>;
     maintainKeys?: boolean;
-    auditSink?: AuditSink;
+    /** Where mint records go, given the store (default: the store itself). */
+    auditSink?: (store: AuditSink) => AuditSink;
     /** Prometheus metrics; `clustered` when this process is one of `--workers N`. */
     metrics?: { registry: Metrics; clustered: boolean };
   } = {},

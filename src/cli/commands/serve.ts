@@ -8,9 +8,9 @@ import { systemClock } from "../../lib/clock.js";
 import { inputError, isKeylessError, peerFailure } from "../../lib/errors.js";
 import { cryptoIds } from "../../lib/ids.js";
 import { superviseWorkers } from "../../server/cluster.js";
-import { primaryAuditSink, serveWorkerAudits } from "../../server/cluster-audit.js";
+import { workerAuditSink } from "../../server/cluster-audit.js";
 import { loadServeConfig, type ServeConfig } from "../../server/config.js";
-import { createLogger } from "../../server/logger.js";
+import { asyncStderr, createLogger } from "../../server/logger.js";
 import { createMetrics, serveClusterMetrics } from "../../server/metrics.js";
 import { logEmulatorInternalError, mountEmulator } from "../../server/mount-emulator.js";
 import { bootstrap, openIssuer, startIssuerServer } from "../../server/serve.js";
@@ -92,7 +92,9 @@ async function serve(flags: ServeFlags): Promise<void> {
   for (const file of flags.trustCa ?? []) {
     if (!existsSync(file)) throw inputError(`--trust-ca ${file}: no such file`);
   }
-  const logger = createLogger(config.logLevel);
+  // Buffered stderr: a request log line costs less than one write(2) each (docs/performance.md); pino
+  // flushes it on exit, so a graceful stop loses no line (server/logger.ts).
+  const logger = createLogger(config.logLevel, asyncStderr());
   const workers = Math.max(1, config.workers);
   // Created in the process that serves (the single process, or each worker), never in a cluster primary.
   const metrics =
@@ -128,10 +130,9 @@ async function serve(flags: ServeFlags): Promise<void> {
     if (flags.awsEmulator) loadOrCreateKey(config.dataDir, cryptoIds, process.env[SEALING_KEY_ENV]);
     if (workers === 1) await issuer.close();
     else {
-      // Several processes on one port (node:cluster): the store is shared (SQLite WAL or PostgreSQL).
-      // The primary keeps the store open to write the workers' mint records (server/cluster-audit.ts)
-      // and runs the rotation schedule, so it survives any worker's replacement.
-      serveWorkerAudits(issuer.service.audit.sink);
+      // Several processes on one port (node:cluster): the store is shared (SQLite WAL or PostgreSQL);
+      // each worker writes its own mint records (server/cluster-audit.ts). The primary keeps the store
+      // open to run the rotation schedule, so it survives any worker's replacement.
       // The primary also gathers the workers' metrics for whichever worker is scraped.
       if (flags.metrics !== false) serveClusterMetrics();
       const timer = setInterval(() => {
@@ -149,8 +150,7 @@ async function serve(flags: ServeFlags): Promise<void> {
           logger.error({ worker, workerPid: pid, code, signal }, "worker exited; replacing it"),
         onGiveUp: (deaths, windowMs) =>
           logger.fatal({ deaths, windowMs }, "workers keep dying; giving up (exit 3)"),
-        // Every worker has answered its in-flight requests, so each of their mints is acknowledged,
-        // hence written; closing the store ends the primary's last batch.
+        // Every worker has answered its in-flight requests, each after its own mint record committed.
         onDrained: async () => {
           clearInterval(timer);
           await issuer.close();
@@ -165,7 +165,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     ...(extend ? { extend } : {}),
     // In a cluster the primary runs the rotation schedule.
     maintainKeys: cluster.isPrimary,
-    ...(cluster.isWorker ? { auditSink: primaryAuditSink() } : {}),
+    ...(cluster.isWorker ? { auditSink: workerAuditSink } : {}),
     ...(metrics ? { metrics } : {}),
   }).catch((e: Error & { code?: string }) => {
     throw isKeylessError(e) ? e : peerFailure(`cannot start: ${e.message}`, { cause: e });

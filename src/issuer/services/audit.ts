@@ -1,14 +1,8 @@
-import type { AuditSink } from "../audit-batcher.js";
 import { type Actor, requireAdmin, requireOrgAdmin } from "../authz.js";
 import { IssuerResource } from "./context.js";
 
 /** The audit log: read by admins (all) and organization admins (their organization's entries). */
 export class AuditService extends IssuerResource {
-  /** Where a cluster's primary writes the mint records its workers hand over (see server/cluster-audit.ts). */
-  get sink(): AuditSink {
-    return this.repo;
-  }
-
   async listAudit(
     actor: Actor,
     orgId: string | null,
