@@ -44,7 +44,7 @@ export interface DecisionLogOptions {
  * `<pid>-<id>-refused.jsonl` (refusals again, so a busy stream of allowed calls cannot push them out).
  * Bounded: past `maxBytes` a file becomes `<name>.1` (replacing the previous one) and a new one starts.
  * Lines are buffered and written together at most `FLUSH_MS` after the first of them (or sooner, once
- * `FLUSH_BYTES` are waiting, and on close): under load that is one write for dozens of calls. Written once
+ * `FLUSH_BYTES` are waiting, on a refusal, and on close): under load that is one write for dozens of calls. Written once
  * per event-loop turn before, the log cost bench:emulator 20-30 µs of CPU per call, mostly that write
  * syscall (docs/performance.md). Secrets are never written (see requestParameters).
  */
@@ -74,7 +74,9 @@ export class DecisionLog {
     this.pending.push(line);
     if (event.errorCode) this.pendingRefused.push(line);
     this.pendingLength += line.length;
-    if (this.pendingLength >= FLUSH_BYTES) this.flush();
+    // A refusal is written at once, before its response: `keyless dev` prints it and people run
+    // `keyless explain --event ID` on it straight away. Refusals are the rare case under load.
+    if (event.errorCode || this.pendingLength >= FLUSH_BYTES) this.flush();
     else if (this.timer === undefined) {
       // unref: a pending write never keeps the process alive; close() (on SIGTERM) writes it.
       this.timer = setTimeout(() => this.flush(), FLUSH_MS).unref();
