@@ -5,6 +5,10 @@
  * - moto_server (validating nothing);
  * - a bare `node:http` server with the same workers answering a same-sized XML document to the same
  *   POST (bench/support/bare-sts.ts): the physical ceiling for any Node server on these cores.
+ * Beside them, the same run measures node:crypto's RS256 verify on one core (the emulator's own
+ * `verifyCompactSignature`, over the same tokens): the bare server's CPU per request plus one verify is
+ * the least any server that checks the signature can spend, so bare / (bare + verify) is the "verify-only
+ * ceiling", the physical limit with the checks on.
  * Every request carries a **distinct** token (pre-minted RS256 tokens, each with its own jti, sub and
  * iat), so no cache keyed on the token can flatter the figure; the emulator and moto see each token at
  * most once per run (a wrap-around is counted and printed), the bare server, which reads nothing, cycles.
@@ -18,6 +22,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { JWK } from "jose";
+import { verifyCompactSignature } from "../src/core/token/jws.js";
 import { webIdentityTrust } from "../test/support/aws.js";
 import { isolatedEnv, startEmulator } from "../test/support/emulator.js";
 import { startTestIssuer } from "../test/support/oidc-issuer.js";
@@ -192,6 +198,22 @@ async function loadWithNode(url: string, bodies: string[], seconds: number): Pro
   };
 }
 
+/**
+ * CPU (user + system, this process, one core) per RS256 verify with the emulator's own function, over
+ * up to 20,000 of the bench's distinct tokens (after 500 to warm up the JIT).
+ */
+function verifyCost(tokens: readonly string[], jwk: JWK): { cpu: number; count: number } {
+  const sample = tokens.slice(0, 20_500);
+  for (const t of sample.slice(0, 500)) verifyCompactSignature(t, jwk, "RS256");
+  const measured = sample.slice(500);
+  const c0 = process.cpuUsage();
+  let valid = 0;
+  for (const t of measured) if (verifyCompactSignature(t, jwk, "RS256")) valid++;
+  const c = process.cpuUsage(c0);
+  if (valid !== measured.length) throw new Error(`${measured.length - valid} bench tokens did not verify`);
+  return { cpu: (c.user + c.system) / measured.length, count: measured.length };
+}
+
 /** Starts bench/support/bare-sts.js on a free port with `WORKERS` workers; resolves once all listen. */
 async function startBare(bytes: number): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
@@ -262,20 +284,19 @@ try {
   // (spread over the last hour, all still valid).
   const mintStart = performance.now();
   const now = Math.floor(Date.now() / 1000);
-  const bodies: string[] = [];
+  const tokens: string[] = [];
   for (let i = 0; i < TOKENS + WARMUP_TOKENS; i++) {
-    bodies.push(
-      bodyFor(
-        await issuer.sign({
-          sub: `repo:org/repo:ref:refs/heads/b${i}`,
-          aud: "sts.amazonaws.com",
-          jti: `bench-${i}`,
-          iat: now - (i % 3000),
-          exp: now + 3600,
-        }),
-      ),
+    tokens.push(
+      await issuer.sign({
+        sub: `repo:org/repo:ref:refs/heads/b${i}`,
+        aud: "sts.amazonaws.com",
+        jti: `bench-${i}`,
+        iat: now - (i % 3000),
+        exp: now + 3600,
+      }),
     );
   }
+  const bodies = tokens.map(bodyFor);
   console.log(
     `${bodies.length} distinct tokens minted in ${((performance.now() - mintStart) / 1000).toFixed(1)} s`,
   );
@@ -310,6 +331,16 @@ try {
     console.log(
       `by server CPU per request: emulator / bare ${((100 * b.cpu) / e.cpu).toFixed(1)} %, emulator / moto ${(m.cpu / e.cpu).toFixed(1)}x`,
     );
+  const v = verifyCost(tokens, issuer.publicJwk("rsa-1") as JWK);
+  console.log(
+    `RS256 verify alone (node:crypto, one core, ${v.count} distinct tokens): ${v.cpu.toFixed(1)} µs CPU each, ${(1e6 / v.cpu).toFixed(0)}/s per core`,
+  );
+  if (e.cpu !== undefined && b.cpu !== undefined) {
+    const floor = b.cpu + v.cpu;
+    console.log(
+      `verify-only ceiling: bare + one verify = ${floor.toFixed(0)} µs/req, ${((100 * b.cpu) / floor).toFixed(1)} % of the bare server; the emulator spends ${e.cpu.toFixed(0)} µs/req, ${((100 * floor) / e.cpu).toFixed(1)} % of that ceiling's rate`,
+    );
+  }
   if (e.wraps > 0)
     console.log(`note: the emulator saw ${e.wraps} wrap(s) of the token list: pass more tokens`);
   await emulator.stop();

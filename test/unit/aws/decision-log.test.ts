@@ -76,3 +76,23 @@ test("the decision log is bounded per file, keeps refusals apart, and never writ
     dir.cleanup();
   }
 });
+
+test("a refusal is in the file when record returns; allowed calls are batched and written by close", () => {
+  const dir = tempDir();
+  try {
+    const log = new DecisionLog({ dataDir: dir.path, clock: () => Date.UTC(2026, 0, 1), ids: cryptoIds });
+    const ids = () =>
+      readEvents(dir.path)
+        .map((e) => `${e.requestID}:${e.errorCode ?? "ok"}`)
+        .sort();
+    log.record(call(1));
+    log.record(call(2, new AwsError("AccessDenied", "User: x is not authorized to perform: iam:GetRole")));
+    // Synchronously, with no turn of the event loop: the refusal's write carries the call buffered before it.
+    assert.deepEqual(ids(), ["req-1:ok", "req-2:AccessDenied"]);
+    log.record(call(3));
+    log.close();
+    assert.deepEqual(ids(), ["req-1:ok", "req-2:AccessDenied", "req-3:ok"]);
+  } finally {
+    dir.cleanup();
+  }
+});

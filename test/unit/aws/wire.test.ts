@@ -24,6 +24,23 @@ describe("query parameters", () => {
     assert.deepEqual(p.structList("PolicyArns")?.[0]?.arn, "arn:aws:iam::aws:policy/X");
     assert.equal(p.string("Name"), "✓ x");
   });
+  test("form decoding agrees with URLSearchParams (WHATWG), well-formed or not", () => {
+    const forms = [
+      "a=1&b=2&a=3",
+      "?Action=X&Name=%E2%9C%93+x",
+      "&&Flag&Empty=&=v&x%3Dy=1%3D2",
+      "p=50%&q=%zz&r=%E2%9C&s=%C3%A9",
+      "n+a+m+e=a%2Bb+c&plus=+",
+      "t=\u00e9\u4e2d&u=%F0%9F%98%80",
+      "",
+      "Action=AssumeRoleWithWebIdentity&RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2Fci&WebIdentityToken=eyJ.e30.sig_-",
+    ];
+    for (const form of forms) {
+      const p = QueryParams.parse(form);
+      const expected = new Map(new URLSearchParams(form));
+      assert.deepEqual(new Map(p.entries()), expected, form);
+    }
+  });
   test("a tag without a key and a non-integer are ValidationErrors", () => {
     assert.throws(
       () => QueryParams.parse("Tags.member.1.Value=v").tags("Tags"),
