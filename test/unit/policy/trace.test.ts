@@ -1,0 +1,292 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  type ContextInput,
+  evaluate,
+  parsePolicy,
+  type Request,
+  type RequestPrincipal,
+  requestContext,
+} from "../../../src/core/policy/index.js";
+import { conditionPolicy, federated } from "./helpers.js";
+
+// The trace `keyless explain` prints: which rule decided each condition, the values compared after
+// variable substitution, and how the statement's principal admitted (or refused) the caller. The rules
+// themselves are AWS's:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_multi-value-conditions.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+
+const traceOf = (
+  condition: Record<string, Record<string, unknown>>,
+  context: ContextInput,
+  version?: string,
+) => {
+  const result = evaluate(conditionPolicy(condition, version), {
+    principal: federated(),
+    action: "sts:AssumeRoleWithWebIdentity",
+    context: requestContext(context),
+  });
+  const trace = result.statements[0]?.conditions[0];
+  assert.ok(trace);
+  return trace;
+};
+
+describe("condition trace: the rule that decided an absent key", () => {
+  test("Null reports presence or absence", () => {
+    const absent = traceOf({ Null: { "aws:TokenIssueTime": "true" } }, {});
+    assert.deepEqual([absent.result, absent.reason, absent.requestValues], [true, "key is absent", null]);
+    const present = traceOf({ Null: { "aws:TokenIssueTime": "true" } }, { "aws:TokenIssueTime": "1" });
+    assert.deepEqual([present.result, present.reason], [false, "key is present"]);
+    // An empty value set is absent for Null as for every other operator.
+    const empty = traceOf({ Null: { "aws:TagKeys": "true" } }, { "aws:TagKeys": [] });
+    assert.deepEqual([empty.result, empty.reason, empty.requestValues], [true, "key is absent", []]);
+  });
+
+  test("...IfExists, ForAllValues, ForAnyValue, negated and positive operators each name their rule", () => {
+    const cases: [Record<string, Record<string, unknown>>, boolean, RegExp][] = [
+      [{ StringEqualsIfExists: { "idp:sub": "x" } }, true, /^key is absent, and \.\.\.IfExists makes/],
+      [
+        { "ForAllValues:StringEquals": { "aws:TagKeys": "x" } },
+        true,
+        /ForAllValues is true for an empty set/,
+      ],
+      [
+        { "ForAnyValue:StringEquals": { "aws:TagKeys": "x" } },
+        false,
+        /ForAnyValue is false for an empty set/,
+      ],
+      [{ StringNotEquals: { "idp:sub": "x" } }, true, /a negated operator is true for an absent key/],
+      [
+        { StringEquals: { "idp:sub": "x" } },
+        false,
+        /key is absent from the request, so the condition cannot match/,
+      ],
+    ];
+    for (const [condition, result, reason] of cases) {
+      for (const context of [{}, { "idp:sub": [], "aws:TagKeys": [] }]) {
+        const trace = traceOf(condition, context);
+        assert.equal(trace.result, result, JSON.stringify(condition));
+        assert.match(trace.reason, reason, JSON.stringify(condition));
+      }
+    }
+  });
+
+  test("ForAnyValue with IfExists: IfExists decides (true), and says so", () => {
+    const trace = traceOf({ "ForAnyValue:StringEqualsIfExists": { "aws:TagKeys": "x" } }, {});
+    assert.equal(trace.result, true);
+    assert.match(trace.reason, /IfExists/);
+  });
+});
+
+describe("condition trace: a present key", () => {
+  test("positive operators: some value matched, or none did", () => {
+    const yes = traceOf({ StringEquals: { "idp:sub": ["a", "b"] } }, { "idp:sub": "b" });
+    assert.deepEqual([yes.result, yes.reason], [true, "a request value matches a policy value"]);
+    const no = traceOf({ StringEquals: { "idp:sub": ["a", "b"] } }, { "idp:sub": "c" });
+    assert.deepEqual([no.result, no.reason], [false, "no request value matches any policy value"]);
+  });
+
+  test("negated operators: the value matched none of the excluded values, or one of them", () => {
+    const yes = traceOf({ StringNotLike: { "idp:sub": ["a*", "b*"] } }, { "idp:sub": "c" });
+    assert.deepEqual(
+      [yes.result, yes.reason],
+      [true, "the request value matches none of the excluded values"],
+    );
+    const no = traceOf({ StringNotLike: { "idp:sub": ["a*", "b*"] } }, { "idp:sub": "bc" });
+    assert.deepEqual([no.result, no.reason], [false, "the request value matches an excluded value"]);
+  });
+
+  test("ForAllValues: every request value allowed, or one that is not", () => {
+    const condition = { "ForAllValues:StringEquals": { "aws:TagKeys": ["env", "team"] } };
+    const yes = traceOf(condition, { "aws:TagKeys": ["env", "team"] });
+    assert.deepEqual([yes.result, yes.reason], [true, "every request value is allowed by the policy values"]);
+    const no = traceOf(condition, { "aws:TagKeys": ["env", "owner"] });
+    assert.deepEqual([no.result, no.reason], [false, "a request value is not allowed by the policy values"]);
+    // ForAllValues with a negated operator is still reported by the set rule.
+    const negated = traceOf(
+      { "ForAllValues:StringNotEquals": { "aws:TagKeys": "admin" } },
+      { "aws:TagKeys": ["x"] },
+    );
+    assert.deepEqual(
+      [negated.result, negated.reason],
+      [true, "every request value is allowed by the policy values"],
+    );
+  });
+
+  test("an unresolved policy variable is named as the cause, only when no value could be resolved", () => {
+    const none = traceOf({ StringEquals: { "idp:sub": "${aws:username}" } }, { "idp:sub": "x" });
+    assert.deepEqual(none.policyValues, [null]);
+    assert.equal(none.result, false);
+    assert.equal(none.reason, "no policy value could be resolved (unresolved policy variable)");
+    const some = traceOf({ StringEquals: { "idp:sub": ["${aws:username}", "x"] } }, { "idp:sub": "x" });
+    assert.deepEqual(some.policyValues, [null, "x"]);
+    assert.deepEqual([some.result, some.reason], [true, "a request value matches a policy value"]);
+  });
+});
+
+describe("condition trace: the values compared", () => {
+  test("operator and key as written; request values copied; policy values after substitution", () => {
+    const trace = traceOf(
+      {
+        "ForAnyValue:StringLike": {
+          "AWS:PrincipalTag/Team": "pre-${aws:username}-${aws:userid, 'dflt'}-post",
+        },
+      },
+      { "aws:principaltag/team": ["pre-bob-dflt-post", "x"], "aws:username": "bob" },
+    );
+    assert.equal(trace.operator, "ForAnyValue:StringLike");
+    assert.equal(trace.key, "AWS:PrincipalTag/Team");
+    assert.deepEqual(trace.requestValues, ["pre-bob-dflt-post", "x"]);
+    assert.deepEqual(trace.policyValues, ["pre-bob-dflt-post"]);
+    assert.equal(trace.result, true);
+  });
+
+  test("a multivalued key in a variable is not substituted: the default, else unresolved", () => {
+    const withDefault = traceOf(
+      { StringEquals: { "idp:sub": "${aws:TagKeys, 'd'}" } },
+      { "idp:sub": "d", "aws:TagKeys": ["a", "b"] },
+    );
+    assert.deepEqual([withDefault.policyValues, withDefault.result], [["d"], true]);
+    const without = traceOf(
+      { StringEquals: { "idp:sub": "x${aws:TagKeys}" } },
+      { "idp:sub": "xa", "aws:TagKeys": ["a", "b"] },
+    );
+    assert.deepEqual([without.policyValues, without.result], [[null], false]);
+  });
+
+  test("operators without variables, and Version 2008-10-17, show the text as written", () => {
+    const numeric = traceOf(
+      { NumericEquals: { "s3:max-keys": "${aws:n}" } },
+      { "s3:max-keys": "5", "aws:n": "5" },
+    );
+    assert.deepEqual(numeric.policyValues, ["${aws:n}"]);
+    const old = traceOf(
+      { StringEquals: { "idp:sub": "a${aws:username}b" } },
+      { "idp:sub": "abobb", "aws:username": "bob" },
+      "2008-10-17",
+    );
+    assert.deepEqual([old.policyValues, old.result], [["a${aws:username}b"], false]);
+  });
+});
+
+// Principal matching: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+describe("principal trace", () => {
+  const ACCOUNT = "123456789012";
+  const OTHER = "210987654321";
+  const principalOf = (principal: unknown, caller: RequestPrincipal, notPrincipal = false) => {
+    const policy = parsePolicy(
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", [notPrincipal ? "NotPrincipal" : "Principal"]: principal, Action: "*" },
+        ],
+      }),
+      { kind: "any" },
+    );
+    const request: Request = { principal: caller, action: "sts:AssumeRole", context: requestContext({}) };
+    const result = evaluate(policy, request);
+    const match = result.statements[0]?.principal;
+    assert.ok(match);
+    return { ...match, decision: result.decision, allowedVia: result.allowedVia };
+  };
+  const session: RequestPrincipal = {
+    type: "AWS",
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Deploy/ci`,
+    account: ACCOUNT,
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/Deploy`,
+  };
+  const github = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+  const gitlab = "arn:aws:iam::123456789012:oidc-provider/gitlab.com";
+
+  test('"*" admits every caller, anonymous included', () => {
+    const m = principalOf("*", { type: "Anonymous" });
+    assert.deepEqual([m.matched, m.allowedVia, m.decision], [true, "any", "allow"]);
+    assert.match(m.reason, /"\*" admits every caller/);
+  });
+
+  test("an anonymous caller matches no named principal", () => {
+    const m = principalOf({ AWS: "*" }, { type: "Anonymous" });
+    assert.deepEqual([m.matched, m.decision], [false, "deny"]);
+    assert.match(m.reason, /anonymous/);
+  });
+
+  test("Federated: the reason names the token's provider and the trusted ones", () => {
+    const yes = principalOf({ Federated: github }, federated(github));
+    assert.deepEqual([yes.matched, yes.allowedVia], [true, "exact"]);
+    assert.equal(yes.reason, `Federated ${github}`);
+    const no = principalOf({ Federated: [gitlab, "cognito-identity.amazonaws.com"] }, federated(github));
+    assert.equal(no.matched, false);
+    assert.equal(
+      no.reason,
+      `the token's provider is ${github}; the statement trusts ${gitlab}, cognito-identity.amazonaws.com`,
+    );
+    const none = principalOf({ AWS: ACCOUNT }, federated(github));
+    assert.equal(none.matched, false);
+    assert.equal(
+      none.reason,
+      `the statement names no Federated principal, and the caller is Federated ${github}`,
+    );
+  });
+
+  test("Service: matched by name; the reason describes the caller otherwise", () => {
+    const svc: RequestPrincipal = { type: "Service", id: "ec2.amazonaws.com" };
+    const yes = principalOf({ Service: ["lambda.amazonaws.com", "ec2.amazonaws.com"] }, svc);
+    assert.deepEqual([yes.matched, yes.allowedVia, yes.reason], [true, "exact", "Service ec2.amazonaws.com"]);
+    const no = principalOf({ AWS: ACCOUNT }, svc);
+    assert.deepEqual(
+      [no.matched, no.reason],
+      [false, "the caller is Service ec2.amazonaws.com; the statement does not name it"],
+    );
+  });
+
+  test('AWS: "*", the account (by id or root ARN), the exact ARN, the role of a session', () => {
+    const any = principalOf({ AWS: "*" }, session);
+    assert.deepEqual([any.matched, any.allowedVia], [true, "any"]);
+    assert.match(any.reason, /"AWS": "\*" admits every AWS principal/);
+    for (const id of [ACCOUNT, `arn:aws:iam::${ACCOUNT}:root`]) {
+      const account = principalOf({ AWS: id }, session);
+      assert.deepEqual([account.matched, account.allowedVia], [true, "account"]);
+      assert.equal(account.reason, `account ${ACCOUNT} (its identity policies must also allow)`);
+    }
+    const exact = principalOf({ AWS: session.arn }, session);
+    assert.deepEqual([exact.matched, exact.allowedVia, exact.reason], [true, "exact", `AWS ${session.arn}`]);
+    const role = principalOf({ AWS: `arn:aws:iam::${ACCOUNT}:role/Deploy` }, session);
+    assert.deepEqual(
+      [role.matched, role.allowedVia, role.reason],
+      [true, "role", `AWS arn:aws:iam::${ACCOUNT}:role/Deploy (a session of that role)`],
+    );
+  });
+
+  test("another account's id does not stop the search: a later entry can still name the caller", () => {
+    const m = principalOf({ AWS: [OTHER, `arn:aws:iam::${OTHER}:root`, session.arn] }, session);
+    assert.deepEqual([m.matched, m.allowedVia], [true, "exact"]);
+    const user: RequestPrincipal = {
+      type: "AWS",
+      arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
+      account: ACCOUNT,
+    };
+    // A user has no role: a role ARN never admits it.
+    const no = principalOf({ AWS: [OTHER, `arn:aws:iam::${ACCOUNT}:role/alice`] }, user);
+    assert.equal(no.matched, false);
+    assert.equal(
+      no.reason,
+      `the caller is arn:aws:iam::${ACCOUNT}:user/alice; the statement trusts ${OTHER}, arn:aws:iam::${ACCOUNT}:role/alice`,
+    );
+  });
+
+  test("a statement without an AWS entry says so and names the caller", () => {
+    const m = principalOf({ Federated: github }, session);
+    assert.equal(m.matched, false);
+    assert.equal(m.reason, `the statement names no AWS principal, and the caller is ${session.arn}`);
+  });
+
+  test("NotPrincipal inverts the match and says which way", () => {
+    const excluded = principalOf({ AWS: session.arn }, session, true);
+    assert.deepEqual([excluded.matched, excluded.decision], [false, "deny"]);
+    assert.equal(excluded.reason, `NotPrincipal excludes AWS ${session.arn}`);
+    const other = principalOf({ AWS: `arn:aws:iam::${ACCOUNT}:user/bob` }, session, true);
+    assert.deepEqual([other.matched, other.decision, other.allowedVia], [true, "allow", "exact"]);
+    assert.match(other.reason, /^NotPrincipal does not list the caller \(the caller is arn:aws:sts::/);
+  });
+});
