@@ -290,3 +290,154 @@ describe("principal trace", () => {
     assert.match(other.reason, /^NotPrincipal does not list the caller \(the caller is arn:aws:sts::/);
   });
 });
+
+// The decision and per-statement trace:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+describe("statement trace and decision", () => {
+  const ACCOUNT = "123456789012";
+  const caller: RequestPrincipal = {
+    type: "AWS",
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Deploy/ci`,
+    account: ACCOUNT,
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/Deploy`,
+  };
+  const run = (
+    statements: unknown[],
+    resource?: string,
+    context: ContextInput = {},
+    version = "2012-10-17",
+  ) =>
+    evaluate(parsePolicy(JSON.stringify({ Version: version, Statement: statements }), { kind: "any" }), {
+      principal: caller,
+      action: "sts:AssumeRole",
+      context: requestContext(context),
+      ...(resource === undefined ? {} : { resource }),
+    });
+
+  test("allowedVia prefers a statement naming the caller over account delegation, in either order", () => {
+    const byAccount = { Effect: "Allow", Principal: { AWS: ACCOUNT }, Action: "sts:AssumeRole" };
+    const byRole = { Effect: "Allow", Principal: { AWS: caller.roleArn }, Action: "sts:AssumeRole" };
+    assert.equal(run([byAccount, byRole]).allowedVia, "role");
+    assert.equal(run([byRole, byAccount]).allowedVia, "role");
+    assert.equal(run([byAccount]).allowedVia, "account");
+    assert.equal(run([byAccount, byAccount]).allowedVia, "account");
+    // An identity statement (no Principal) admits its own caller outright.
+    assert.equal(run([{ Effect: "Allow", Action: "sts:AssumeRole" }]).allowedVia, "exact");
+    assert.equal(run([byAccount, { Effect: "Allow", Action: "sts:AssumeRole" }]).allowedVia, "exact");
+  });
+
+  test("a deny gives no allowedVia, whatever allowed before it", () => {
+    const allow = { Effect: "Allow", Principal: "*", Action: "sts:AssumeRole" };
+    const deny = run([allow, { Effect: "Deny", Principal: "*", Action: "sts:*" }]);
+    assert.deepEqual([deny.decision, deny.reason, deny.allowedVia], ["deny", "explicit-deny", undefined]);
+    const implicit = run([{ ...allow, Action: "sts:TagSession" }]);
+    assert.deepEqual(
+      [implicit.decision, implicit.reason, implicit.allowedVia],
+      ["deny", "implicit-deny", undefined],
+    );
+    const allowed = run([allow]);
+    assert.deepEqual([allowed.decision, allowed.reason, allowed.allowedVia], ["allow", "allowed", "any"]);
+  });
+
+  test("a statement that does not apply is traced but does not count, whichever part failed", () => {
+    const result = run(
+      [
+        { Sid: "Action", Effect: "Deny", Principal: "*", Action: "sts:TagSession" },
+        {
+          Sid: "Principal",
+          Effect: "Deny",
+          Principal: { AWS: "arn:aws:iam::210987654321:root" },
+          Action: "*",
+        },
+        { Sid: "Resource", Effect: "Deny", Action: "*", Resource: "arn:aws:iam::*:role/Admin" },
+        {
+          Sid: "Condition",
+          Effect: "Deny",
+          Action: "*",
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+        { Sid: "Allow", Effect: "Allow", Action: "*", Resource: "*" },
+      ],
+      "arn:aws:iam::123456789012:role/Deploy",
+      { "aws:SecureTransport": "true" },
+    );
+    assert.equal(result.decision, "allow");
+    assert.deepEqual(
+      result.statements.map((s) => [s.index, s.sid, s.effect, s.applies]),
+      [
+        [0, "Action", "Deny", false],
+        [1, "Principal", "Deny", false],
+        [2, "Resource", "Deny", false],
+        [3, "Condition", "Deny", false],
+        [4, "Allow", "Allow", true],
+      ],
+    );
+  });
+
+  test("the action and resource parts: patterns, the requested names, NotAction / NotResource", () => {
+    const result = run(
+      [
+        { Effect: "Allow", Action: ["sts:Tag*", "sts:AssumeRole"], Resource: "arn:aws:iam::*:role/*" },
+        { Effect: "Allow", NotAction: "iam:*", NotResource: "arn:aws:iam::*:role/Admin" },
+        { Effect: "Allow", Action: "sts:AssumeRole" },
+      ],
+      "arn:aws:iam::123456789012:role/Deploy",
+    );
+    const [first, second, third] = result.statements;
+    assert.deepEqual(first?.action, {
+      matched: true,
+      requested: "sts:AssumeRole",
+      patterns: ["sts:Tag*", "sts:AssumeRole"],
+      negated: false,
+    });
+    assert.deepEqual(first?.resource, {
+      matched: true,
+      requested: "arn:aws:iam::123456789012:role/Deploy",
+      negated: false,
+    });
+    assert.deepEqual(second?.action, {
+      matched: true,
+      requested: "sts:AssumeRole",
+      patterns: ["iam:*"],
+      negated: true,
+    });
+    assert.deepEqual(second?.resource, {
+      matched: true,
+      requested: "arn:aws:iam::123456789012:role/Deploy",
+      negated: true,
+    });
+    assert.equal(third?.resource, undefined);
+    assert.equal(third?.principal, undefined);
+  });
+
+  test("a request without a resource: Resource never applies, NotResource always does", () => {
+    const result = run([
+      { Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" },
+      { Effect: "Allow", Action: "sts:AssumeRole", NotResource: "*" },
+    ]);
+    assert.deepEqual(
+      result.statements.map((s) => [s.resource?.matched, s.resource?.requested, s.applies]),
+      [
+        [false, undefined, false],
+        [true, undefined, true],
+      ],
+    );
+  });
+
+  test("policy variables in Resource: substituted under 2012-10-17, literal under 2008-10-17", () => {
+    const statement = {
+      Effect: "Allow",
+      Action: "sts:AssumeRole",
+      Resource: "arn:aws:iam::*:role/${aws:username}",
+    };
+    const ctx = { "aws:username": "bob" };
+    assert.equal(run([statement], "arn:aws:iam::1:role/bob", ctx).decision, "allow");
+    assert.equal(run([statement], "arn:aws:iam::1:role/bob", ctx, "2008-10-17").decision, "deny");
+    assert.equal(
+      run([statement], "arn:aws:iam::1:role/${aws:username}", ctx, "2008-10-17").decision,
+      "allow",
+    );
+    // An unresolvable variable matches no resource.
+    assert.equal(run([statement], "arn:aws:iam::1:role/bob", {}).decision, "deny");
+  });
+});
