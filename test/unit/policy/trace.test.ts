@@ -441,3 +441,27 @@ describe("statement trace and decision", () => {
     assert.equal(run([statement], "arn:aws:iam::1:role/bob", {}).decision, "deny");
   });
 });
+
+describe("trace and decision agree on policy variables", () => {
+  test("a multivalued key with one value is unresolved in the trace too, as in the comparison", () => {
+    // Found by mutation testing: the trace resolved ${aws:TagKeys} = ["team"] to "team" while the
+    // comparison (rightly) left it unresolved, so explain showed a value the decision never used.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+    const trace = traceOf(
+      { StringEquals: { "idp:sub": "${aws:TagKeys}" } },
+      { "idp:sub": "team", "aws:TagKeys": ["team"] },
+    );
+    assert.deepEqual([trace.policyValues, trace.result], [[null], false]);
+    assert.equal(trace.reason, "no policy value could be resolved (unresolved policy variable)");
+    const withDefault = traceOf(
+      { StringEquals: { "idp:sub": "${idp:amr, 'none'}" } },
+      { "idp:sub": "none", "idp:amr": ["mfa"] },
+    );
+    assert.deepEqual([withDefault.policyValues, withDefault.result], [["none"], true]);
+  });
+
+  test("escapes show as the character they stand for", () => {
+    const trace = traceOf({ StringLike: { "idp:sub": "a${*}b${?}" } }, { "idp:sub": "a*b?" });
+    assert.deepEqual([trace.policyValues, trace.result], [["a*b?"], true]);
+  });
+});
