@@ -47,6 +47,8 @@ describe("Numeric operators: the boundary of each comparison", () => {
     assert.equal(n("NumericEquals", "1000", "1E+3"), true);
     assert.equal(n("NumericEquals", "0.001", "1e-3"), true);
     assert.equal(n("NumericLessThan", "-1", "-2"), true);
+    assert.equal(n("NumericEquals", "0.55", ".55"), true);
+    assert.equal(n("NumericEquals", "1e10", "10000000000"), true);
   });
 
   test("text that is not a decimal number never matches, on either side", () => {
@@ -96,6 +98,11 @@ describe("Date operators: the boundary of each comparison", () => {
     assert.equal(d("DateLessThan", epoch, String(Date.parse(at) / 1000 - 1)), true);
   });
 
+  test("a date without a time is that day's midnight UTC", () => {
+    assert.equal(d("DateEquals", "2026-06-01", "2026-06-01T00:00:00Z"), true);
+    assert.equal(d("DateLessThan", "2026-06-02", at), true);
+  });
+
   test("a value that is not a date never matches a positive operator", () => {
     assert.equal(d("DateLessThan", at, "yesterday"), false);
     assert.equal(d("DateGreaterThan", "not a date", at), false);
@@ -104,6 +111,15 @@ describe("Date operators: the boundary of each comparison", () => {
 });
 
 describe("Bool and BinaryEquals", () => {
+  test("Bool takes no policy variables: ${...} is text, spaces and all", () => {
+    // Only String and ARN operators substitute variables
+    // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html).
+    const key = "aws:SecureTransport";
+    assert.equal(one("Bool", key, "${ aws:x }", "${ aws:x }"), true);
+    assert.equal(one("Bool", key, "${ aws:x }", "${aws:x}"), false);
+    assert.equal(holds({ Bool: { [key]: "${aws:x}" } }, { [key]: "true", "aws:x": "true" }), false);
+  });
+
   test("Bool ignores case on both sides", () => {
     assert.equal(one("Bool", "aws:SecureTransport", "TRUE", "true"), true);
     assert.equal(one("Bool", "aws:SecureTransport", "true", "True"), true);
@@ -127,6 +143,7 @@ describe("IpAddress / NotIpAddress: CIDR edges (operators: IP address condition 
     assert.equal(ip("IpAddress", "203.0.113.7/32", "203.0.113.6"), false);
     assert.equal(ip("IpAddress", "203.0.113.7", "203.0.113.8"), false);
     assert.equal(ip("IpAddress", "203.0.113.200/25", "203.0.113.129"), true);
+    assert.equal(ip("IpAddress", "203.0.113.0/24", "203.0.113.255"), true);
     assert.equal(ip("IpAddress", "203.0.113.200/25", "203.0.113.127"), false);
   });
 
@@ -229,7 +246,29 @@ describe("ARN operators: the six components", () => {
   });
 });
 
-describe("String operators: an unresolvable variable with the case-insensitive forms", () => {
+describe("String operators: the case-insensitive forms", () => {
+  test("StringEqualsIgnoreCase still compares the text", () => {
+    assert.equal(one("StringEqualsIgnoreCase", "idp:sub", "Mary", "John"), false);
+    assert.equal(one("StringEqualsIgnoreCase", "idp:sub", "Mary", "MARY"), true);
+  });
+
+  test("StringEqualsIgnoreCase substitutes policy variables", () => {
+    assert.equal(
+      holds(
+        { StringEqualsIgnoreCase: { "idp:sub": "${aws:username}" } },
+        { "idp:sub": "BOB", "aws:username": "bob" },
+      ),
+      true,
+    );
+    assert.equal(
+      holds(
+        { StringEqualsIgnoreCase: { "idp:sub": "${aws:username}" } },
+        { "idp:sub": "eve", "aws:username": "bob" },
+      ),
+      false,
+    );
+  });
+
   test("StringEqualsIgnoreCase matches nothing; StringNotEqualsIgnoreCase holds", () => {
     assert.equal(one("StringEqualsIgnoreCase", "idp:sub", "${aws:username}", "x"), false);
     assert.equal(one("StringNotEqualsIgnoreCase", "idp:sub", "${aws:username}", "x"), true);

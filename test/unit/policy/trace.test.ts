@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   type ContextInput,
+  describePrincipal,
   evaluate,
   parsePolicy,
   type Request,
@@ -275,6 +276,16 @@ describe("principal trace", () => {
     );
   });
 
+  test("describePrincipal names each kind of caller", () => {
+    assert.equal(describePrincipal(federated(github)), `Federated ${github}`);
+    assert.equal(
+      describePrincipal({ type: "Service", id: "ec2.amazonaws.com" }),
+      "Service ec2.amazonaws.com",
+    );
+    assert.equal(describePrincipal(session), session.arn);
+    assert.equal(describePrincipal({ type: "Anonymous" }), "anonymous");
+  });
+
   test("a statement without an AWS entry says so and names the caller", () => {
     const m = principalOf({ Federated: github }, session);
     assert.equal(m.matched, false);
@@ -408,6 +419,19 @@ describe("statement trace and decision", () => {
     });
     assert.equal(third?.resource, undefined);
     assert.equal(third?.principal, undefined);
+  });
+
+  test("several Resource patterns: any one of them is enough", () => {
+    const statement = {
+      Effect: "Allow",
+      Action: "sts:AssumeRole",
+      Resource: ["arn:aws:iam::*:role/Admin", "arn:aws:iam::*:role/Deploy"],
+    };
+    assert.equal(run([statement], "arn:aws:iam::1:role/Deploy").decision, "allow");
+    assert.equal(run([statement], "arn:aws:iam::1:role/Other").decision, "deny");
+    const not = { Effect: "Allow", Action: "sts:AssumeRole", NotResource: statement.Resource };
+    assert.equal(run([not], "arn:aws:iam::1:role/Deploy").decision, "deny");
+    assert.equal(run([not], "arn:aws:iam::1:role/Other").decision, "allow");
   });
 
   test("a request without a resource: Resource never applies, NotResource always does", () => {

@@ -68,6 +68,13 @@ describe("a policy variable across requests", () => {
     assert.equal(single({ "idp:org": ["a", "b"], "idp:sub": "d" }), true);
   });
 
+  test("a static value next to one with a variable: both count", () => {
+    const holds = oneCondition({ StringEquals: { "idp:sub": ["static", "${aws:username}"] } });
+    assert.equal(holds({ "aws:username": "bob", "idp:sub": "bob" }), true);
+    assert.equal(holds({ "aws:username": "bob", "idp:sub": "static" }), true);
+    assert.equal(holds({ "aws:username": "bob", "idp:sub": "eve" }), false);
+  });
+
   test("the prepared values stay right past the cache's bound", () => {
     const holds = oneCondition({ StringEquals: { "idp:sub": "${idp:n}" } });
     for (let i = 0; i < 600; i++)
