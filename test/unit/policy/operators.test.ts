@@ -159,6 +159,12 @@ describe("IpAddress / NotIpAddress: CIDR edges (operators: IP address condition 
     assert.equal(ip("NotIpAddress", "0.0.0.0/0", "2001:db8::1"), true);
   });
 
+  test("not even 0.0.0.0/0 admits a request value that is not an IPv4 address", () => {
+    for (const bad of ["1.2.3", "1.2.3.4.5", "1.2.3.256", "2001:db8::1", "host"]) {
+      assert.equal(ip("IpAddress", "0.0.0.0/0", bad), false, bad);
+    }
+  });
+
   test("a request value that is not a dotted quad of 0-255 is in no range", () => {
     for (const bad of [
       "203.0.1.256",
@@ -186,6 +192,9 @@ describe("IpAddress / NotIpAddress: CIDR edges (operators: IP address condition 
       assert.equal(ip("NotIpAddress", bad, "203.0.113.7"), true, bad);
     }
     assert.equal(ip("IpAddress", ["bad", "203.0.113.0/24"], "203.0.113.7"), true);
+    // A negative prefix is not read as some other prefix length.
+    assert.equal(ip("IpAddress", "203.0.113.0/-1", "203.0.113.1"), false);
+    assert.equal(ip("IpAddress", "203.0.113.0/-1", "203.0.113.0"), false);
   });
 });
 

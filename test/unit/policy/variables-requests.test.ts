@@ -68,6 +68,13 @@ describe("a policy variable across requests", () => {
     assert.equal(single({ "idp:org": ["a", "b"], "idp:sub": "d" }), true);
   });
 
+  test("which of several values is unresolved matters", () => {
+    const holds = oneCondition({ StringEquals: { "idp:sub": ["${idp:a}", "p${idp:b}"] } });
+    assert.equal(holds({ "idp:b": "x", "idp:sub": "px" }), true);
+    assert.equal(holds({ "idp:a": "x", "idp:sub": "px" }), false);
+    assert.equal(holds({ "idp:a": "x", "idp:sub": "x" }), true);
+  });
+
   test("a static value next to one with a variable: both count", () => {
     const holds = oneCondition({ StringEquals: { "idp:sub": ["static", "${aws:username}"] } });
     assert.equal(holds({ "aws:username": "bob", "idp:sub": "bob" }), true);
