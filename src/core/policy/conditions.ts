@@ -1,6 +1,6 @@
 import { OPERATORS, type OperatorSpec } from "./operators.js";
 import type { Condition, RequestContext } from "./types.js";
-import { isStatic, parseValue, type ValuePart } from "./variables.js";
+import { isStatic, parseValue, substitute, type ValuePart } from "./variables.js";
 
 /**
  * One condition (operator + key + values) against a request context, with IAM's rules for absent keys,
@@ -85,15 +85,15 @@ function preparedFor(
   spec: OperatorSpec<unknown>,
   context: RequestContext,
 ): readonly unknown[] {
+  // The key is what the variables resolve to (the same resolution the comparison uses: a multivalued
+  // key is unresolved even with one value), each written as its length and text, or "-" when unresolved,
+  // so no two resolutions share a key whatever characters a claim holds.
   let key = "";
   for (const parts of compiled.parts) {
     for (const part of parts) {
       if (part.kind !== "variable") continue;
-      const values = context.get(part.lowerKey);
-      key +=
-        values !== undefined && values.length === 1
-          ? `${values[0]}\u0000`
-          : `${part.fallback ?? "\u0001"}\u0000`;
+      const resolved = substitute([part], context);
+      key += resolved === null ? "-" : `${resolved.length}:${resolved}`;
     }
   }
   let prepared = compiled.dynamic.get(key);
@@ -133,21 +133,9 @@ export function traceCondition(
   const raw = context.get(compiled.lowerKey);
   const requestValues = raw === undefined ? null : [...raw];
   const result = conditionHolds(condition, context, variables);
-  const policyValues = compiled.parts.map((parts) => {
-    if (parts.every((p) => p.kind !== "variable"))
-      return parts.map((p) => (p as { text: string }).text).join("");
-    let out = "";
-    for (const p of parts) {
-      if (p.kind !== "variable") out += p.text;
-      else {
-        const v = context.get(p.lowerKey);
-        const resolved = v !== undefined && v.length === 1 ? v[0]! : p.fallback;
-        if (resolved === undefined) return null;
-        out += resolved;
-      }
-    }
-    return out;
-  });
+  // The values as the comparison saw them: substituted by the same rules (a multivalued key, even with
+  // one value, is unresolved), so explain never shows a value the decision did not use.
+  const policyValues = compiled.parts.map((parts) => substitute(parts, context));
   return {
     operator: operator.text,
     key: condition.key,
