@@ -11,15 +11,15 @@
  * A CHECKOUT is a directory holding a built keyless (bin/keyless.js and its dist/), e.g. a `git archive`
  * of another commit built there. Needs wrk and the AWS CLI (for seeding). Not a test: prints figures.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { webIdentityTrust } from "../test/support/aws.js";
 import { isolatedEnv } from "../test/support/emulator.js";
 import { startTestIssuer } from "../test/support/oidc-issuer.js";
 import { freePort } from "../test/support/ports.js";
 import { tempDir } from "../test/support/tmp.js";
 import { treeCpuSeconds } from "./support/tree-cpu.js";
+import { BENCH_ISSUER, seedWebIdentityRole } from "./support/web-identity-role.js";
 
 const [SECONDS, ROUNDS, CONNECTIONS, WORKERS] = process.argv.slice(2, 6).map(Number) as [
   number,
@@ -30,7 +30,7 @@ const [SECONDS, ROUNDS, CONNECTIONS, WORKERS] = process.argv.slice(2, 6).map(Num
 const CHECKOUTS = process.argv.slice(6);
 const TOKENS = 40_000;
 const ACCOUNT = "123456789012";
-const ISSUER = "https://token.actions.githubusercontent.com";
+const ISSUER = BENCH_ISSUER;
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/ci`;
 
 if (CHECKOUTS.length === 0 || [SECONDS, ROUNDS, CONNECTIONS, WORKERS].some((n) => !(n > 0))) {
@@ -90,12 +90,7 @@ try {
     AWS_SECRET_ACCESS_KEY: "test",
     AWS_DEFAULT_REGION: "us-east-1",
   });
-  const trust = JSON.stringify(
-    webIdentityTrust(ACCOUNT, ISSUER, {
-      StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
-      StringLike: { "token.actions.githubusercontent.com:sub": "repo:org/repo:*" },
-    }),
-  );
+
   for (const [i, checkout] of CHECKOUTS.entries()) {
     const { endpoint, child } = await startBuild(
       checkout,
@@ -104,21 +99,7 @@ try {
       issuer.localUrl,
     );
     builds.push({ checkout, endpoint, process: child, cpu: [], rps: [] });
-    const aws = (args: string[]) => {
-      const r = spawnSync("aws", ["--endpoint-url", endpoint, ...args], { env, encoding: "utf8" });
-      if (r.status !== 0) throw new Error(r.stderr);
-    };
-    aws([
-      "iam",
-      "create-open-id-connect-provider",
-      "--url",
-      ISSUER,
-      "--client-id-list",
-      "sts.amazonaws.com",
-      "--thumbprint-list",
-      "6938fd4d98bab03faadb97b34396831e3780aea1",
-    ]);
-    aws(["iam", "create-role", "--role-name", "ci", "--assume-role-policy-document", trust]);
+    seedWebIdentityRole(endpoint, env, ACCOUNT);
   }
   // Distinct tokens (own jti, sub, iat); every build sees the same ones, each build its own process.
   const now = Math.floor(Date.now() / 1000);

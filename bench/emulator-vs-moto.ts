@@ -24,12 +24,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { JWK } from "jose";
 import { verifyCompactSignature } from "../src/core/token/jws.js";
-import { webIdentityTrust } from "../test/support/aws.js";
 import { isolatedEnv, startEmulator } from "../test/support/emulator.js";
 import { startTestIssuer } from "../test/support/oidc-issuer.js";
 import { freePort } from "../test/support/ports.js";
 import { tempDir } from "../test/support/tmp.js";
 import { treeCpuSeconds } from "./support/tree-cpu.js";
+import { seedWebIdentityRole } from "./support/web-identity-role.js";
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONNECTIONS = Number(process.argv[3] ?? 16);
@@ -255,30 +255,14 @@ try {
   });
   const aws = (ep: string, args: string[]) =>
     spawnSync("aws", ["--endpoint-url", ep, ...args], { env, encoding: "utf8" });
-  const trust = JSON.stringify(
-    webIdentityTrust(ACCOUNT, "https://token.actions.githubusercontent.com", {
-      StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
-      StringLike: { "token.actions.githubusercontent.com:sub": "repo:org/repo:*" },
-    }),
-  );
+
   const motoPort = await freePort();
   const motoUrl = `http://127.0.0.1:${motoPort}`;
   moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(motoPort)], { stdio: "ignore" });
   for (const ep of [emulator.endpoint, motoUrl]) {
     for (let i = 0; i < 50 && aws(ep, ["iam", "list-roles"]).status !== 0; i++)
       await new Promise((ok) => setTimeout(ok, 200));
-    aws(ep, [
-      "iam",
-      "create-open-id-connect-provider",
-      "--url",
-      "https://token.actions.githubusercontent.com",
-      "--client-id-list",
-      "sts.amazonaws.com",
-      "--thumbprint-list",
-      "6938fd4d98bab03faadb97b34396831e3780aea1",
-    ]);
-    const r = aws(ep, ["iam", "create-role", "--role-name", "ci", "--assume-role-policy-document", trust]);
-    if (r.status !== 0) throw new Error(r.stderr);
+    seedWebIdentityRole(ep, env, ACCOUNT);
   }
   // Distinct tokens: each its own jti, sub (all inside the trust policy's `repo:org/repo:*`) and iat
   // (spread over the last hour, all still valid).

@@ -1,25 +1,16 @@
-/**
- * CPU per AssumeRoleWithWebIdentity inside the emulator, without HTTP: `createEmulator(...).handle` called
- * in process, one distinct RS256 token per call (own jti, sub, iat), the same role and two-condition trust
- * policy as bench:emulator. Prints µs of process CPU (user + system) per call; run it under
- * `node --cpu-prof` to see where they go. Seeding goes through a `keyless emulator` process and the AWS
- * CLI (the same data dir is then opened here).
- *   node dist/bench/support/sts-path.js [calls=20000]
- */
-import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createEmulator } from "../../src/aws/emulator.js";
 import { systemClock } from "../../src/lib/clock.js";
 import { cryptoIds } from "../../src/lib/ids.js";
-import { webIdentityTrust } from "../../test/support/aws.js";
 import { isolatedEnv, startEmulator } from "../../test/support/emulator.js";
 import { startTestIssuer } from "../../test/support/oidc-issuer.js";
 import { tempDir } from "../../test/support/tmp.js";
+import { BENCH_ISSUER, seedWebIdentityRole } from "./web-identity-role.js";
 
 const CALLS = Number(process.argv[2] ?? 20_000);
 const ACCOUNT = "123456789012";
-const ISSUER = "https://token.actions.githubusercontent.com";
+const ISSUER = BENCH_ISSUER;
 const dir = tempDir("keyless-sts-path-");
 try {
   mkdirSync(join(dir.path, "ca"));
@@ -31,25 +22,7 @@ try {
     AWS_SECRET_ACCESS_KEY: "test",
     AWS_DEFAULT_REGION: "us-east-1",
   });
-  const aws = (args: string[]) => {
-    const r = spawnSync("aws", ["--endpoint-url", seeder.endpoint, ...args], { env, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(r.stderr);
-  };
-  aws([
-    "iam",
-    "create-open-id-connect-provider",
-    "--url",
-    ISSUER,
-    "--client-id-list",
-    "sts.amazonaws.com",
-    "--thumbprint-list",
-    "6938fd4d98bab03faadb97b34396831e3780aea1",
-  ]);
-  const trust = webIdentityTrust(ACCOUNT, ISSUER, {
-    StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
-    StringLike: { "token.actions.githubusercontent.com:sub": "repo:org/repo:*" },
-  });
-  aws(["iam", "create-role", "--role-name", "ci", "--assume-role-policy-document", JSON.stringify(trust)]);
+  seedWebIdentityRole(seeder.endpoint, env, ACCOUNT);
   await seeder.stop();
 
   const emulator = await createEmulator({

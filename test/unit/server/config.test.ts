@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { describe, test } from "node:test";
 import { ConfigError, loadServeConfig, parseDuration } from "../../../src/server/config.js";
-import { createLogger } from "../../../src/server/logger.js";
+import { captureLog } from "../../support/log-capture.js";
 import { tempDir } from "../../support/tmp.js";
 
 describe("serve configuration", () => {
@@ -98,14 +97,7 @@ describe("serve configuration", () => {
 
 describe("logger", () => {
   test("redacts authorization headers, secrets, request tokens and tokens", () => {
-    let out = "";
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        out += chunk.toString();
-        done();
-      },
-    });
-    const log = createLogger("info", sink);
+    const { logger: log, text } = captureLog();
     log.info(
       {
         req: { headers: { authorization: "Bearer klk_x" } },
@@ -115,6 +107,7 @@ describe("logger", () => {
       },
       "m",
     );
+    const out = text();
     assert.ok(!/klk_x|klk_y|klr_z|eyJ/.test(out), out);
     assert.match(out, /\[redacted\]/);
   });

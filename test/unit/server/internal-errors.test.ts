@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { after, describe, test } from "node:test";
 import { createEmulator } from "../../../src/aws/emulator.js";
 import { cryptoIds } from "../../../src/lib/ids.js";
 import { buildIssuerApp } from "../../../src/server/issuer-app.js";
-import { createLogger } from "../../../src/server/logger.js";
 import { logEmulatorInternalError, mountEmulator } from "../../../src/server/mount-emulator.js";
 import { testIssuer } from "../../support/issuer.js";
+import { captureLog } from "../../support/log-capture.js";
 import { tempDir } from "../../support/tmp.js";
 
 /**
@@ -14,16 +13,6 @@ import { tempDir } from "../../support/tmp.js";
  * 14, item 1.4: under `serve --aws-emulator` the emulator's were not logged at all), through the real
  * logger: the issuer's routes and the emulator mounted beside them.
  */
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      for (const line of chunk.toString().split("\n")) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: createLogger("info", sink), lines };
-}
 
 describe("internal errors: logged with the request id, never sent", () => {
   const dir = tempDir();
@@ -31,7 +20,7 @@ describe("internal errors: logged with the request id, never sent", () => {
 
   test("the issuer: a failing route answers a generic 500 problem; the log has the cause and reqId", async () => {
     const issuer = await testIssuer();
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLog();
     const app = await buildIssuerApp({ service: issuer.service, logger });
     issuer.service.signingKeys.jwks = async () => {
       throw new Error("boom: relation signing_keys is gone; password=hunter2");
@@ -54,7 +43,7 @@ describe("internal errors: logged with the request id, never sent", () => {
 
   test("the emulator under serve --aws-emulator: InternalFailure to the client, the cause in the log", async () => {
     const issuer = await testIssuer();
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLog();
     const app = await buildIssuerApp({ service: issuer.service, logger });
     const emulator = await createEmulator({
       dataDir: dir.path,

@@ -1,20 +1,13 @@
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { describe, test } from "node:test";
 import Fastify, { type FastifyBaseLogger } from "fastify";
 import { isSecretName, REDACTED, redactText, redactUrl } from "../../../src/lib/redact.js";
-import { createLogger } from "../../../src/server/logger.js";
+import { captureLog } from "../../support/log-capture.js";
 
 /** The real logger (pino with keyless's redaction) writing into a string. */
 function capture() {
-  let out = "";
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      out += chunk.toString();
-      done();
-    },
-  });
-  return { log: createLogger("info", sink), text: () => out };
+  const { logger, text } = captureLog();
+  return { log: logger, text };
 }
 
 describe("redaction: one function for every logger", () => {

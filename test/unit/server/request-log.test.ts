@@ -1,30 +1,19 @@
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { describe, test } from "node:test";
 import { buildIssuerApp } from "../../../src/server/issuer-app.js";
-import { createLogger } from "../../../src/server/logger.js";
 import { testIssuer } from "../../support/issuer.js";
+import { captureLog } from "../../support/log-capture.js";
 
 /**
  * The issuer's request log is one line per request (server/request-log.ts), written through the real
  * logger: method, redacted URL, status, response time and request id on that one line, nothing at the
  * request's arrival, and a secret-bearing query parameter still redacted.
  */
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      for (const line of chunk.toString().split("\n")) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: createLogger("info", sink), lines };
-}
 
 describe("the issuer's request log", () => {
   test("one line per request, with method, redacted URL, status, response time and request id", async () => {
     const issuer = await testIssuer();
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLog();
     const app = await buildIssuerApp({ service: issuer.service, logger });
     const run = "00000000-0000-4000-8000-000000000000";
     const first = await app.inject({
