@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DEPLOY_CHAIN, seedGithubDeployChain } from "../support/aws.js";
@@ -168,13 +168,16 @@ describe("the GitHub Action under a simulated runner", () => {
   test("a refusal fails the step (exit 1) and is explained in the log and the step summary", async () => {
     // Run from a copy holding only action.yml and the bundle, as a release tag ships it: no
     // node_modules, no package.json; the STS client and the analyst that explains come from the bundle.
-    const release = join(dir.path, "release");
-    mkdirSync(join(release, "dist", "bundle"), { recursive: true });
-    copyFileSync(join(REPO_ROOT, "action.yml"), join(release, "action.yml"));
-    copyFileSync(
-      join(REPO_ROOT, "dist", "bundle", "action.js"),
-      join(release, "dist", "bundle", "action.js"),
-    );
+    // `npm run coverage` builds with KEYLESS_BUNDLE=none, where action.js only imports tsc's output
+    // (scripts/bundle.mjs): that build has no self-contained bundle to copy, so the step runs in place.
+    const bundle = join(REPO_ROOT, "dist", "bundle", "action.js");
+    const selfContained = !readFileSync(bundle, "utf8").startsWith('import "../src/');
+    const release = selfContained ? join(dir.path, "release") : REPO_ROOT;
+    if (selfContained) {
+      mkdirSync(join(release, "dist", "bundle"), { recursive: true });
+      copyFileSync(join(REPO_ROOT, "action.yml"), join(release, "action.yml"));
+      copyFileSync(bundle, join(release, "dist", "bundle", "action.js"));
+    }
     const r = await step(
       { "role-to-assume": ROLE, "aws-region": "us-east-1" },
       jobEnv(featureRun),
