@@ -14,12 +14,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isolatedEnv } from "../test/support/emulator.js";
 import { startTestIssuer } from "../test/support/oidc-issuer.js";
 import { freePort } from "../test/support/ports.js";
 import { tempDir } from "../test/support/tmp.js";
 import { treeCpuSeconds } from "./support/tree-cpu.js";
-import { BENCH_ISSUER, seedWebIdentityRole } from "./support/web-identity-role.js";
+import { BENCH_ISSUER, seedBenchRole } from "./support/web-identity-role.js";
 
 const [SECONDS, ROUNDS, CONNECTIONS, WORKERS] = process.argv.slice(2, 6).map(Number) as [
   number,
@@ -85,12 +84,6 @@ const builds: Build[] = [];
 try {
   mkdirSync(join(dir.path, "ca"));
   const issuer = await startTestIssuer(join(dir.path, "ca"), { issuer: ISSUER });
-  const env = isolatedEnv(join(dir.path, "admin"), {
-    AWS_ACCESS_KEY_ID: ACCOUNT,
-    AWS_SECRET_ACCESS_KEY: "test",
-    AWS_DEFAULT_REGION: "us-east-1",
-  });
-
   for (const [i, checkout] of CHECKOUTS.entries()) {
     const { endpoint, child } = await startBuild(
       checkout,
@@ -99,7 +92,7 @@ try {
       issuer.localUrl,
     );
     builds.push({ checkout, endpoint, process: child, cpu: [], rps: [] });
-    seedWebIdentityRole(endpoint, env, ACCOUNT);
+    await seedBenchRole(endpoint, dir.path, ACCOUNT);
   }
   // Distinct tokens (own jti, sub, iat); every build sees the same ones, each build its own process.
   const now = Math.floor(Date.now() / 1000);

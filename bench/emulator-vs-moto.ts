@@ -29,7 +29,7 @@ import { startTestIssuer } from "../test/support/oidc-issuer.js";
 import { freePort } from "../test/support/ports.js";
 import { tempDir } from "../test/support/tmp.js";
 import { treeCpuSeconds } from "./support/tree-cpu.js";
-import { seedWebIdentityRole } from "./support/web-identity-role.js";
+import { seedBenchRole } from "./support/web-identity-role.js";
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONNECTIONS = Number(process.argv[3] ?? 16);
@@ -262,7 +262,7 @@ try {
   for (const ep of [emulator.endpoint, motoUrl]) {
     for (let i = 0; i < 50 && aws(ep, ["iam", "list-roles"]).status !== 0; i++)
       await new Promise((ok) => setTimeout(ok, 200));
-    seedWebIdentityRole(ep, env, ACCOUNT);
+    await seedBenchRole(ep, dir.path, ACCOUNT);
   }
   // Distinct tokens: each its own jti, sub (all inside the trust policy's `repo:org/repo:*`) and iat
   // (spread over the last hour, all still valid).

@@ -85,15 +85,11 @@ const external = [
   "prom-client",
 ];
 
-await build({
-  entryPoints: ["dist/src/cli/main.js"],
-  outdir: "dist/bundle",
-  bundle: true,
-  splitting: true,
+/** What both Node bundles (the CLI and the GitHub Action) are built with. */
+const nodeEsm = {
   format: "esm",
   platform: "node",
   target: "node20",
-  external,
   sourcemap: true,
   // The SDK's ES module builds let esbuild drop the commands keyless never sends.
   mainFields: ["module", "main"],
@@ -104,6 +100,15 @@ await build({
   banner: {
     js: 'import { createRequire as __keylessRequire } from "node:module"; const require = __keylessRequire(import.meta.url);',
   },
+};
+
+await build({
+  entryPoints: ["dist/src/cli/main.js"],
+  outdir: "dist/bundle",
+  bundle: true,
+  splitting: true,
+  external,
+  ...nodeEsm,
 });
 
 // The GitHub Action's entry (action.yml runs dist/bundle/action.js): one self-contained file with no
@@ -113,14 +118,5 @@ await build({
   entryPoints: ["dist/src/cli/action/main.js"],
   outfile: "dist/bundle/action.js",
   bundle: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  sourcemap: true,
-  mainFields: ["module", "main"],
-  minify: process.env.KEYLESS_BUNDLE_MINIFY !== "0",
-  logLevel: "warning",
-  banner: {
-    js: 'import { createRequire as __keylessRequire } from "node:module"; const require = __keylessRequire(import.meta.url);',
-  },
+  ...nodeEsm,
 });

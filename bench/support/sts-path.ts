@@ -3,10 +3,10 @@ import { join } from "node:path";
 import { createEmulator } from "../../src/aws/emulator.js";
 import { systemClock } from "../../src/lib/clock.js";
 import { cryptoIds } from "../../src/lib/ids.js";
-import { isolatedEnv, startEmulator } from "../../test/support/emulator.js";
+import { startEmulator } from "../../test/support/emulator.js";
 import { startTestIssuer } from "../../test/support/oidc-issuer.js";
 import { tempDir } from "../../test/support/tmp.js";
-import { BENCH_ISSUER, seedWebIdentityRole } from "./web-identity-role.js";
+import { BENCH_ISSUER, seedBenchRole } from "./web-identity-role.js";
 
 const CALLS = Number(process.argv[2] ?? 20_000);
 const ACCOUNT = "123456789012";
@@ -17,12 +17,7 @@ try {
   const issuer = await startTestIssuer(join(dir.path, "ca"), { issuer: ISSUER });
   const data = join(dir.path, "data");
   const seeder = await startEmulator(data);
-  const env = isolatedEnv(join(dir.path, "admin"), {
-    AWS_ACCESS_KEY_ID: ACCOUNT,
-    AWS_SECRET_ACCESS_KEY: "test",
-    AWS_DEFAULT_REGION: "us-east-1",
-  });
-  seedWebIdentityRole(seeder.endpoint, env, ACCOUNT);
+  await seedBenchRole(seeder.endpoint, dir.path, ACCOUNT);
   await seeder.stop();
 
   const emulator = await createEmulator({

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { DEPLOY_CHAIN, seedGithubDeployChain } from "../support/aws.js";
+import { boto3RefreshProbe, DEPLOY_CHAIN, refreshReport, seedGithubDeployChain } from "../support/aws.js";
 import { runCommand } from "../support/cli.js";
 import { isolatedEnv, type RunningEmulator } from "../support/emulator.js";
 import { REPO_ROOT, runActionStep, type StepResult } from "../support/github-runner.js";
@@ -258,23 +258,9 @@ describe("the GitHub Action under a simulated runner", () => {
     assert.doesNotThrow(() => process.kill(pid, 0));
 
     // A following step: one boto3 client for ~25 s, sessions of 10 s: at least three sets of credentials.
-    const script = `
-import boto3, time, json
-sts = boto3.client("sts")
-keys, errors, calls, arn = set(), [], 0, None
-end = time.time() + 25
-while time.time() < end:
-    try:
-        arn = sts.get_caller_identity()["Arn"]
-        calls += 1
-        keys.add(sts._request_signer._credentials.get_frozen_credentials().access_key)
-    except Exception as e:
-        errors.append(str(e))
-    time.sleep(0.4)
-print(json.dumps({"calls": calls, "keys": len(keys), "errors": errors, "arn": arn}))
-`;
+    const script = boto3RefreshProbe(25);
     const py = ok(await nextStep(base, r, ["python3", "-c", script]));
-    const report = JSON.parse(py.stdout.trim().split("\n").pop()!);
+    const report = refreshReport(py.stdout);
     assert.deepEqual(report.errors, [], "no call failed, in particular no ExpiredToken");
     assert.ok(report.keys >= 3, `credentials renewed across sessions (${report.keys} sets seen)`);
     assert.equal(report.arn, `arn:aws:sts::${WORKLOAD}:assumed-role/cicd/${mainRun.run.id}`);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { DEPLOY_CHAIN, seedGithubDeployChain } from "../support/aws.js";
+import { boto3RefreshProbe, DEPLOY_CHAIN, refreshReport, seedGithubDeployChain } from "../support/aws.js";
 import { KEYLESS_BIN, type RunResult, runCommand, runKeyless } from "../support/cli.js";
 import { isolatedEnv, type RunningEmulator, startEmulator } from "../support/emulator.js";
 import type { TestIssuer } from "../support/oidc-issuer.js";
@@ -269,24 +269,10 @@ describe("keyless assume and keyless exec against the emulator", () => {
   test("exec: a long-running boto3 client never sees expired credentials across several short sessions", async () => {
     // Sessions last 6 s (emulator test setting); the child runs ~20 s, calling STS every 0.4 s in one
     // process, so botocore must refresh from keyless's endpoint at least three times.
-    const script = `
-import boto3, time, json, sys
-sts = boto3.client("sts")
-keys, errors, calls = set(), [], 0
-end = time.time() + 20
-while time.time() < end:
-    try:
-        arn = sts.get_caller_identity()["Arn"]
-        calls += 1
-        keys.add(sts._request_signer._credentials.get_frozen_credentials().access_key)
-    except Exception as e:
-        errors.append(str(e))
-    time.sleep(0.4)
-print(json.dumps({"calls": calls, "keys": len(keys), "errors": errors, "arn": arn}))
-`;
+    const script = boto3RefreshProbe(20);
     const r = await keyless(execArgs(["--chain-role-arn", CHAIN], ["python3", "-c", script]), execEnv);
     ok(r);
-    const report = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    const report = refreshReport(r.stdout);
     assert.deepEqual(report.errors, [], "no call failed, in particular no ExpiredToken");
     assert.ok(report.keys >= 3, `credentials were renewed under the child (${report.keys} sets seen)`);
     assert.equal(report.arn, `arn:aws:sts::${WORKLOAD}:assumed-role/cicd/run-42`);

@@ -193,3 +193,40 @@ export async function seedGithubDeployChain(options: {
     to: { account: workload, roleName: "cicd" },
   });
 }
+
+/** What `boto3RefreshProbe` prints: calls made, distinct access keys seen, errors, the last caller ARN. */
+export interface RefreshReport {
+  readonly calls: number;
+  readonly keys: number;
+  readonly errors: string[];
+  readonly arn: string | null;
+}
+
+/**
+ * A Python program for `python3 -c`: one boto3 STS client calling `GetCallerIdentity` every 0.4 s for
+ * `seconds`, counting the distinct access keys its credential provider hands out (botocore refreshes
+ * them itself, from the credential source the environment names). Prints one JSON line; read it
+ * with `refreshReport`.
+ */
+export function boto3RefreshProbe(seconds: number): string {
+  return `
+import boto3, time, json
+sts = boto3.client("sts")
+keys, errors, calls, arn = set(), [], 0, None
+end = time.time() + ${seconds}
+while time.time() < end:
+    try:
+        arn = sts.get_caller_identity()["Arn"]
+        calls += 1
+        keys.add(sts._request_signer._credentials.get_frozen_credentials().access_key)
+    except Exception as e:
+        errors.append(str(e))
+    time.sleep(0.4)
+print(json.dumps({"calls": calls, "keys": len(keys), "errors": errors, "arn": arn}))
+`;
+}
+
+/** The report `boto3RefreshProbe` printed: the last line of its stdout. */
+export function refreshReport(stdout: string): RefreshReport {
+  return JSON.parse(stdout.trim().split("\n").pop()!) as RefreshReport;
+}
