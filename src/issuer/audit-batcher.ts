@@ -1,13 +1,11 @@
 import type { AuditEntry } from "./model.js";
 
-/** Where batches go: the repository itself (in a cluster worker, through server/cluster-audit.ts). */
+/**
+ * Where batches go: the repository itself (in a cluster worker, through server/cluster-audit.ts).
+ * Called one batch at a time: the next call waits until the previous one settled.
+ */
 export interface AuditSink {
   appendAudits(entries: readonly AuditEntry[]): Promise<void>;
-  /**
-   * True when `appendAudits` may be called again before an earlier call settled (a sink that keeps the
-   * batches' order itself, such as a hand-over to another process). Absent: one call at a time.
-   */
-  readonly concurrent?: boolean;
 }
 
 /**
@@ -17,10 +15,7 @@ export interface AuditSink {
  * token is audited before it is handed out (same guarantee as one insert per mint), at a fraction of the
  * per-statement cost under load.
  *
- * With a sequential sink (the store), entries arriving while a write is in flight wait for the next one.
- * With a concurrent sink (one that orders the batches itself), each turn's batch is sent at once,
- * without waiting for the previous acknowledgement, so a slow round trip does not stall the other
- * requests. SQLite allows 32766 bound parameters per statement; 9 columns per row gives a batch limit of
+ * Entries arriving while a write is in flight wait for the next one. SQLite allows 32766 bound parameters per statement; 9 columns per row gives a batch limit of
  * 3000 rows, kept well below.
  */
 const MAX_BATCH = 500;
@@ -41,8 +36,7 @@ export class AuditBatcher {
         this.scheduled = true;
         setImmediate(() => {
           this.scheduled = false;
-          if (this.sink.concurrent) this.sendAll();
-          else void this.drain();
+          void this.drain();
         });
       }
     });
@@ -57,10 +51,6 @@ export class AuditBatcher {
         for (const b of batch) b.reject(e);
       },
     );
-  }
-
-  private sendAll(): void {
-    while (this.queue.length > 0) void this.write(this.queue.splice(0, MAX_BATCH));
   }
 
   private async drain(): Promise<void> {

@@ -16,11 +16,10 @@ const entry = (id: string): AuditEntry => ({
 });
 
 /** A sink whose writes complete only when the test says so, recording what it was handed and when. */
-function gatedSink(concurrent: boolean) {
+function gatedSink() {
   const calls: { ids: string[]; done: () => void; fail: (e: Error) => void }[] = [];
   const stored: string[] = [];
   const sink: AuditSink = {
-    concurrent,
     appendAudits: (entries) =>
       new Promise<void>((resolve, reject) => {
         const ids = entries.map((e) => e.id);
@@ -41,7 +40,7 @@ const turn = () => new Promise((r) => setImmediate(r));
 
 describe("audit batcher", () => {
   test("entries of one event-loop turn go in one batch; each promise settles only once its entry is stored", async () => {
-    const { sink, calls, stored } = gatedSink(false);
+    const { sink, calls, stored } = gatedSink();
     const batcher = new AuditBatcher(sink);
     const settled: string[] = [];
     const p = ["a", "b", "c"].map((id) => batcher.append(entry(id)).then(() => settled.push(id)));
@@ -59,7 +58,7 @@ describe("audit batcher", () => {
   });
 
   test("a sequential sink (the store) has one write in flight; later entries wait for the next", async () => {
-    const { sink, calls } = gatedSink(false);
+    const { sink, calls } = gatedSink();
     const batcher = new AuditBatcher(sink);
     const first = batcher.append(entry("a"));
     await turn();
@@ -76,41 +75,17 @@ describe("audit batcher", () => {
     await Promise.all([second, third]);
   });
 
-  test("a concurrent sink (a cluster worker's) gets each turn's batch without waiting for the previous one", async () => {
-    const { sink, calls } = gatedSink(true);
-    const batcher = new AuditBatcher(sink);
-    const first = batcher.append(entry("a"));
-    await turn();
-    const second = batcher.append(entry("b"));
-    await turn();
-    assert.deepEqual(
-      calls.map((c) => c.ids),
-      [["a"], ["b"]],
-    );
-    let firstSettled = false;
-    void first.then(() => {
-      firstSettled = true;
-    });
-    calls[1]!.done();
-    await second;
-    assert.equal(firstSettled, false, "a later batch's acknowledgement settles only its own entries");
-    calls[0]!.done();
-    await first;
-  });
-
   test("a failed write rejects every entry of its batch, and the next batch is still written", async () => {
-    for (const concurrent of [false, true]) {
-      const { sink, calls } = gatedSink(concurrent);
-      const batcher = new AuditBatcher(sink);
-      const failing = [batcher.append(entry("a")), batcher.append(entry("b"))];
-      await turn();
-      calls[0]!.fail(new Error("disk full"));
-      for (const p of failing) await assert.rejects(p, /disk full/);
-      const next = batcher.append(entry("c"));
-      await turn();
-      assert.deepEqual(calls.at(-1)?.ids, ["c"]);
-      calls.at(-1)!.done();
-      await next;
-    }
+    const { sink, calls } = gatedSink();
+    const batcher = new AuditBatcher(sink);
+    const failing = [batcher.append(entry("a")), batcher.append(entry("b"))];
+    await turn();
+    calls[0]!.fail(new Error("disk full"));
+    for (const p of failing) await assert.rejects(p, /disk full/);
+    const next = batcher.append(entry("c"));
+    await turn();
+    assert.deepEqual(calls.at(-1)?.ids, ["c"]);
+    calls.at(-1)!.done();
+    await next;
   });
 });
