@@ -170,6 +170,11 @@ module.exports = {
     exclude: { path: "\\.tsx$" },
     doNotFollow: { path: "node_modules" },
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { extensions: [".ts", ".js"] },
+    // Packages' "exports" maps too (dependency-cruiser reads only "main" by default): uuid has no "main".
+    enhancedResolveOptions: {
+      extensions: [".ts", ".js"],
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+    },
   },
 };

@@ -4,9 +4,11 @@
  * store, every mint audited), for RS256 and ES256, next to two ceilings measured in the same run on the
  * same cores: a bare Fastify app with as many workers answering an empty route of the same shape
  * (bench/support/empty-route.ts: what the framework allows) and the raw signing rate of node:crypto with
- * the same key types on both cores (what signing allows), and the ratios. The empty route is measured
- * right before each algorithm's row, so each ratio compares figures taken under the same load on this
- * shared machine. Prints figures; asserts nothing (not a test). The load generator shares the machine's
+ * the same key types on both cores (what signing allows), and the ratios. A third bare app signs a
+ * token-sized JWS and writes one audit row per request (the sign-and-audit floor: the least the issue's
+ * guarantees cost, bench/support/empty-route.ts). The bare apps are measured right before each
+ * algorithm's mint figure, so each ratio compares figures taken under the same load on this shared
+ * machine. Prints figures; asserts nothing (not a test). The load generator shares the machine's
  * cores with the server, as it would in CI.
  *
  *   npm run bench:issuer            (SECONDS=5 CONCURRENCY=64 by default; wrk as the client when
@@ -17,8 +19,10 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { Agent } from "node:http";
-import { cpus } from "node:os";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { jsonClient, seedRun, startBenchServer } from "./support/serve.js";
@@ -132,19 +136,27 @@ async function nodeClientRate(
   return { rate, errors };
 }
 
-/** Requests/s of the bare Fastify app (bench/support/empty-route.ts) with `WORKERS` workers. */
-async function emptyRouteRate(): Promise<Rate> {
+/**
+ * Requests/s of a bare Fastify app (bench/support/empty-route.ts) with `WORKERS` workers: `empty`, or the
+ * sign-and-audit floor for `alg`.
+ */
+async function bareRouteRate(mode: "empty" | `floor-${Alg}`): Promise<Rate> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const script = fileURLToPath(new URL("./support/empty-route.js", import.meta.url));
-  const child = spawn(process.execPath, [script, String(port), String(WORKERS)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const dir = mkdtempSync(join(tmpdir(), "keyless-bench-floor-"));
+  const child = spawn(
+    process.execPath,
+    [script, String(port), String(WORKERS), mode, join(dir, "audit.db")],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       child.stdout!.setEncoding("utf8").on("data", (d: string) => {
         if (d.includes("listening on")) resolve();
       });
-      child.once("exit", (code) => reject(new Error(`empty route exited ${code}`)));
+      child.once("exit", (code) => reject(new Error(`${mode} route exited ${code}`)));
     });
     const url = `http://127.0.0.1:${port}/runs/00000000-0000-4000-8000-000000000000/token?api-version=1&audience=sts.amazonaws.com`;
     const token = "klr_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
@@ -155,6 +167,7 @@ async function emptyRouteRate(): Promise<Rate> {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));
     }
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -188,32 +201,40 @@ async function main(): Promise<void> {
     `keyless issuer mint throughput — ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}, ${SECONDS} s per figure, ${CONCURRENCY} concurrent requests from ${hasWrk() ? "wrk" : "a Node client"}, serve --workers ${WORKERS}, SQLite\n`,
   );
   console.log(
-    "alg    | HTTP mints/s | empty route req/s (ceiling) | mints / empty route | node:crypto sign/s, 1 core | 2 cores | mints / sign",
+    "alg    | HTTP mints/s | empty route req/s (ceiling) | sign+audit floor req/s | mints / empty | floor / empty | mints / floor | node:crypto sign/s, 1 core | 2 cores",
   );
   console.log(
-    "-------|--------------|-----------------------------|---------------------|----------------------------|---------|-------------",
+    "-------|--------------|-----------------------------|------------------------|---------------|---------------|---------------|----------------------------|--------",
   );
   const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(1)}%`;
   const cpuRows: string[] = [];
   for (const alg of ALGS) {
     const one = await rawOnCores(alg, 1);
     const two = await rawOnCores(alg, WORKERS);
-    const empty = await emptyRouteRate();
+    const empty = await bareRouteRate("empty");
+    const floor = await bareRouteRate(`floor-${alg}`);
     const http = await httpMintRate(alg);
+    const errors = http.errors + empty.errors + floor.errors;
     console.log(
-      `${alg.padEnd(6)} | ${fmt(http.rate).padStart(12)} | ${fmt(empty.rate).padStart(27)} | ${pct(http.rate, empty.rate).padStart(19)} | ${fmt(one).padStart(26)} | ${fmt(two).padStart(7)} | ${pct(http.rate, two).padStart(12)}${http.errors || empty.errors ? `  (${http.errors} + ${empty.errors} errors)` : ""}`,
+      `${alg.padEnd(6)} | ${fmt(http.rate).padStart(12)} | ${fmt(empty.rate).padStart(27)} | ${fmt(floor.rate).padStart(22)} | ${pct(http.rate, empty.rate).padStart(13)} | ${pct(floor.rate, empty.rate).padStart(13)} | ${pct(http.rate, floor.rate).padStart(13)} | ${fmt(one).padStart(26)} | ${fmt(two).padStart(7)}${errors ? `  (${http.errors} + ${empty.errors} + ${floor.errors} errors)` : ""}`,
     );
-    if (http.cpuMicrosPerRequest !== undefined && empty.cpuMicrosPerRequest !== undefined) {
+    const [m, e, f] = [http, empty, floor].map((r) => r.cpuMicrosPerRequest);
+    if (m !== undefined && e !== undefined && f !== undefined) {
       cpuRows.push(
-        `${alg.padEnd(6)} | ${http.cpuMicrosPerRequest.toFixed(0).padStart(22)} | ${empty.cpuMicrosPerRequest.toFixed(0).padStart(23)} | ${pct(empty.cpuMicrosPerRequest, http.cpuMicrosPerRequest).padStart(12)}`,
+        `${alg.padEnd(6)} | ${m.toFixed(0).padStart(22)} | ${e.toFixed(0).padStart(23)} | ${f.toFixed(0).padStart(18)} | ${pct(e, m).padStart(12)} | ${pct(e, f).padStart(12)} | ${pct(f, m).padStart(12)}`,
       );
     }
   }
   if (cpuRows.length > 0) {
     // CPU per request of the server processes (primary and workers): steadier than throughput when
-    // other work shares the cores. Empty / mint is the share of the ceiling a quiet machine would give.
-    console.log("\nalg    | server CPU µs per mint | per empty-route request | empty / mint");
-    console.log("-------|------------------------|-------------------------|-------------");
+    // other work shares the cores. Empty / mint is the share of the ceiling a quiet machine would give;
+    // empty / floor the most any signed and audited mint could give.
+    console.log(
+      "\nalg    | server CPU µs per mint | per empty-route request | per floor request | empty / mint | empty / floor | floor / mint",
+    );
+    console.log(
+      "-------|------------------------|-------------------------|-------------------|--------------|---------------|-------------",
+    );
     for (const row of cpuRows) console.log(row);
   }
   agent.destroy();

@@ -1,8 +1,21 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { v7 } from "uuid";
 
 /** Randomness is injected like time, so ids in tests can be predictable when a test needs that. */
 export interface IdGenerator {
+  /** A random UUID (version 4). */
   uuid(): string;
+  /**
+   * A UUID version 7 (RFC 9562 section 5.7, https://www.rfc-editor.org/rfc/rfc9562#section-5.7): `msecs`
+   * (Unix time in milliseconds, from the caller's clock) in the first 48 bits, then 74 random bits, so ids
+   * sort by creation time. For ids that key a
+   * table written in creation order (the audit log, whose mint rows are keyed by the token's `jti`): a
+   * new row then lands at the end of the primary-key index instead of on a random page, which cut the
+   * audit insert's cost and the time two workers wait on each other's write lock (docs/performance.md).
+   * It reveals the creation time, so it is used only where that time is published anyway (a token's
+   * `iat`, an audit row's `at`).
+   */
+  timeOrderedUuid(msecs: number): string;
   /** `n` random bytes. */
   bytes(n: number): Buffer;
 }
@@ -30,6 +43,9 @@ function pooledBytes(n: number): Buffer {
 
 export const cryptoIds: IdGenerator = {
   uuid: () => randomUUID(),
+  // The uuid package's v7 costs about 2 µs an id against randomUUID's 0.1 µs: a hundredth of a mint,
+  // well under what the ordered inserts save.
+  timeOrderedUuid: (msecs) => v7({ msecs }),
   bytes: pooledBytes,
 };
 

@@ -109,7 +109,12 @@ export async function testIssuer(
 /** Ids from a queue first (to reproduce ids a seed's trust policy names), then random. */
 export function queuedIds(): IdGenerator & { queue: string[] } {
   const queue: string[] = [];
-  return { queue, uuid: () => queue.shift() ?? cryptoIds.uuid(), bytes: (n) => cryptoIds.bytes(n) };
+  return {
+    queue,
+    uuid: () => queue.shift() ?? cryptoIds.uuid(),
+    timeOrderedUuid: (msecs) => queue.shift() ?? cryptoIds.timeOrderedUuid(msecs),
+    bytes: (n) => cryptoIds.bytes(n),
+  };
 }
 
 /**

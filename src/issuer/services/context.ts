@@ -76,7 +76,7 @@ export abstract class IssuerResource {
     repo: IssuerRepository = this.repo,
   ): Promise<void> {
     await repo.appendAudit({
-      id: this.ids.uuid(),
+      id: this.ids.timeOrderedUuid(this.clock()),
       at: this.clock(),
       actor: typeof actor === "string" ? actor : actorName(actor),
       action,

@@ -213,7 +213,7 @@ export class RunService extends IssuerResource {
         project: { ...ctx.project, subTemplate: null },
       };
     }
-    const token = buildToken(ctx, this.tokenRequest(input), this.at(this.ids.uuid()));
+    const token = buildToken(ctx, this.tokenRequest(input), this.at(this.ids.timeOrderedUuid(this.clock())));
     const key = await this.signingKeys.current();
     return {
       header: { alg: key?.alg ?? this.config.signingAlgorithm, kid: key?.kid ?? null, typ: "JWT" },
@@ -259,7 +259,7 @@ export class RunService extends IssuerResource {
       );
     }
     const ctx = found;
-    const jti = this.ids.uuid();
+    const jti = this.ids.timeOrderedUuid(this.clock());
     const token = buildToken(ctx, this.tokenRequest(request), this.at(jti));
     const key = await this.signingKeys.current();
     if (!key)

@@ -298,6 +298,29 @@ describe("runs, request tokens and the token endpoint", () => {
     );
   });
 
+  test("a token's jti is a UUIDv7 of the mint's time, distinct per mint, and keys its audit row", async () => {
+    const path = `${tokenPath(w.created.requestUrl)}&audience=sts.amazonaws.com`;
+    const jtis: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await t.call("GET", path, w.created.requestToken);
+      assert.equal(r.status, 200);
+      jtis.push(JSON.parse(Buffer.from(r.json.value.split(".")[1]!, "base64url").toString()).jti);
+      t.clock.advance(1);
+    }
+    const started = t.clock() - 3;
+    // RFC 9562 section 5.7: version 7, variant 10, the first 48 bits the Unix time in milliseconds.
+    jtis.forEach((jti, i) => {
+      assert.match(jti, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      assert.equal(Number.parseInt(jti.replace("-", "").slice(0, 12), 16), started + i);
+    });
+    assert.deepEqual([...jtis].sort(), jtis, "later mints sort later");
+    const audit = (
+      await t.call("GET", `/api/v1/organizations/${w.a.id}/audit?action=token.mint&limit=3`, t.adminKey)
+    ).json.entries as { id: string; details: { jti: string } }[];
+    assert.deepEqual(audit.map((e) => e.id).sort(), jtis);
+    assert.ok(audit.every((e) => e.id === e.details.jti));
+  });
+
   test("the request token cannot be used at another run's URL, and is refused once the run completes", async () => {
     const second = (
       await t.call("POST", `/api/v1/organizations/${w.a.id}/runs`, w.runner.secret, {
