@@ -51,7 +51,7 @@ try {
   });
   const adminKey = readFileSync(join(data, ADMIN_KEY_FILE), "utf8").trim();
   const agent = new Agent({ keepAlive: true });
-  const run = await seedRun(jsonClient(agent), { base: server.url, adminKey } as never, "bench");
+  const run = await seedRun(jsonClient(agent), { base: server.url, adminKey }, "bench");
   agent.destroy();
   const url = new URL(`${run.requestUrl}&audience=sts.amazonaws.com`);
   const path = `${url.pathname}${url.search}`;

@@ -107,7 +107,7 @@ export async function startBenchServer(
 /** Organization `name` (audience sts.amazonaws.com), project infra, environment prod, an apply run. */
 export async function seedRun(
   call: Call,
-  server: BenchServer,
+  server: Pick<BenchServer, "base" | "adminKey">,
   name: string,
   attributes?: Record<string, string>,
 ): Promise<{ requestUrl: string; requestToken: string }> {
