@@ -5,6 +5,8 @@
  * - moto_server (validating nothing);
  * - a bare `node:http` server with the same workers answering a same-sized XML document to the same
  *   POST (bench/support/bare-sts.ts): the physical ceiling for any Node server on these cores.
+ * - the verify-and-issue floor (bench/support/bare-sts.ts with the issuer's key): the bare server plus
+ *   the form parse, the signature check and the issue of sealed credentials, nothing else.
  * Beside them, the same run measures node:crypto's RS256 verify on one core (the emulator's own
  * `verifyCompactSignature`, over the same tokens): the bare server's CPU per request plus one verify is
  * the least any server that checks the signature can spend, so bare / (bare + verify) is the "verify-only
@@ -214,11 +216,15 @@ function verifyCost(tokens: readonly string[], jwk: JWK): { cpu: number; count: 
   return { cpu: (c.user + c.system) / measured.length, count: measured.length };
 }
 
-/** Starts bench/support/bare-sts.js on a free port with `WORKERS` workers; resolves once all listen. */
-async function startBare(bytes: number): Promise<{ url: string; child: ChildProcess }> {
+/**
+ * Starts bench/support/bare-sts.js on a free port with `WORKERS` workers (the verify-and-issue floor when
+ * `jwkFile` is given); resolves once all listen.
+ */
+async function startBare(bytes: number, jwkFile?: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const script = fileURLToPath(new URL("./support/bare-sts.js", import.meta.url));
-  const child = spawn(process.execPath, [script, String(port), WORKERS, String(bytes)], {
+  const args = [script, String(port), WORKERS, String(bytes), ...(jwkFile ? [jwkFile] : [])];
+  const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "inherit"],
   });
   await new Promise<void>((ok, fail) => {
@@ -235,6 +241,7 @@ async function startBare(bytes: number): Promise<{ url: string; child: ChildProc
 const dir = tempDir("keyless-bench-");
 let moto: ChildProcess | undefined;
 let bare: ChildProcess | undefined;
+let floorServer: ChildProcess | undefined;
 try {
   mkdirSync(join(dir.path, "ca"));
   const issuer = await startTestIssuer(join(dir.path, "ca"), {
@@ -296,10 +303,17 @@ try {
   if (sample.status !== 200) throw new Error(`emulator answered ${sample.status} to a valid token`);
   const started = await startBare(bytes);
   bare = started.child;
+  const jwk = issuer.publicJwk("rsa-1") as JWK;
+  const jwkFile = join(dir.path, "issuer-jwk.json");
+  writeFileSync(jwkFile, JSON.stringify(jwk));
+  const floorStarted = await startBare(bytes, jwkFile);
+  floorServer = floorStarted.child;
   await load(emulator.endpoint, warm.slice(1), 2); // warm-up: JWKS fetch, JIT
   await load(started.url, warm, 2);
+  await load(floorStarted.url, warm, 2);
   const e = await load(emulator.endpoint, measured, SECONDS, emulator.process.pid);
   const b = await load(started.url, measured, SECONDS, bare.pid);
+  const f = await load(floorStarted.url, measured, SECONDS, floorServer.pid);
   const m = await load(motoUrl, measured, SECONDS, moto.pid);
   const row = (name: string, r: LoadResult) =>
     `${name.padEnd(18)} ${r.rps.toFixed(0).padStart(8)} req/s  ok ${r.ok}  errors ${r.errors}  token wraps ${r.wraps}  server CPU ${r.cpu === undefined ? "?" : r.cpu.toFixed(0)} µs/req  p50 ${r.p50.toFixed(2)} ms  p90 ${r.p90.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms`;
@@ -308,14 +322,18 @@ try {
   );
   console.log(row("keyless emulator", e));
   console.log(row("bare node:http", b));
+  console.log(row("verify+issue floor", f));
   console.log(row("moto_server", m));
   console.log(`emulator / bare node:http: ${((100 * e.rps) / b.rps).toFixed(1)} %`);
+  console.log(
+    `verify+issue floor / bare node:http: ${((100 * f.rps) / b.rps).toFixed(1)} % (the most a server that verifies and issues can reach); emulator / floor: ${((100 * e.rps) / f.rps).toFixed(1)} %`,
+  );
   console.log(`emulator / moto: ${(e.rps / m.rps).toFixed(1)}x`);
   if (e.cpu !== undefined && b.cpu !== undefined && m.cpu !== undefined)
     console.log(
-      `by server CPU per request: emulator / bare ${((100 * b.cpu) / e.cpu).toFixed(1)} %, emulator / moto ${(m.cpu / e.cpu).toFixed(1)}x`,
+      `by server CPU per request: emulator / bare ${((100 * b.cpu) / e.cpu).toFixed(1)} %, emulator / moto ${(m.cpu / e.cpu).toFixed(1)}x${f.cpu === undefined ? "" : `, floor / bare ${((100 * b.cpu) / f.cpu).toFixed(1)} %`}`,
     );
-  const v = verifyCost(tokens, issuer.publicJwk("rsa-1") as JWK);
+  const v = verifyCost(tokens, jwk);
   console.log(
     `RS256 verify alone (node:crypto, one core, ${v.count} distinct tokens): ${v.cpu.toFixed(1)} µs CPU each, ${(1e6 / v.cpu).toFixed(0)}/s per core`,
   );
@@ -332,5 +350,6 @@ try {
 } finally {
   moto?.kill("SIGTERM");
   bare?.kill("SIGTERM");
+  floorServer?.kill("SIGTERM");
   dir.cleanup();
 }
