@@ -109,7 +109,7 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
     }
     raws.push(...surfaceChecks(statement, own));
     if (oidc.length === 0) {
-      raws.push(...hygiene(statement, undefined));
+      raws.push(...hygiene(statement, undefined, policy.version === "2012-10-17"));
       if (
         statement.action?.negated === false &&
         statement.action.patterns.some((p) => p.toLowerCase() === "sts:assumerolewithwebidentity") &&

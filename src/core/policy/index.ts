@@ -21,4 +21,4 @@ export { splitArn } from "./operators.js";
 export { type PolicyKind, parseOperator, parsePolicy } from "./parse.js";
 export { describePrincipal, matchPrincipal, type PrincipalMatch } from "./principal.js";
 export type * from "./types.js";
-export { isMultivaluedKey } from "./variables.js";
+export { hasWrittenWildcard, isMultivaluedKey } from "./variables.js";

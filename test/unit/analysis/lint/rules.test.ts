@@ -198,6 +198,23 @@ describe("the traps of the other tools", () => {
     assert.ok(found.includes("OIDC-101"));
     assert.ok(!found.includes("OIDC-005") && !found.includes("OIDC-003"));
   });
+  it("${?} and ${*} are literal escapes, not wildcards: no OIDC-101 under StringEquals", () => {
+    // The engine (so the emulator and explain) compares them as a literal "?"/"*" and admits a token whose
+    // sub holds one: OIDC-101's "no real token matches" would be false.
+    for (const value of [`${IMMUTABLE}:ref:refs/heads/$\{?}`, `${IMMUTABLE}:ref:refs/heads/$\{*}`]) {
+      const found = rules(lintText(github(value)));
+      assert.ok(!found.includes("OIDC-101"), `${value}: ${found.join(", ")}`);
+    }
+    // A bare wildcard next to an escape is still one.
+    present(github(`${IMMUTABLE}:ref:refs/heads/$\{?}*`), "OIDC-101");
+  });
+  it("without Version 2012-10-17 there are no escapes: ${?} under StringEquals is OIDC-101", () => {
+    const policy = JSON.parse(github(`${IMMUTABLE}:ref:refs/heads/$\{?}`));
+    delete policy.Version;
+    present(JSON.stringify(policy), "OIDC-101");
+  });
+  it("StringLike whose only */? are escapes is an exact match (OIDC-202), not a pattern", () =>
+    present(github(`${IMMUTABLE}:ref:refs/heads/$\{*}`, "StringLike"), "OIDC-202"));
   it("a loose value after a tight one in a list", () =>
     present(github([`${IMMUTABLE}:ref:refs/heads/main`, "repo:contoso-dev/*"], "StringLike"), "OIDC-010"));
   it("env0's env0Tag as the gate", () => present(lintFixtureText("catalogue/OIDC-015.bad.json"), "OIDC-015"));
