@@ -1,5 +1,11 @@
 import type { Json } from "../../core/policy/index.js";
-import { actionMatches, PolicyError, parsePolicy } from "../../core/policy/index.js";
+import {
+  actionMatches,
+  compactLength,
+  PolicyError,
+  parsePolicy,
+  TRUST_POLICY_SIZE_QUOTA,
+} from "../../core/policy/index.js";
 import type { Policy, Statement } from "../../core/policy/types.js";
 import { isPositive } from "./admission.js";
 import type { Finding } from "./findings.js";
@@ -82,6 +88,8 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
   }
 
   const findings: Finding[] = [];
+  const size = sizeFinding(source);
+  if (size) findings.push(place(size, undefined));
   const own = ownAccount(policy, source.location);
   const weakness = new Map<Statement, ReturnType<typeof weakest>>();
   for (const statement of policy.statements) {
@@ -172,6 +180,18 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
     }
   }
   return findings;
+}
+
+/** OIDC-109 for a policy over IAM's trust-policy size quota: CreateRole refuses it, as the emulator does. */
+function sizeFinding(source: TrustPolicySource): Raw | undefined {
+  const length =
+    typeof source.policy === "string" ? compactLength(source.policy) : JSON.stringify(source.policy).length;
+  if (length <= TRUST_POLICY_SIZE_QUOTA) return undefined;
+  return {
+    rule: "OIDC-109",
+    severity: "medium",
+    message: `IAM refuses to create or update this trust policy (LimitExceeded: "Cannot exceed quota for ACLSizePerRole: ${TRUST_POLICY_SIZE_QUOTA}"): it is ${length} characters without whitespace, over the default quota of ${TRUST_POLICY_SIZE_QUOTA} (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). Shorten it (one StringLike pattern for a list of values, fewer statements), or have the account's quota raised (up to 4096).`,
+  };
 }
 
 /** The fix with the fixed statement's JSON text, when the policy's JSON is at hand. */

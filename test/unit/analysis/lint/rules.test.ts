@@ -245,3 +245,24 @@ import { FIXTURES } from "./helpers.js";
 function lintFixtureText(relative: string): string {
   return readFileSync(FIXTURES + relative, "utf8");
 }
+
+describe("IAM's trust-policy size quota (OIDC-109), counted as the emulator counts it", () => {
+  const subjects = (n: number) =>
+    Array.from(
+      { length: n },
+      (_, i) => `repo:contoso-dev@5550123/app-${i}@${9876000 + i}:ref:refs/heads/main`,
+    );
+  it("a policy over 2048 characters without whitespace is refused at write time", () => {
+    const text = github(subjects(40));
+    assert.ok(JSON.stringify(JSON.parse(text)).length > 2048);
+    const found = lintText(text).filter((f) => f.rule === "OIDC-109");
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.match(found[0]!.message, /ACLSizePerRole: 2048.*it is \d+ characters without whitespace/);
+  });
+  it("whitespace does not count: the same short policy indented past 2048 characters passes", () => {
+    const compact = github(subjects(12));
+    const indented = JSON.stringify(JSON.parse(compact), null, 16);
+    assert.ok(compact.length <= 2048 && indented.length > 2048, `${compact.length} ${indented.length}`);
+    absent(indented, "OIDC-109");
+  });
+});
