@@ -45,8 +45,8 @@ interface Case {
   text: string;
   /** What AWS decides for the token, or the error CreateRole answers. */
   aws: "allow" | "deny" | { refused: string };
-  /** Rules lint must report, and rules it must not. */
-  lint?: { has?: string[]; not?: string[] };
+  /** Rules lint must report, and rules it must not; or its one-line refusal (exit 2), as explain's. */
+  lint?: { has?: string[]; not?: string[]; refused?: RegExp };
 }
 
 const cases: Case[] = [
@@ -231,6 +231,14 @@ const cases: Case[] = [
     aws: { refused: "MalformedPolicyDocument" },
     lint: { has: ["OIDC-203"] },
   },
+  {
+    name: "a byte-order mark before the policy (a Windows editor's UTF-8)",
+    claims: { sub: SUB },
+    text: `\uFEFF${ghPolicy({ StringEquals: { [`${GH}:sub`]: SUB } })}`,
+    // The AWS CLI sends the file as read; U+FEFF is outside the parameter's pattern.
+    aws: { refused: "ValidationError" },
+    lint: { refused: /starts with U\+FEFF, a byte-order mark/ },
+  },
 ];
 
 describe("real-world trust policies: the emulator, explain and lint agree with AWS", () => {
@@ -300,7 +308,19 @@ describe("real-world trust policies: the emulator, explain and lint agree with A
           `explain: ${explained.stdout}${explained.stderr}`,
         );
       }
-      // Lint reads every policy here (no stack trace, no bad-input exit); what it reports is asserted.
+      if (c.lint?.refused) {
+        for (const [what, r] of [
+          ["lint", lint],
+          ["explain", explained],
+        ] as const) {
+          assert.equal(r.code, 2, `${what}: ${r.stdout}${r.stderr}`);
+          assert.equal(r.stderr.split("\n").length, 2, `${what}: one line: ${r.stderr}`);
+        }
+        assert.match(lint.stderr, c.lint.refused);
+        assert.match(explained.stderr, /U\+FEFF, a byte-order mark/);
+        return;
+      }
+      // Lint reads every other policy here (no stack trace, no bad-input exit); what it reports is asserted.
       assert.ok(lint.code === 0 || lint.code === 1, `lint exit ${lint.code}: ${lint.stderr}`);
       const rules = (JSON.parse(lint.stdout).findings as { rule: string }[]).map((f) => f.rule);
       for (const rule of c.lint?.has ?? []) assert.ok(rules.includes(rule), `lint lacks ${rule}: ${rules}`);
