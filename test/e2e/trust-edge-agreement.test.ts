@@ -169,6 +169,13 @@ const cases: Case[] = [
     aws: "deny",
   },
   {
+    name: 'the provider named by its host ("Federated": "<host>") instead of its ARN',
+    claims: { sub: SUB },
+    text: ghPolicy({ StringEquals: { [`${GH}:sub`]: SUB } }, { Principal: { Federated: GH } }),
+    aws: "deny",
+    lint: { has: ["OIDC-105"], not: ["OIDC-013"] },
+  },
+  {
     name: "a self-managed GitLab issuer with a path",
     issuer: GITLAB,
     claims: { sub: GL_SUB },

@@ -7,6 +7,7 @@ import {
   TRUST_POLICY_SIZE_QUOTA,
 } from "../../core/policy/index.js";
 import type { Policy, Statement } from "../../core/policy/types.js";
+import { builtinProvider } from "../../platforms/index.js";
 import { isPositive } from "./admission.js";
 import type { Finding } from "./findings.js";
 import { type Fix, fixedStatementText } from "./fixes.js";
@@ -103,6 +104,10 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
       .map((id) => ({ id, prefix: providerPrefix(id) }))
       .filter((p): p is { id: string; prefix: string } => p.prefix !== undefined);
     for (const { id, prefix } of oidc) {
+      if (!id.includes(":oidc-provider/") && builtinProvider(id) === undefined) {
+        raws.push(domainPrincipal(statement, id));
+        continue;
+      }
       const detected = detectPlatform(prefix, options.platforms);
       let profile = detected.profile;
       if (detected.source === "default") {
@@ -180,6 +185,20 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
     }
   }
   return findings;
+}
+
+/**
+ * OIDC-105 for `"Federated": "<host>"` naming an IAM OIDC provider by its host: STS's principal for a token
+ * of an IAM OIDC provider is the provider's ARN; a bare domain matches only AWS's built-in providers
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-federated-web-identity),
+ * so no token gets in, as the emulator and explain decide.
+ */
+function domainPrincipal(statement: Statement, host: string): Raw {
+  return {
+    rule: "OIDC-105",
+    severity: "medium",
+    message: `${label(statement)} trusts Federated "${host}", a domain: AWS matches a domain only for its built-in providers (Google, Cognito, Facebook, Login with Amazon). A token from the IAM OIDC provider for ${host} is matched by the provider's ARN, so this statement admits no token. Use "arn:aws:iam::<account>:oidc-provider/${host}".`,
+  };
 }
 
 /** OIDC-109 for a policy over IAM's trust-policy size quota: CreateRole refuses it, as the emulator does. */

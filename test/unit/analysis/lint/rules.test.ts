@@ -266,3 +266,31 @@ describe("IAM's trust-policy size quota (OIDC-109), counted as the emulator coun
     absent(indented, "OIDC-109");
   });
 });
+
+describe('"Federated": "<host>" for an IAM OIDC provider (the emulator and explain admit no token)', () => {
+  const withPrincipal = (federated: string) => {
+    const policy = JSON.parse(github(`${IMMUTABLE}:ref:refs/heads/main`));
+    policy.Statement[0].Principal = { Federated: federated };
+    return JSON.stringify(policy);
+  };
+  it("a GitHub host instead of the provider ARN is OIDC-105, and no exposure finding", () => {
+    const findings = lintText(withPrincipal(GH));
+    assert.deepEqual(rules(findings), ["OIDC-105"]);
+    assert.match(
+      findings[0]!.message,
+      /arn:aws:iam::<account>:oidc-provider\/token\.actions\.githubusercontent\.com/,
+    );
+  });
+  it("AWS's built-in providers are named by domain, rightly", () => {
+    const google = JSON.parse(
+      trust("accounts.google.com", {
+        StringEquals: {
+          "accounts.google.com:aud": "123.apps.googleusercontent.com",
+          "accounts.google.com:sub": "1234567890",
+        },
+      }),
+    );
+    google.Statement[0].Principal = { Federated: "accounts.google.com" };
+    absent(JSON.stringify(google), "OIDC-105");
+  });
+});
