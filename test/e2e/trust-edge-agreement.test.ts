@@ -45,6 +45,8 @@ interface Case {
   text: string;
   /** What AWS decides for the token, or the error CreateRole answers. */
   aws: "allow" | "deny" | { refused: string };
+  /** The emulator's decision where its plain-HTTP transport rightly differs from AWS's HTTPS. */
+  emulated?: "allow" | "deny";
   /** Rules lint must report, and rules it must not; or its one-line refusal (exit 2), as explain's. */
   lint?: { has?: string[]; not?: string[]; refused?: RegExp };
 }
@@ -131,6 +133,15 @@ const cases: Case[] = [
     claims: { sub: SUB },
     text: ghPolicy({ StringEqualsIgnoreCase: { [`${GH}:sub`]: SUB.toUpperCase() } }),
     aws: "allow",
+  },
+  {
+    name: 'Bool aws:SecureTransport "true": AWS answers over HTTPS only',
+    claims: { sub: SUB },
+    text: ghPolicy({ StringEquals: { [`${GH}:sub`]: SUB }, Bool: { "aws:SecureTransport": "true" } }),
+    aws: "allow",
+    // This emulator listens on plain HTTP and says so; over HTTPS (serve --aws-emulator) it admits
+    // (issuer-emulator.test.ts).
+    emulated: "deny",
   },
   {
     name: "Terraform jsonencode: a number where a string is expected",
@@ -308,7 +319,7 @@ describe("real-world trust policies: the emulator, explain and lint agree with A
       } else {
         assert.equal(created.code, 0, created.stderr);
         const emulated = await assume(`arn:aws:iam::${ACCOUNT}:role/${roleName}`, token);
-        assert.equal(emulated, c.aws, "the emulator");
+        assert.equal(emulated, c.emulated ?? c.aws, "the emulator");
         assert.equal(
           explained.code,
           c.aws === "allow" ? 0 : 1,

@@ -101,6 +101,9 @@ export function explainAssumeRoleWithWebIdentity(input: ExplainInput): ExplainRe
     providerKeys: providerConditionKeys(key),
     standardKeys: providerStandardKeys(key),
     now: input.now,
+    // STS answers over HTTPS only, so AWS's request context has aws:SecureTransport true (as for AssumeRole
+    // below); https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-securetransport
+    secureTransport: true,
   });
   if (!built.ok) throw new ExplainInputError(built.error.message);
   const { request } = built;

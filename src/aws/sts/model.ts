@@ -156,7 +156,8 @@ export class StsModel {
       now: this.clock(),
       ...(p.sourceIp ? { sourceIp: p.sourceIp } : {}),
       ...(p.userAgent ? { userAgent: p.userAgent } : {}),
-      secureTransport: false,
+      // True over HTTPS (`serve --aws-emulator`), false over the emulator's plain HTTP.
+      secureTransport: p.secureTransport === true,
     });
     // Token tags are checked before the trust policy (the engine builds the context from them).
     if (!built.ok)
@@ -296,8 +297,8 @@ export class StsModel {
       now: this.clock(),
       sourceIp: p.sourceIp,
       userAgent: p.userAgent,
-      // The emulator listens on plain HTTP.
-      secureTransport: false,
+      // True over HTTPS (`serve --aws-emulator`), false over the emulator's plain HTTP.
+      secureTransport: p.secureTransport === true,
     });
 
     const trust = this.trustPolicy(role);
