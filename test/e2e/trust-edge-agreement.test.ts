@@ -144,6 +144,16 @@ const cases: Case[] = [
     emulated: "deny",
   },
   {
+    name: 'Terraform jsonencode: Bool "true" on a claim AWS makes no key of fails closed',
+    claims: { sub: SUB, runner_environment: "github-hosted" },
+    text: ghPolicy({
+      StringEquals: { [`${GH}:sub`]: SUB },
+      Bool: { [`${GH}:runner_environment`]: "true" },
+    }),
+    aws: "deny",
+    lint: { has: ["OIDC-104"] },
+  },
+  {
     name: "Terraform jsonencode: a number where a string is expected",
     claims: { sub: SUB, repository_id: "9876543" },
     text: ghPolicy({ StringEquals: { [`${GH}:sub`]: SUB, [`${GH}:repository_id`]: 9876543 } }),

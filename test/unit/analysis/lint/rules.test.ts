@@ -294,3 +294,31 @@ describe('"Federated": "<host>" for an IAM OIDC provider (the emulator and expla
     absent(JSON.stringify(google), "OIDC-105");
   });
 });
+
+describe("OIDC-104 says what the engine does with the absent key", () => {
+  const on = (operator: string, value: unknown) =>
+    lintText(
+      github(`${IMMUTABLE}:ref:refs/heads/main`, "StringEquals", {}).replace(
+        '"Condition":{',
+        `"Condition":{${JSON.stringify(operator)}:{"${GH}:runner_environment":${JSON.stringify(value)}},`,
+      ),
+    ).find((f) => f.rule === "OIDC-104");
+  for (const [operator, value] of [
+    ["Bool", "true"],
+    ["NumericEquals", "1"],
+    ["Null", "false"],
+    ["ForAnyValue:StringEquals", "x"],
+  ] as const) {
+    it(`${operator} on a key STS never sets is always false: nobody gets in`, () =>
+      assert.match(on(operator, value)?.message ?? "none", /always false: nobody can assume the role/));
+  }
+  for (const [operator, value] of [
+    ["BoolIfExists", "true"],
+    ["StringNotEquals", "x"],
+    ["Null", "true"],
+    ["ForAllValues:StringEquals", "x"],
+  ] as const) {
+    it(`${operator} on a key STS never sets is always true: it fails open`, () =>
+      assert.match(on(operator, value)?.message ?? "none", /always true: the condition fails open/));
+  }
+});
