@@ -322,3 +322,22 @@ describe("OIDC-104 says what the engine does with the absent key", () => {
       assert.match(on(operator, value)?.message ?? "none", /always true: the condition fails open/));
   }
 });
+
+describe("OIDC-108: any condition false for an absent session tag, by the engine's rule", () => {
+  // GitHub's tokens carry no session tags.
+  const withTag = (operator: string, value: string) =>
+    github(`${IMMUTABLE}:ref:refs/heads/main`).replace(
+      '"Condition":{',
+      `"Condition":{"${operator}":{"aws:RequestTag/team":"${value}"},`,
+    );
+  for (const [operator, value] of [
+    ["StringLike", "core"],
+    ["Bool", "true"],
+    ["NumericEquals", "1"],
+  ]) {
+    it(`${operator} on a tag GitHub never sends locks everyone out`, () =>
+      present(withTag(operator!, value!), "OIDC-108"));
+  }
+  it("StringNotEquals on an absent tag is true: no OIDC-108", () =>
+    absent(withTag("StringNotEquals", "x"), "OIDC-108"));
+});
