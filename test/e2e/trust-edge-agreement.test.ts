@@ -44,7 +44,7 @@ interface Case {
   /** The trust policy's text, exactly as the file holds it. */
   text: string;
   /** What AWS decides for the token, or the error CreateRole answers. */
-  aws: "allow" | "deny" | { refused: string };
+  aws: "allow" | "deny" | { refused: string } | { token: string };
   /** The emulator's decision where its plain-HTTP transport rightly differs from AWS's HTTPS. */
   emulated?: "allow" | "deny";
   /** Rules lint must report, and rules it must not; or its one-line refusal (exit 2), as explain's. */
@@ -197,6 +197,13 @@ const cases: Case[] = [
     lint: { has: ["OIDC-105"], not: ["OIDC-013"] },
   },
   {
+    name: "a token with two audiences and no azp (STS refuses it before the trust policy)",
+    claims: { sub: SUB, aud: ["sts.amazonaws.com", "other"] },
+    text: ghPolicy({ StringEquals: { [`${GH}:sub`]: SUB, [`${GH}:aud`]: "sts.amazonaws.com" } }),
+    // STS's InvalidIdentityToken, as the AWS SDK v3 names its exception.
+    aws: { token: "InvalidIdentityTokenException" },
+  },
+  {
     name: "a self-managed GitLab issuer with a path",
     issuer: GITLAB,
     claims: { sub: GL_SUB },
@@ -323,7 +330,18 @@ describe("real-world trust policies: the emulator, explain and lint agree with A
       const lint = await runKeyless(["lint", file, "--format", "json", "--fail-on", "critical"]);
       const explained = await runKeyless(["explain", "--policy", file, "--token", tokenFile]);
 
-      if (typeof c.aws === "object") {
+      if (typeof c.aws === "object" && "token" in c.aws) {
+        assert.equal(created.code, 0, created.stderr);
+        const emulated = await assume(`arn:aws:iam::${ACCOUNT}:role/${roleName}`, token).catch(
+          (error: Error) => error.name,
+        );
+        assert.equal(emulated, c.aws.token, "the emulator");
+        assert.equal(explained.code, 2, `explain: ${explained.stdout}${explained.stderr}`);
+        assert.match(
+          explained.stderr,
+          /^keyless: .*more than one audience while authorized party is not present/,
+        );
+      } else if (typeof c.aws === "object") {
         assert.notEqual(created.code, 0, "CreateRole accepted a policy AWS refuses");
         assert.match(created.stderr, new RegExp(`\\(${c.aws.refused}\\)`));
       } else {
@@ -357,7 +375,7 @@ describe("real-world trust policies: the emulator, explain and lint agree with A
     });
   }
 
-  /** The emulator's decision through the AWS SDK: credentials, or AWS's AccessDenied. */
+  /** The emulator's decision through the AWS SDK: credentials, or AWS's AccessDenied (other errors throw). */
   async function assume(RoleArn: string, WebIdentityToken: string): Promise<"allow" | "deny"> {
     const sts = new STSClient({ endpoint: emulator.endpoint, region: "us-east-1", maxAttempts: 1 });
     try {
@@ -366,7 +384,8 @@ describe("real-world trust policies: the emulator, explain and lint agree with A
       );
       return "allow";
     } catch (error) {
-      assert.equal((error as Error).name, "AccessDenied", (error as Error).message);
+      // Any other refusal (InvalidIdentityToken, …) is thrown as the SDK raised it.
+      if ((error as Error).name !== "AccessDenied") throw error;
       return "deny";
     } finally {
       sts.destroy();

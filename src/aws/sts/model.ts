@@ -2,6 +2,7 @@ import { oidcProviderArn, parseRoleArn } from "../../core/aws/arn.js";
 import {
   assumeRoleRequest,
   authorizeWebIdentity,
+  hasAmbiguousAudience,
   ROLES_CLAIM,
   SOURCE_IDENTITY_CLAIM,
   validateSessionTags,
@@ -131,8 +132,7 @@ export class StsModel {
     // 11: audience (azp when present, else the single aud) must be a registered client id.
     const aud = Array.isArray(claims.aud) ? claims.aud.map(String) : [String(claims.aud)];
     const azp = typeof claims.azp === "string" ? claims.azp : undefined;
-    if (aud.length > 1 && azp === undefined)
-      throw new AwsError("InvalidIdentityToken", STS_MESSAGES.manyAudiences);
+    if (hasAmbiguousAudience(claims)) throw new AwsError("InvalidIdentityToken", STS_MESSAGES.manyAudiences);
     const audience = azp ?? aud[0]!;
     // A built-in provider has no client id list in IAM: the trust policy's <host>:aud condition decides.
     if (provider && !provider.clientIds.includes(audience))
