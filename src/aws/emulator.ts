@@ -211,6 +211,8 @@ export function nodeListener(
         headers: req.headers,
         body: Buffer.concat(chunks).toString("utf8"),
         ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
+        // A TLSSocket says so (https.Server, Fastify over HTTPS); a plain socket has no `encrypted`.
+        ...((req.socket as { encrypted?: boolean }).encrypted === true ? { secure: true } : {}),
       };
       void handle(request).then((r) => send(r.status, r.headers, r.body));
     });

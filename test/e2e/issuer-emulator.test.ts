@@ -336,6 +336,8 @@ describe("keyless serve --aws-emulator: issuer and emulator on one HTTPS server"
               [`${ISSUER_HOST}:sub`]: "org:solo:project:infra:env:prod:phase:plan",
               [`${ISSUER_HOST}:aud`]: "sts.amazonaws.com",
             },
+            // Over HTTPS the emulator's request context says so, as AWS's always does.
+            Bool: { "aws:SecureTransport": "true" },
           },
           ["sts:AssumeRoleWithWebIdentity"],
         ),

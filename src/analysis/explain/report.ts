@@ -3,6 +3,8 @@ import {
   assumeRoleRequest,
   CallerArnError,
   explainWebIdentity,
+  hasAmbiguousAudience,
+  MANY_AUDIENCES,
   parseProviderArn,
   providerKey,
   webIdentityRequest,
@@ -91,6 +93,9 @@ export function explainAssumeRoleWithWebIdentity(input: ExplainInput): ExplainRe
     : providerKey(url);
   if (key === undefined)
     throw new ExplainInputError(`provider URL ${url} must start with https:// (IAM accepts no other scheme)`);
+  // STS refuses the token before any trust policy is read, as the emulator does.
+  if (hasAmbiguousAudience(input.claims))
+    throw new ExplainInputError(`STS refuses this token: ${MANY_AUDIENCES}`);
   const account = input.account ?? accountOfProvider(input.policy, key) ?? "123456789012";
   const built = webIdentityRequest({
     claims: input.claims,
@@ -101,6 +106,9 @@ export function explainAssumeRoleWithWebIdentity(input: ExplainInput): ExplainRe
     providerKeys: providerConditionKeys(key),
     standardKeys: providerStandardKeys(key),
     now: input.now,
+    // STS answers over HTTPS only, so AWS's request context has aws:SecureTransport true (as for AssumeRole
+    // below); https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-securetransport
+    secureTransport: true,
   });
   if (!built.ok) throw new ExplainInputError(built.error.message);
   const { request } = built;

@@ -1,6 +1,13 @@
 import type { Json } from "../../core/policy/index.js";
-import { actionMatches, PolicyError, parsePolicy } from "../../core/policy/index.js";
+import {
+  actionMatches,
+  compactLength,
+  PolicyError,
+  parsePolicy,
+  TRUST_POLICY_SIZE_QUOTA,
+} from "../../core/policy/index.js";
 import type { Policy, Statement } from "../../core/policy/types.js";
+import { builtinProvider } from "../../platforms/index.js";
 import { isPositive } from "./admission.js";
 import type { Finding } from "./findings.js";
 import { type Fix, fixedStatementText } from "./fixes.js";
@@ -82,6 +89,8 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
   }
 
   const findings: Finding[] = [];
+  const size = sizeFinding(source);
+  if (size) findings.push(place(size, undefined));
   const own = ownAccount(policy, source.location);
   const weakness = new Map<Statement, ReturnType<typeof weakest>>();
   for (const statement of policy.statements) {
@@ -95,6 +104,10 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
       .map((id) => ({ id, prefix: providerPrefix(id) }))
       .filter((p): p is { id: string; prefix: string } => p.prefix !== undefined);
     for (const { id, prefix } of oidc) {
+      if (!id.includes(":oidc-provider/") && builtinProvider(id) === undefined) {
+        raws.push(domainPrincipal(statement, id));
+        continue;
+      }
       const detected = detectPlatform(prefix, options.platforms);
       let profile = detected.profile;
       if (detected.source === "default") {
@@ -109,7 +122,7 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
     }
     raws.push(...surfaceChecks(statement, own));
     if (oidc.length === 0) {
-      raws.push(...hygiene(statement, undefined));
+      raws.push(...hygiene(statement, undefined, policy.version === "2012-10-17"));
       if (
         statement.action?.negated === false &&
         statement.action.patterns.some((p) => p.toLowerCase() === "sts:assumerolewithwebidentity") &&
@@ -172,6 +185,32 @@ export function lintSource(source: TrustPolicySource, options: LintOptions = {})
     }
   }
   return findings;
+}
+
+/**
+ * OIDC-105 for `"Federated": "<host>"` naming an IAM OIDC provider by its host: STS's principal for a token
+ * of an IAM OIDC provider is the provider's ARN; a bare domain matches only AWS's built-in providers
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-federated-web-identity),
+ * so no token gets in, as the emulator and explain decide.
+ */
+function domainPrincipal(statement: Statement, host: string): Raw {
+  return {
+    rule: "OIDC-105",
+    severity: "medium",
+    message: `${label(statement)} trusts Federated "${host}", a domain: AWS matches a domain only for its built-in providers (Google, Cognito, Facebook, Login with Amazon). A token from the IAM OIDC provider for ${host} is matched by the provider's ARN, so this statement admits no token. Use "arn:aws:iam::<account>:oidc-provider/${host}".`,
+  };
+}
+
+/** OIDC-109 for a policy over IAM's trust-policy size quota: CreateRole refuses it, as the emulator does. */
+function sizeFinding(source: TrustPolicySource): Raw | undefined {
+  const length =
+    typeof source.policy === "string" ? compactLength(source.policy) : JSON.stringify(source.policy).length;
+  if (length <= TRUST_POLICY_SIZE_QUOTA) return undefined;
+  return {
+    rule: "OIDC-109",
+    severity: "medium",
+    message: `IAM refuses to create or update this trust policy (LimitExceeded: "Cannot exceed quota for ACLSizePerRole: ${TRUST_POLICY_SIZE_QUOTA}"): it is ${length} characters without whitespace, over the default quota of ${TRUST_POLICY_SIZE_QUOTA} (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). Shorten it (one StringLike pattern for a list of values, fewer statements), or have the account's quota raised (up to 4096).`,
+  };
 }
 
 /** The fix with the fixed statement's JSON text, when the policy's JSON is at hand. */

@@ -82,10 +82,15 @@ export function authorizeService(
   return { ...service, actions };
 }
 
-function origin(c: ActionContext<Caller>): { sourceIp?: string; userAgent?: string } {
+function origin(c: ActionContext<Caller>): {
+  sourceIp?: string;
+  userAgent?: string;
+  secureTransport?: boolean;
+} {
   const ua = header(c.request.headers, "user-agent");
   return {
     ...(c.request.remoteAddress ? { sourceIp: c.request.remoteAddress.replace(/^::ffff:/, "") } : {}),
     ...(ua ? { userAgent: ua } : {}),
+    ...(c.request.secure ? { secureTransport: true } : {}),
   };
 }

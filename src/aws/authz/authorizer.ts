@@ -25,6 +25,8 @@ export interface AuthzRequest {
   readonly context: ContextInput;
   readonly sourceIp?: string;
   readonly userAgent?: string;
+  /** The request came over TLS (aws:SecureTransport; false when absent). */
+  readonly secureTransport?: boolean;
 }
 
 /** Which policy and statement decided. `policy` is `inline:NAME`, a policy ARN, or `session:inline`. */
@@ -246,8 +248,8 @@ export class Authorizer {
       "aws:EpochTime": Math.floor(now / 1000),
       "aws:SourceIp": request.sourceIp,
       "aws:UserAgent": request.userAgent,
-      // The emulator listens on plain HTTP.
-      "aws:SecureTransport": false,
+      // True over HTTPS (`serve --aws-emulator`), false over the emulator's plain HTTP.
+      "aws:SecureTransport": request.secureTransport === true,
     };
   }
 }

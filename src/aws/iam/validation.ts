@@ -1,3 +1,4 @@
+import { TRUST_POLICY_SIZE_QUOTA } from "../../core/policy/index.js";
 import { AwsError } from "../wire/errors.js";
 import { PATTERNS, Violations } from "../wire/validation.js";
 import type { Tag } from "./repository.js";
@@ -17,7 +18,7 @@ export const QUOTAS = {
   tagsPerEntity: 50,
   rolesPerAccount: 1000,
   /** Trust policy size, counted without whitespace outside strings (AWS does not document how it counts). */
-  trustPolicySize: 2048,
+  trustPolicySize: TRUST_POLICY_SIZE_QUOTA,
   /** Aggregate size of a role's inline policies. */
   rolePolicySize: 10240,
   customerPoliciesPerAccount: 1500,
@@ -29,14 +30,7 @@ export const QUOTAS = {
   managedPolicySize: 6144,
 } as const;
 
-/** Length of the policy without insignificant whitespace (how the size quotas are counted here). */
-export function compactLength(text: string): number {
-  try {
-    return JSON.stringify(JSON.parse(text)).length;
-  } catch {
-    return text.length;
-  }
-}
+export { compactLength } from "../../core/policy/index.js";
 
 export function validatePolicyText(v: Violations, text: string | undefined, member: string): void {
   v.length(text, member, 1, 131072);

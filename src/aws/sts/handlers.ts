@@ -21,6 +21,7 @@ function credentialsXml(issued: IssuedCredentials): XmlStruct {
 const origin = (r: WireRequest) => ({
   ...(r.remoteAddress ? { sourceIp: r.remoteAddress.replace(/^::ffff:/, "") } : {}),
   ...(header(r.headers, "user-agent") ? { userAgent: header(r.headers, "user-agent")! } : {}),
+  ...(r.secure ? { secureTransport: true } : {}),
 });
 
 const policyArns = (members: Record<string, string>[] | undefined) => members?.map((m) => m.arn ?? "");

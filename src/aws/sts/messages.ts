@@ -1,3 +1,4 @@
+import { MANY_AUDIENCES } from "../../core/federation/index.js";
 /**
  * STS's texts. Most are AWS's own, as STS returns them (error codes:
  * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html#API_AssumeRoleWithWebIdentity_Errors);
@@ -19,7 +20,7 @@ export const STS_MESSAGES = {
   notYetValid: (name: string) => `The token's ${name} claim is more than 5 minutes in the future.`,
   expired: (now: number, exp: number) =>
     `Token expired: current date/time ${now} must be before the expiration date/time ${exp}`,
-  manyAudiences: "Token audience contains more than one audience while authorized party is not present",
+  manyAudiences: MANY_AUDIENCES,
   audience: "Incorrect token audience",
   rolesClaimMissingRole: "The target role ARN is not present in the roles claim of the identity token",
   rolesClaimEmpty: "The roles claim contains no valid role ARNs",

@@ -2,6 +2,7 @@ import { oidcProviderArn, parseRoleArn } from "../../core/aws/arn.js";
 import {
   assumeRoleRequest,
   authorizeWebIdentity,
+  hasAmbiguousAudience,
   ROLES_CLAIM,
   SOURCE_IDENTITY_CLAIM,
   validateSessionTags,
@@ -131,8 +132,7 @@ export class StsModel {
     // 11: audience (azp when present, else the single aud) must be a registered client id.
     const aud = Array.isArray(claims.aud) ? claims.aud.map(String) : [String(claims.aud)];
     const azp = typeof claims.azp === "string" ? claims.azp : undefined;
-    if (aud.length > 1 && azp === undefined)
-      throw new AwsError("InvalidIdentityToken", STS_MESSAGES.manyAudiences);
+    if (hasAmbiguousAudience(claims)) throw new AwsError("InvalidIdentityToken", STS_MESSAGES.manyAudiences);
     const audience = azp ?? aud[0]!;
     // A built-in provider has no client id list in IAM: the trust policy's <host>:aud condition decides.
     if (provider && !provider.clientIds.includes(audience))
@@ -156,7 +156,8 @@ export class StsModel {
       now: this.clock(),
       ...(p.sourceIp ? { sourceIp: p.sourceIp } : {}),
       ...(p.userAgent ? { userAgent: p.userAgent } : {}),
-      secureTransport: false,
+      // True over HTTPS (`serve --aws-emulator`), false over the emulator's plain HTTP.
+      secureTransport: p.secureTransport === true,
     });
     // Token tags are checked before the trust policy (the engine builds the context from them).
     if (!built.ok)
@@ -296,8 +297,8 @@ export class StsModel {
       now: this.clock(),
       sourceIp: p.sourceIp,
       userAgent: p.userAgent,
-      // The emulator listens on plain HTTP.
-      secureTransport: false,
+      // True over HTTPS (`serve --aws-emulator`), false over the emulator's plain HTTP.
+      secureTransport: p.secureTransport === true,
     });
 
     const trust = this.trustPolicy(role);

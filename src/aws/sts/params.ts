@@ -26,6 +26,8 @@ export interface WebIdentityParams {
   policyArns: readonly string[] | undefined;
   sourceIp?: string;
   userAgent?: string;
+  /** The request came over TLS: aws:SecureTransport (false when absent). */
+  secureTransport?: boolean;
 }
 
 export interface AssumeRoleParams {
@@ -42,4 +44,6 @@ export interface AssumeRoleParams {
   tokenCode: string | undefined;
   sourceIp?: string;
   userAgent?: string;
+  /** The request came over TLS: aws:SecureTransport (false when absent). */
+  secureTransport?: boolean;
 }

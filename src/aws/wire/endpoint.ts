@@ -6,6 +6,8 @@ import { renderError, renderSuccess, type XmlStruct } from "./xml.js";
 /** One received HTTP request, independent of the server it came through (node:http, Fastify inject, …). */
 export interface WireRequest extends SignedRequest {
   readonly remoteAddress?: string;
+  /** Whether the request came over TLS (`keyless serve --aws-emulator`): `aws:SecureTransport`. */
+  readonly secure?: boolean;
 }
 
 export interface WireResponse {

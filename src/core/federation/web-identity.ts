@@ -72,6 +72,21 @@ export type WebIdentityResult =
   | { ok: true; request: WebIdentityRequest }
   | { ok: false; error: TagError | { code: "InvalidInput"; message: string } };
 
+/** STS's refusal of a token with several `aud` values and no `azp` (InvalidIdentityToken). */
+export const MANY_AUDIENCES =
+  "Token audience contains more than one audience while authorized party is not present";
+
+/**
+ * Whether STS refuses the token's audience shape: more than one `aud` and no `azp` says nothing about
+ * which audience the token is for (https://openid.net/specs/openid-connect-core-1_0.html#IDToken: azp is
+ * the party the token was issued to when `aud` has several). The emulator checks it with the token's
+ * other claims and explain before it evaluates, so both refuse the same tokens; webIdentityRequest itself
+ * builds the keys of any token.
+ */
+export function hasAmbiguousAudience(claims: Readonly<Record<string, unknown>>): boolean {
+  return (asStrings(claims.aud) ?? []).length > 1 && asString(claims.azp) === undefined;
+}
+
 const asString = (v: unknown): string | undefined =>
   typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined;
 const asStrings = (v: unknown): string[] | undefined =>

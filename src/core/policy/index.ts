@@ -20,5 +20,6 @@ export type { Json } from "./json.js";
 export { splitArn } from "./operators.js";
 export { type PolicyKind, parseOperator, parsePolicy } from "./parse.js";
 export { describePrincipal, matchPrincipal, type PrincipalMatch } from "./principal.js";
+export { compactLength, TRUST_POLICY_SIZE_QUOTA } from "./size.js";
 export type * from "./types.js";
-export { isMultivaluedKey } from "./variables.js";
+export { hasWrittenWildcard, isMultivaluedKey } from "./variables.js";

@@ -34,8 +34,7 @@ export function parseJsonStrict(text: string): Json {
     i += n;
     return result;
   };
-  const describe = (at: number) =>
-    at >= text.length ? "unexpected end of input" : `unexpected ${JSON.stringify(text[at])}`;
+  const describe = (at: number) => (at >= text.length ? "unexpected end of input" : unexpected(text, at));
 
   /** After a member or an element: true past a `,` (another one follows), false past `close` (the end). */
   const more = (close: "}" | "]"): boolean => {
@@ -135,6 +134,21 @@ export function parseJsonStrict(text: string): Json {
   ws();
   if (i < text.length) fail(`${describe(i)} after the document`);
   return result;
+}
+
+/**
+ * The character at `at`, named so a reader can see it: an invisible one (a byte-order mark a Windows editor
+ * wrote, a no-break space pasted from a web page) as its code point, since quoting it shows nothing.
+ */
+function unexpected(text: string, at: number): string {
+  const c = text.codePointAt(at)!;
+  if (c === 0xfeff) {
+    return `unexpected U+FEFF, a byte-order mark${at === 0 ? " at the start of the file" : ""} (save the policy as UTF-8 without BOM)`;
+  }
+  // ASCII shows as itself or as JSON's escape ("\f"); anything else by its code point.
+  if (c < 0x7f) return `unexpected ${JSON.stringify(String.fromCodePoint(c))}`;
+  const name = c === 0xa0 ? " (a no-break space)" : "";
+  return `unexpected U+${c.toString(16).toUpperCase().padStart(4, "0")}${name}`;
 }
 
 function position(text: string, at: number): string {

@@ -64,6 +64,17 @@ export function parseValue(value: string): readonly ValuePart[] {
   return parts;
 }
 
+/**
+ * Whether a written policy value holds a `*` or `?` that a Like operator treats as a wildcard.
+ * `variables` is whether policy variables apply (Version 2012-10-17): then the escapes `${*}` and `${?}`
+ * are a literal `*`/`?` (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-specialchars),
+ * and a variable's value is compared literally; without them the text is all there is.
+ */
+export function hasWrittenWildcard(value: string, variables: boolean): boolean {
+  if (!variables) return value.includes("*") || value.includes("?");
+  return parseValue(value).some((p) => p.kind === "text" && (p.text.includes("*") || p.text.includes("?")));
+}
+
 export const isStatic = (parts: readonly ValuePart[]): boolean =>
   parts.length === 1 && parts[0]!.kind === "text";
 

@@ -56,7 +56,12 @@ describe("parseJsonStrict: what it reads", () => {
   });
 
   test("other white space is not JSON whitespace", () => {
-    refuses('\u00a0{"a":1}', 'unexpected "\u00a0" at line 1, column 1');
+    refuses('\u00a0{"a":1}', "unexpected U+00A0 (a no-break space) at line 1, column 1");
+    refuses(
+      '\ufeff{"a":1}',
+      "unexpected U+FEFF, a byte-order mark at the start of the file (save the policy as UTF-8 without BOM) at line 1, column 1",
+    );
+    refuses('{"a":\u200b1}', "unexpected U+200B at line 1, column 6");
     refuses('{"a":1}\f', 'unexpected "\\f" after the document at line 1, column 8');
     refuses('{"a":\v1}', 'unexpected "\\u000b" at line 1, column 6');
   });

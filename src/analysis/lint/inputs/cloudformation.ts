@@ -111,7 +111,7 @@ function flowDepth(text: string): number {
 
 export function readCloudFormation(file: string, template: Record<string, unknown>): TrustPolicySource[] {
   const resources = isRecord(template.Resources) ? template.Resources : {};
-  const parameters = isRecord(template.Parameters) ? template.Parameters : {};
+  const parameters = providerArns(resources, isRecord(template.Parameters) ? template.Parameters : {});
   const found: TrustPolicySource[] = [];
   for (const [logicalId, resource] of Object.entries(resources)) {
     if (!isRecord(resource) || resource.Type !== "AWS::IAM::Role") continue;
@@ -122,12 +122,36 @@ export function readCloudFormation(file: string, template: Record<string, unknow
     found.push({
       file,
       location: logicalId,
-      policy: fold(document, parameters) as object,
+      policy: bindDeployTimeProviders(fold(document, parameters)) as object,
       pointer: ["Resources", logicalId, "Properties", "AssumeRolePolicyDocument"],
       ...(Number.isInteger(max) ? { maxSessionDuration: max } : {}),
     });
   }
   return found;
+}
+
+/**
+ * The template's `AWS::IAM::OIDCProvider` resources as what `Ref` and `Fn::GetAtt <Id>.Arn` return for
+ * them, the provider's ARN
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-oidcprovider.html#aws-resource-iam-oidcprovider-return-values),
+ * added to the parameters: `Federated: !Ref GithubOidc` is then the provider ARN it is at deploy time,
+ * not a `${GithubOidc}` placeholder the policy engine refuses as a Federated principal.
+ */
+function providerArns(
+  resources: Record<string, unknown>,
+  parameters: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...parameters };
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (!isRecord(resource) || resource.Type !== "AWS::IAM::OIDCProvider") continue;
+    const properties = isRecord(resource.Properties) ? resource.Properties : {};
+    const url = fold(properties.Url, parameters);
+    if (typeof url !== "string" || !url.startsWith("https://") || url.includes("${")) continue;
+    const arn = `arn:aws:iam::${OWN_ACCOUNT_PLACEHOLDER}:oidc-provider/${url.slice("https://".length)}`;
+    out[logicalId] = { Default: arn };
+    out[`${logicalId}.Arn`] = { Default: arn };
+  }
+  return out;
 }
 
 /** Replace intrinsic-function objects by strings, recursively. */
@@ -139,14 +163,55 @@ function fold(value: unknown, parameters: Record<string, unknown>): unknown {
     const key = keys[0]!;
     const arg = value[key];
     if (key === "Ref") return ref(String(arg), parameters);
-    if (key === "Fn::GetAtt") return `\${${Array.isArray(arg) ? arg.join(".") : String(arg)}}`;
+    if (key === "Fn::GetAtt") return ref(Array.isArray(arg) ? arg.join(".") : String(arg), parameters);
     if (key === "Fn::Sub") return sub(arg, parameters);
     if (key === "Fn::Join" && Array.isArray(arg) && Array.isArray(arg[1])) {
       return (arg[1] as unknown[]).map((part) => String(fold(part, parameters))).join(String(arg[0]));
     }
+    if (key === "Fn::If" && Array.isArray(arg) && arg.length === 3) return ifBranch(arg, parameters);
     if (key.startsWith("Fn::")) return `\${${key}}`;
   }
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fold(v, parameters)]));
+}
+
+/**
+ * `Fn::If [condition, then, else]`: the condition is a deploy-time fact, so the branch linted is the first
+ * that folds to a value without a placeholder (AWS's GitHub sample writes
+ * `Federated: !If [CreateOIDCProvider, !Ref GithubOidc, !Ref OIDCProviderArn]`); else the `then` branch.
+ */
+function ifBranch(arg: unknown[], parameters: Record<string, unknown>): unknown {
+  const branches = [fold(arg[1], parameters), fold(arg[2], parameters)];
+  return branches.find((b) => !JSON.stringify(b).includes("${")) ?? branches[0];
+}
+
+/**
+ * A `Federated` principal only known at deploy time (`!Ref OIDCProviderArn`, a parameter without Default)
+ * is the provider whose condition keys the statement uses: IAM reads `<host>:sub` from the token of the
+ * provider for `<host>`, so a working template names that provider. With exactly one such host the
+ * placeholder becomes its ARN; otherwise it stays, and the engine says the principal is not valid.
+ */
+function bindDeployTimeProviders(document: unknown): unknown {
+  if (!isRecord(document)) return document;
+  const statements = Array.isArray(document.Statement) ? document.Statement : [document.Statement];
+  for (const statement of statements) {
+    if (!isRecord(statement) || !isRecord(statement.Principal)) continue;
+    const federated = statement.Principal.Federated;
+    const unknown = (v: unknown) => typeof v === "string" && /^\$\{[^}]*\}$/.test(v);
+    if (!(Array.isArray(federated) ? federated.some(unknown) : unknown(federated))) continue;
+    const hosts = new Set<string>();
+    for (const keys of Object.values(isRecord(statement.Condition) ? statement.Condition : {})) {
+      for (const key of Object.keys(isRecord(keys) ? keys : {})) {
+        const host = key.slice(0, key.lastIndexOf(":")).toLowerCase();
+        if (host.includes(".")) hosts.add(host);
+      }
+    }
+    if (hosts.size !== 1) continue;
+    const arn = `arn:aws:iam::${OWN_ACCOUNT_PLACEHOLDER}:oidc-provider/${[...hosts][0]}`;
+    statement.Principal.Federated = Array.isArray(federated)
+      ? federated.map((v) => (unknown(v) ? arn : v))
+      : arn;
+  }
+  return document;
 }
 
 /** Pseudo parameters as stand-in values that keep ARNs well-formed (the account is a placeholder). */
@@ -180,7 +245,7 @@ function sub(arg: unknown, parameters: Record<string, unknown>): string {
     if (name in vars) return String(fold((vars as Record<string, unknown>)[name], parameters));
     const pseudo = PSEUDO_PARAMETERS[name];
     if (pseudo !== undefined) return pseudo;
-    if (name.startsWith("AWS::") || name.includes(".")) return whole;
+    if (name.startsWith("AWS::") || (name.includes(".") && !(name in parameters))) return whole;
     return ref(name, parameters);
   });
 }

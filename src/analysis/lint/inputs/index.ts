@@ -102,6 +102,11 @@ export function readText(file: string, text: string, options: { strict: boolean 
     }
   } else {
     try {
+      // JSON.parse names an invisible character by quoting it; IAM refuses a policy that starts with one.
+      if (text.startsWith("\uFEFF"))
+        throw new SyntaxError(
+          "it starts with U+FEFF, a byte-order mark (save it as UTF-8 without BOM: IAM refuses the character)",
+        );
       doc = JSON.parse(text);
       const deep = findTooDeep(doc);
       if (deep !== undefined)

@@ -1,3 +1,4 @@
+import { conditionHolds } from "../../../core/policy/index.js";
 import type { Condition, Statement } from "../../../core/policy/types.js";
 import { renderTemplate } from "../../../platforms/index.js";
 import { type Admission, isLike, isPositive, type Probe } from "../admission.js";
@@ -75,7 +76,9 @@ export function callerChecks(ctx: CallerContext): Raw[] {
     }
   }
   if (profile.sessionTags === "never") {
-    for (const c of tagKeys.filter(isPositive)) {
+    // Every condition the engine decides false for an absent key (String*, Bool, Numeric*, …), not only
+    // the String ones: the role is as unusable.
+    for (const c of tagKeys.filter((c) => !conditionHolds(c, new Map(), true))) {
       out.push({
         rule: "OIDC-108",
         severity: "high",

@@ -117,7 +117,7 @@ export function checkOidcStatement(
 
   if (!actionMatches(statement, WEB_IDENTITY) || statement.conditions.length === 0) {
     out.push(...controls);
-    out.push(...hygiene(statement, prefix));
+    out.push(...hygiene(statement, prefix, policy.version === "2012-10-17"));
     return out;
   }
 
@@ -420,7 +420,7 @@ export function checkOidcStatement(
   out.push(...builtinChecks(adm, profile, prefix, where, probe));
 
   // ---- hygiene (OIDC-101, -201, -202, -203) --------------------------------------------------------------------
-  out.push(...hygiene(statement, prefix));
+  out.push(...hygiene(statement, prefix, policy.version === "2012-10-17"));
   return out;
 }
 

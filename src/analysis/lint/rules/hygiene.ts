@@ -1,5 +1,6 @@
+import { hasWrittenWildcard } from "../../../core/policy/index.js";
 import type { Condition, Statement } from "../../../core/policy/types.js";
-import { hasWildcard, isLike } from "../admission.js";
+import { isLike } from "../admission.js";
 import { maxSeverity, type Severity, severityRank } from "../findings.js";
 import type { Fix } from "../fixes.js";
 
@@ -24,9 +25,13 @@ export const label = (s: Statement): string =>
 export const operatorOf = (c: Condition): string => c.operator.text;
 export const quote = (v: string): string => `"${v}"`;
 
-/** Operator hygiene that needs no platform knowledge (OIDC-101, -201, -202, -203). */
-export function hygiene(statement: Statement, prefix: string | undefined): Raw[] {
+/**
+ * Operator hygiene that needs no platform knowledge (OIDC-101, -201, -202, -203). `variables` is whether
+ * the policy's Version makes `${*}`/`${?}` escapes (a literal `*`/`?`, neither a wildcard nor a mistake).
+ */
+export function hygiene(statement: Statement, prefix: string | undefined, variables: boolean): Raw[] {
   const out: Raw[] = [];
+  const hasWildcard = (v: string) => hasWrittenWildcard(v, variables);
   const where = label(statement);
   for (const c of statement.conditions) {
     // A fix rewrites the key's test; written only when this is the key's one condition in the statement.

@@ -1,9 +1,11 @@
-import type { Statement } from "../../../core/policy/types.js";
+import { conditionHolds } from "../../../core/policy/index.js";
+import type { RequestContext, Statement } from "../../../core/policy/types.js";
 import { statementControlViolations } from "../../../platforms/identity-provider-controls.js";
 import { providerSpecificClaims, providerStandardKeys } from "../../../platforms/index.js";
-import { isPositive } from "../admission.js";
 import type { Severity } from "../findings.js";
 import { operatorOf, type Raw } from "./hygiene.js";
+
+const ABSENT: RequestContext = new Map();
 
 /**
  * Condition keys the statement's provider does not have (OIDC-104): another provider's prefix, or a
@@ -20,7 +22,10 @@ export function providerKeyChecks(statement: Statement, prefix: string, where: s
     const keyPrefix = lower.slice(0, colon);
     if (colon < 0 || !keyPrefix.includes(".") || seen.has(lower)) continue; // global (aws:, sts:) keys
     seen.add(lower);
-    const failsOpen = !isPositive(c) && c.operator.base !== "Null";
+    // What the condition is with the key absent, by the engine's own rule (the emulator's and explain's):
+    // true for negated operators, IfExists, ForAllValues and Null "true"; false for the rest, Bool and
+    // Numeric included (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
+    const failsOpen = conditionHolds(c, ABSENT, true);
     // Either way it is an error: failing open lets others in, the other way locks everyone out.
     const severity: Severity = "high";
     const effect = failsOpen

@@ -198,6 +198,23 @@ describe("the traps of the other tools", () => {
     assert.ok(found.includes("OIDC-101"));
     assert.ok(!found.includes("OIDC-005") && !found.includes("OIDC-003"));
   });
+  it("${?} and ${*} are literal escapes, not wildcards: no OIDC-101 under StringEquals", () => {
+    // The engine (so the emulator and explain) compares them as a literal "?"/"*" and admits a token whose
+    // sub holds one: OIDC-101's "no real token matches" would be false.
+    for (const value of [`${IMMUTABLE}:ref:refs/heads/$\{?}`, `${IMMUTABLE}:ref:refs/heads/$\{*}`]) {
+      const found = rules(lintText(github(value)));
+      assert.ok(!found.includes("OIDC-101"), `${value}: ${found.join(", ")}`);
+    }
+    // A bare wildcard next to an escape is still one.
+    present(github(`${IMMUTABLE}:ref:refs/heads/$\{?}*`), "OIDC-101");
+  });
+  it("without Version 2012-10-17 there are no escapes: ${?} under StringEquals is OIDC-101", () => {
+    const policy = JSON.parse(github(`${IMMUTABLE}:ref:refs/heads/$\{?}`));
+    delete policy.Version;
+    present(JSON.stringify(policy), "OIDC-101");
+  });
+  it("StringLike whose only */? are escapes is an exact match (OIDC-202), not a pattern", () =>
+    present(github(`${IMMUTABLE}:ref:refs/heads/$\{*}`, "StringLike"), "OIDC-202"));
   it("a loose value after a tight one in a list", () =>
     present(github([`${IMMUTABLE}:ref:refs/heads/main`, "repo:contoso-dev/*"], "StringLike"), "OIDC-010"));
   it("env0's env0Tag as the gate", () => present(lintFixtureText("catalogue/OIDC-015.bad.json"), "OIDC-015"));
@@ -228,3 +245,99 @@ import { FIXTURES } from "./helpers.js";
 function lintFixtureText(relative: string): string {
   return readFileSync(FIXTURES + relative, "utf8");
 }
+
+describe("IAM's trust-policy size quota (OIDC-109), counted as the emulator counts it", () => {
+  const subjects = (n: number) =>
+    Array.from(
+      { length: n },
+      (_, i) => `repo:contoso-dev@5550123/app-${i}@${9876000 + i}:ref:refs/heads/main`,
+    );
+  it("a policy over 2048 characters without whitespace is refused at write time", () => {
+    const text = github(subjects(40));
+    assert.ok(JSON.stringify(JSON.parse(text)).length > 2048);
+    const found = lintText(text).filter((f) => f.rule === "OIDC-109");
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.match(found[0]!.message, /ACLSizePerRole: 2048.*it is \d+ characters without whitespace/);
+  });
+  it("whitespace does not count: the same short policy indented past 2048 characters passes", () => {
+    const compact = github(subjects(12));
+    const indented = JSON.stringify(JSON.parse(compact), null, 16);
+    assert.ok(compact.length <= 2048 && indented.length > 2048, `${compact.length} ${indented.length}`);
+    absent(indented, "OIDC-109");
+  });
+});
+
+describe('"Federated": "<host>" for an IAM OIDC provider (the emulator and explain admit no token)', () => {
+  const withPrincipal = (federated: string) => {
+    const policy = JSON.parse(github(`${IMMUTABLE}:ref:refs/heads/main`));
+    policy.Statement[0].Principal = { Federated: federated };
+    return JSON.stringify(policy);
+  };
+  it("a GitHub host instead of the provider ARN is OIDC-105, and no exposure finding", () => {
+    const findings = lintText(withPrincipal(GH));
+    assert.deepEqual(rules(findings), ["OIDC-105"]);
+    assert.match(
+      findings[0]!.message,
+      /arn:aws:iam::<account>:oidc-provider\/token\.actions\.githubusercontent\.com/,
+    );
+  });
+  it("AWS's built-in providers are named by domain, rightly", () => {
+    const google = JSON.parse(
+      trust("accounts.google.com", {
+        StringEquals: {
+          "accounts.google.com:aud": "123.apps.googleusercontent.com",
+          "accounts.google.com:sub": "1234567890",
+        },
+      }),
+    );
+    google.Statement[0].Principal = { Federated: "accounts.google.com" };
+    absent(JSON.stringify(google), "OIDC-105");
+  });
+});
+
+describe("OIDC-104 says what the engine does with the absent key", () => {
+  const on = (operator: string, value: unknown) =>
+    lintText(
+      github(`${IMMUTABLE}:ref:refs/heads/main`, "StringEquals", {}).replace(
+        '"Condition":{',
+        `"Condition":{${JSON.stringify(operator)}:{"${GH}:runner_environment":${JSON.stringify(value)}},`,
+      ),
+    ).find((f) => f.rule === "OIDC-104");
+  for (const [operator, value] of [
+    ["Bool", "true"],
+    ["NumericEquals", "1"],
+    ["Null", "false"],
+    ["ForAnyValue:StringEquals", "x"],
+  ] as const) {
+    it(`${operator} on a key STS never sets is always false: nobody gets in`, () =>
+      assert.match(on(operator, value)?.message ?? "none", /always false: nobody can assume the role/));
+  }
+  for (const [operator, value] of [
+    ["BoolIfExists", "true"],
+    ["StringNotEquals", "x"],
+    ["Null", "true"],
+    ["ForAllValues:StringEquals", "x"],
+  ] as const) {
+    it(`${operator} on a key STS never sets is always true: it fails open`, () =>
+      assert.match(on(operator, value)?.message ?? "none", /always true: the condition fails open/));
+  }
+});
+
+describe("OIDC-108: any condition false for an absent session tag, by the engine's rule", () => {
+  // GitHub's tokens carry no session tags.
+  const withTag = (operator: string, value: string) =>
+    github(`${IMMUTABLE}:ref:refs/heads/main`).replace(
+      '"Condition":{',
+      `"Condition":{"${operator}":{"aws:RequestTag/team":"${value}"},`,
+    );
+  for (const [operator, value] of [
+    ["StringLike", "core"],
+    ["Bool", "true"],
+    ["NumericEquals", "1"],
+  ]) {
+    it(`${operator} on a tag GitHub never sends locks everyone out`, () =>
+      present(withTag(operator!, value!), "OIDC-108"));
+  }
+  it("StringNotEquals on an absent tag is true: no OIDC-108", () =>
+    absent(withTag("StringNotEquals", "x"), "OIDC-108"));
+});
