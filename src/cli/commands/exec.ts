@@ -10,6 +10,7 @@ import { startCredentialEndpoint } from "../../runner/credential-endpoint.js";
 import { CredentialRefresher } from "../../runner/refresher.js";
 import { type AssumeFlags, addAssumeOptions, buildPlan, explainFailure } from "../runner-options.js";
 import { withUserSdkSetting } from "../sdk-quiet.js";
+import { inTerminalForeground } from "../terminal.js";
 
 /**
  * `keyless exec -- CMD`: run a command with AWS credentials that stay valid for as long as it runs.
@@ -31,6 +32,8 @@ const SCRUBBED = [
   "AWS_CREDENTIAL_EXPIRATION",
 ];
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
+/** The signals a terminal's keys send to its foreground process group. */
+const KEYBOARD: ReadonlySet<NodeJS.Signals> = new Set(["SIGINT", "SIGQUIT"]);
 
 interface Flags extends AssumeFlags {
   quiet?: boolean;
@@ -93,7 +96,13 @@ Examples:
 
     const [cmd, ...args] = argv;
     const child = spawn(cmd!, args, { stdio: "inherit", env });
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const forward = (signal: NodeJS.Signals) => () => {
+      // ^C and ^\ in a terminal reach the whole foreground process group, the child included: sent
+      // again they would count twice (Terraform takes a second interrupt as "exit now", abandoning its
+      // graceful stop and the state lock). Any other signal, or one sent to keyless alone, is relayed.
+      if (KEYBOARD.has(signal) && child.pid !== undefined && inTerminalForeground(child.pid)) return;
+      child.kill(signal);
+    };
     const handlers = FORWARDED.map((signal) => [signal, forward(signal)] as const);
     for (const [signal, handler] of handlers) process.on(signal, handler);
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>(
