@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { withFileLock } from "../lib/file-lock.js";
 import { refuseUnfit, SecretFileError, writeSecretFile } from "../lib/secret-file.js";
 import type { AwsCredentials } from "./credentials.js";
 
@@ -8,7 +9,7 @@ import type { AwsCredentials } from "./credentials.js";
  * Writes credentials as a named profile into the AWS shared credentials file (and the region into the
  * config file), keeping every other profile as it was. The files hold secrets: they are written 0600,
  * through a temporary file renamed into place, and never through a symlink (a link planted at
- * ~/.aws/credentials could otherwise redirect secrets anywhere).
+ * ~/.aws/credentials could otherwise redirect secrets anywhere); concurrent writers take turns.
  */
 export interface ProfileTarget {
   readonly credentialsFile: string;
@@ -45,6 +46,12 @@ export function writeProfile(
 /** Replaces one section of an INI file (or appends it), leaving the rest byte for byte. */
 export function updateIni(path: string, section: string, values: Record<string, string>): void {
   refuseUnfit(path);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // Another job on the same machine may be writing its own profile into the same file right now.
+  withFileLock(path, () => replaceSection(path, section, values));
+}
+
+function replaceSection(path: string, section: string, values: Record<string, string>): void {
   const existing = readIfExists(path);
   const lines = existing === undefined ? [] : existing.split(/\r?\n/);
   const header = `[${section}]`;

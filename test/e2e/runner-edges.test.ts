@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DEPLOY_CHAIN, seedGithubDeployChain } from "../support/aws.js";
 import { KEYLESS_BIN, runCommand } from "../support/cli.js";
@@ -11,9 +11,10 @@ import type { TestIssuer } from "../support/oidc-issuer.js";
 import { startTestIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
 
-// `keyless exec` between a job's signals and its command, with real processes: a terminal (a pty from
-// Python's pty module) whose ^C and ^\ reach the whole foreground process group, a CI controller that
-// signals keyless alone, and a command that dies of a signal.
+// The runner where a job's environment meets it, with real processes: `keyless exec` between a job's
+// signals and its command (a terminal, a pty from Python's pty module, whose ^C and ^\ reach the whole
+// foreground process group; a CI controller that signals keyless alone; a command that dies of a
+// signal), and jobs sharing one HOME's AWS files, read back by the AWS CLI.
 const { host: HOST, roleArn: ROLE } = DEPLOY_CHAIN;
 const SUB = "repo:acme/infra:ref:refs/heads/main";
 
@@ -73,16 +74,15 @@ os.waitpid(pid, 0)
 sys.stdout.write(out.decode(errors="replace"))
 `;
 
-describe("keyless exec and signals", () => {
-  const dir = tempDir("keyless-exec-signals-");
+describe("the runner at the edges of its environment", () => {
+  const dir = tempDir("keyless-runner-edges-");
   let issuer: TestIssuer;
   let emulator: RunningEmulator;
   let env: NodeJS.ProcessEnv;
   let tokenFile: string;
 
-  const execArgv = (command: string[]) => [
-    KEYLESS_BIN,
-    "exec",
+  /** The job's token file, role and STS: what `assume` and `exec` both take. */
+  const jobArgs = () => [
     "--quiet",
     "--from-file",
     tokenFile,
@@ -90,9 +90,16 @@ describe("keyless exec and signals", () => {
     ROLE,
     "--endpoint-url",
     emulator.endpoint,
-    "--",
-    ...command,
   ];
+  const execArgv = (command: string[]) => [KEYLESS_BIN, "exec", ...jobArgs(), "--", ...command];
+  const assumeProfile = (name: string, env: NodeJS.ProcessEnv) =>
+    runCommand(
+      process.execPath,
+      [KEYLESS_BIN, "assume", ...jobArgs(), "--format", "profile", "--profile", name],
+      {
+        env,
+      },
+    );
 
   /** keyless exec without a terminal; `onReady` once the command's first line is out. */
   const execPiped = (command: string[], onReady: (pid: number) => void = () => {}) =>
@@ -160,6 +167,56 @@ describe("keyless exec and signals", () => {
       assert.equal(r.stdout.trim().split("\n").at(-1), `${name} x1`);
     });
   }
+
+  // Two jobs on one machine writing their profiles into one ~/.aws/credentials at once: each is a
+  // read-modify-write of the whole file, so without turns one job's rename drops the other's profile.
+  test("--format profile: eight jobs at once into one HOME, every profile there and usable", async () => {
+    const home = join(dir.path, "shared-home");
+    const shared = isolatedEnv(home);
+    const names = ["p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8"];
+    const runs = await Promise.all(names.map((name) => assumeProfile(name, shared)));
+    for (const r of runs) assert.equal(r.code, 0, r.stderr);
+    for (const file of [shared.AWS_SHARED_CREDENTIALS_FILE!, shared.AWS_CONFIG_FILE!]) {
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.deepEqual(
+        readdirSync(dirname(file)).sort(),
+        ["config", "credentials"],
+        "no lock or temporary left",
+      );
+    }
+    for (const name of names) {
+      const who = await runCommand(
+        "aws",
+        [
+          "sts",
+          "get-caller-identity",
+          "--profile",
+          name,
+          "--query",
+          "Arn",
+          "--output",
+          "text",
+          "--endpoint-url",
+          emulator.endpoint,
+        ],
+        { env: shared },
+      );
+      assert.equal(who.code, 0, `profile ${name}: ${who.stderr}`);
+      assert.match(who.stdout, /assumed-role\/deploy\//);
+    }
+  });
+
+  test("--format profile: a lock left by a job that died is taken over, not waited on forever", async () => {
+    const shared = isolatedEnv(join(dir.path, "stale-home"));
+    const lock = `${shared.AWS_SHARED_CREDENTIALS_FILE}.lock`;
+    writeFileSync(lock, "999999\n");
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(lock, old, old);
+    const r = await assumeProfile("ci", shared);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(readFileSync(shared.AWS_SHARED_CREDENTIALS_FILE!, "utf8"), /^\[ci\]$/m);
+    assert.equal(existsSync(lock), false);
+  });
 
   // The command's death by a signal is keyless's own, so a caller (a shell, a CI runner) sees it.
   for (const name of ["SIGTERM", "SIGHUP"] as const) {
