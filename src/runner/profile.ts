@@ -76,3 +76,45 @@ function readIfExists(path: string): string | undefined {
     throw error;
   }
 }
+
+/**
+ * The settings of a `[default]` profile that give credentials (static keys, a credential process, a
+ * role, a web-identity token file, SSO), as "file: setting" for each found. The SDKs' default chains
+ * read that profile before the container-credentials endpoint `keyless exec` gives its command
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html), so any of these wins
+ * over keyless's credentials. In the credentials file the section is `[default]`; in the config file
+ * `[default]` too (a named profile there is `[profile NAME]`). A file that cannot be read holds none.
+ */
+export function defaultProfileCredentialSettings(target: ProfileTarget): string[] {
+  const found: string[] = [];
+  for (const file of [target.credentialsFile, target.configFile]) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    let inDefault = false;
+    for (const line of text.split(/\r?\n/)) {
+      const trimmed = line.trim();
+      if (trimmed.startsWith("[") && trimmed.endsWith("]")) {
+        inDefault = trimmed.slice(1, -1).trim() === "default";
+        continue;
+      }
+      const key = trimmed.split("=", 1)[0]!.trim().toLowerCase();
+      if (inDefault && trimmed.includes("=") && CREDENTIAL_SETTINGS.has(key)) found.push(`${file}: ${key}`);
+    }
+  }
+  return found;
+}
+
+/** Settings of a profile that make it a credential source, in the SDKs' shared-config names. */
+const CREDENTIAL_SETTINGS: ReadonlySet<string> = new Set([
+  "aws_access_key_id",
+  "credential_process",
+  "role_arn",
+  "web_identity_token_file",
+  "sso_session",
+  "sso_start_url",
+  "login_session",
+]);

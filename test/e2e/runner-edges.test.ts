@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { DEPLOY_CHAIN, seedGithubDeployChain } from "../support/aws.js";
 import { KEYLESS_BIN, runCommand } from "../support/cli.js";
 import type { RunningEmulator } from "../support/emulator.js";
@@ -17,6 +18,8 @@ import { tempDir } from "../support/tmp.js";
 // signal), and jobs sharing one HOME's AWS files, read back by the AWS CLI.
 const { host: HOST, roleArn: ROLE } = DEPLOY_CHAIN;
 const SUB = "repo:acme/infra:ref:refs/heads/main";
+/** The checkout, whose node_modules hold the AWS SDK for JavaScript v3 the probe imports. */
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 
 /**
  * The command under `keyless exec`: counts the signal it is told to (one line per arrival), says READY
@@ -216,6 +219,90 @@ describe("the runner at the edges of its environment", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(readFileSync(shared.AWS_SHARED_CREDENTIALS_FILE!, "utf8"), /^\[ci\]$/m);
     assert.equal(existsSync(lock), false);
+  });
+
+  // The region: STS needs one (us-east-1 by default), but a command's own region is its profile's
+  // unless the job names one; boto3 and the AWS SDK for JavaScript v3 say which they would use.
+  const REGION_PROBE = `import boto3; print("boto3", boto3.Session().region_name)`;
+  const SDK_PROBE = `import { STSClient } from "@aws-sdk/client-sts"; console.log("sdk", await new STSClient({}).config.region());`;
+  const regionsUnderExec = async (env: NodeJS.ProcessEnv, options: string[] = []) => {
+    const r = await runCommand(
+      process.execPath,
+      [
+        KEYLESS_BIN,
+        "exec",
+        ...jobArgs(),
+        ...options,
+        "--",
+        "sh",
+        "-c",
+        `python3 -c '${REGION_PROBE}' && node --input-type=module -e '${SDK_PROBE}'`,
+      ],
+      { env, cwd: REPO },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.trim().split("\n");
+  };
+
+  test("exec without a region: the command keeps its profile's region", async () => {
+    const env = isolatedEnv(join(dir.path, "region-home"));
+    writeFileSync(env.AWS_CONFIG_FILE!, "[default]\nregion = eu-west-1\n");
+    assert.deepEqual(await regionsUnderExec(env), ["boto3 eu-west-1", "sdk eu-west-1"]);
+  });
+
+  for (const [what, extra, options, region] of [
+    ["--region", {}, ["--region", "ap-southeast-2"], "ap-southeast-2"],
+    [
+      "AWS_REGION alone (the AWS CLI v1 reads only AWS_DEFAULT_REGION)",
+      { AWS_REGION: "ca-central-1" },
+      [],
+      "ca-central-1",
+    ],
+  ] as const) {
+    test(`exec with ${what}: the command uses it`, async () => {
+      const env = isolatedEnv(join(dir.path, `region-home-${region}`), extra);
+      writeFileSync(env.AWS_CONFIG_FILE!, "[default]\nregion = eu-west-1\n");
+      assert.deepEqual(await regionsUnderExec(env, [...options]), [`boto3 ${region}`, `sdk ${region}`]);
+    });
+  }
+
+  // A [default] profile that gives credentials wins over keyless's endpoint in every SDK's chain, in the
+  // config file as much as in the credentials file: exec says so, naming the file and the setting.
+  for (const [file, content, setting] of [
+    [
+      "AWS_CONFIG_FILE",
+      "[default]\naws_access_key_id = 111111111111\naws_secret_access_key = test\n",
+      "aws_access_key_id",
+    ],
+    ["AWS_SHARED_CREDENTIALS_FILE", "[default]\ncredential_process = /bin/false\n", "credential_process"],
+  ] as const) {
+    test(`exec warns about a [default] profile with ${setting} in ${file}`, async () => {
+      const env = isolatedEnv(join(dir.path, `default-${setting}`));
+      writeFileSync(env[file]!, content);
+      const r = await runCommand(
+        process.execPath,
+        [KEYLESS_BIN, "exec", ...jobArgs().slice(1), "--", "true"],
+        { env },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(
+        r.stderr.includes(
+          `keyless: warning: the [default] profile gives credentials (${env[file]}: ${setting})`,
+        ),
+        r.stderr,
+      );
+    });
+  }
+
+  test("exec does not warn about a [default] profile that only sets a region", async () => {
+    const env = isolatedEnv(join(dir.path, "default-region-only"));
+    writeFileSync(env.AWS_CONFIG_FILE!, "[default]\nregion = eu-west-1\n");
+    writeFileSync(env.AWS_SHARED_CREDENTIALS_FILE!, "[ci]\naws_access_key_id = 111111111111\n");
+    const r = await runCommand(process.execPath, [KEYLESS_BIN, "exec", ...jobArgs().slice(1), "--", "true"], {
+      env,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /warning/);
   });
 
   // The command's death by a signal is keyless's own, so a caller (a shell, a CI runner) sees it.

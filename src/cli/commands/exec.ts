@@ -1,12 +1,11 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { constants, homedir } from "node:os";
-import { join } from "node:path";
+import { constants } from "node:os";
 import type { Command } from "commander";
 import { systemClock } from "../../lib/clock.js";
 import { EXIT_STATUS, GeneralError } from "../../lib/errors.js";
 import { type AssumeOutcome, runAssume } from "../../runner/assume.js";
 import { startCredentialEndpoint } from "../../runner/credential-endpoint.js";
+import { defaultProfileCredentialSettings, defaultProfileTarget } from "../../runner/profile.js";
 import { CredentialRefresher } from "../../runner/refresher.js";
 import { type AssumeFlags, addAssumeOptions, buildPlan, explainFailure } from "../runner-options.js";
 import { withUserSdkSetting } from "../sdk-quiet.js";
@@ -88,10 +87,11 @@ Examples:
     warnAboutSharedCredentials(log);
     const env: NodeJS.ProcessEnv = withUserSdkSetting(process.env);
     for (const name of SCRUBBED) delete env[name];
-    Object.assign(env, endpoint.env, {
-      AWS_REGION: plan.target.region,
-      AWS_DEFAULT_REGION: plan.target.region,
-    });
+    Object.assign(env, endpoint.env);
+    // A region given (flag or variable) is the command's too, under both names (the AWS CLI v1 reads
+    // only AWS_DEFAULT_REGION). None given: the command keeps its own (its profile's), not STS's default.
+    const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    if (region) Object.assign(env, { AWS_REGION: region, AWS_DEFAULT_REGION: region });
     if (plan.target.endpoint && !env.AWS_ENDPOINT_URL_STS) env.AWS_ENDPOINT_URL_STS = plan.target.endpoint;
 
     const [cmd, ...args] = argv;
@@ -129,15 +129,14 @@ Examples:
   });
 }
 
-/** Static keys in a [default] profile would win over the endpoint in every SDK's chain: say so. */
+/**
+ * A [default] profile that gives credentials, in the shared credentials file or the config file,
+ * would win over the endpoint in every SDK's chain: say so, naming the file and the setting.
+ */
 function warnAboutSharedCredentials(log: (line: string) => void): void {
-  const file =
-    process.env.AWS_SHARED_CREDENTIALS_FILE ?? join(process.env.HOME ?? homedir(), ".aws", "credentials");
-  try {
-    if (existsSync(file) && /^\s*\[default\]/m.test(readFileSync(file, "utf8"))) {
-      log(
-        `warning: ${file} has a [default] profile; SDKs prefer it to keyless's credentials. Remove it or set AWS_SHARED_CREDENTIALS_FILE.`,
-      );
-    }
-  } catch {}
+  const found = defaultProfileCredentialSettings(defaultProfileTarget());
+  if (found.length > 0)
+    log(
+      `warning: the [default] profile gives credentials (${found.join(", ")}); SDKs prefer it to keyless's. Remove those settings, or point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE elsewhere.`,
+    );
 }
