@@ -5,10 +5,11 @@ import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DEPLOY_CHAIN, seedGithubDeployChain } from "../support/aws.js";
-import { KEYLESS_BIN, runCommand } from "../support/cli.js";
+import { KEYLESS_BIN, runCommand, runKeyless } from "../support/cli.js";
 import type { RunningEmulator } from "../support/emulator.js";
 import { isolatedEnv } from "../support/emulator.js";
 import type { TestIssuer } from "../support/oidc-issuer.js";
+import { startSeededServe } from "../support/serve.js";
 import { startTestIssuerWithEmulator } from "../support/stack.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -313,4 +314,52 @@ describe("the runner at the edges of its environment", () => {
       assert.equal(r.stderr, "");
     });
   }
+});
+
+// The job's token endpoint busy: a real `keyless serve` whose per-run budget is one token per 10 s
+// window answers the second request of a run 429 with Retry-After, as it answers 503 during a database
+// outage. The runner waits and asks again, as it does STS; out of attempts, it is a failure outside
+// keyless (exit 3), never the job's bad input.
+describe("the runner and a busy token endpoint", () => {
+  const dir = tempDir("keyless-runner-busy-");
+  let serve: Awaited<ReturnType<typeof startSeededServe>>;
+
+  before(async () => {
+    serve = await startSeededServe(dir.path, [], {
+      KEYLESS_TOKEN_RATE_LIMIT_PER_RUN: "1",
+      KEYLESS_RATE_LIMIT_WINDOW: "10s",
+    });
+  });
+
+  after(async () => {
+    await serve?.server.stop();
+    dir.cleanup();
+  });
+
+  /** `keyless token` for a fresh run, twice: the second is over the run's budget. */
+  const twice = async (env: NodeJS.ProcessEnv) => {
+    const run = await serve.startRun();
+    const job = {
+      ...env,
+      KEYLESS_ID_TOKEN_REQUEST_URL: run.requestUrl,
+      KEYLESS_ID_TOKEN_REQUEST_TOKEN: run.requestToken,
+    };
+    const first = await runKeyless(["token", "--quiet"], { env: job });
+    assert.equal(first.code, 0, first.stderr);
+    return runKeyless(["token", "--quiet"], { env: job });
+  };
+
+  test("a 429 with Retry-After is waited out: the token comes", async () => {
+    const env = isolatedEnv(join(dir.path, "job-wait"));
+    delete env.AWS_MAX_ATTEMPTS;
+    const r = await twice(env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim().split(".").length, 3, "a JWT");
+  });
+
+  test("out of attempts, a 429 is a failure outside keyless: exit 3, one line", async () => {
+    const r = await twice(isolatedEnv(join(dir.path, "job-give-up"), { AWS_MAX_ATTEMPTS: "1" }));
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /^keyless: keyless issuer: the token request failed \(HTTP 429: .+\)\n$/);
+  });
 });
