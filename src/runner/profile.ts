@@ -82,30 +82,45 @@ function readIfExists(path: string): string | undefined {
  * role, a web-identity token file, SSO), as "file: setting" for each found. The SDKs' default chains
  * read that profile before the container-credentials endpoint `keyless exec` gives its command
  * (https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html), so any of these wins
- * over keyless's credentials. In the credentials file the section is `[default]`; in the config file
- * `[default]` too (a named profile there is `[profile NAME]`). A file that cannot be read holds none.
+ * over keyless's credentials. A file that cannot be read holds none.
  */
 export function defaultProfileCredentialSettings(target: ProfileTarget): string[] {
-  const found: string[] = [];
-  for (const file of [target.credentialsFile, target.configFile]) {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch {
-      continue;
-    }
-    let inDefault = false;
-    for (const line of text.split(/\r?\n/)) {
-      const trimmed = line.trim();
-      if (trimmed.startsWith("[") && trimmed.endsWith("]")) {
-        inDefault = trimmed.slice(1, -1).trim() === "default";
-        continue;
-      }
-      const key = trimmed.split("=", 1)[0]!.trim().toLowerCase();
-      if (inDefault && trimmed.includes("=") && CREDENTIAL_SETTINGS.has(key)) found.push(`${file}: ${key}`);
+  return [target.credentialsFile, target.configFile].flatMap((file) =>
+    [...defaultSection(file).keys()]
+      .filter((key) => CREDENTIAL_SETTINGS.has(key))
+      .map((key) => `${file}: ${key}`),
+  );
+}
+
+/** The `region` of the `[default]` profile in the config file, if it sets one. */
+export function defaultProfileRegion(target: ProfileTarget): string | undefined {
+  return defaultSection(target.configFile).get("region") || undefined;
+}
+
+/**
+ * The `[default]` section of a shared file as setting → value (names in lower case); empty when the
+ * file cannot be read. In both files the section is `[default]` (a named profile in the config file
+ * is `[profile NAME]`).
+ */
+function defaultSection(file: string): Map<string, string> {
+  const settings = new Map<string, string>();
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return settings;
+  }
+  let inDefault = false;
+  for (const line of text.split(/\r?\n/)) {
+    const trimmed = line.trim();
+    if (trimmed.startsWith("[") && trimmed.endsWith("]"))
+      inDefault = trimmed.slice(1, -1).trim() === "default";
+    else if (inDefault && trimmed.includes("=")) {
+      const at = trimmed.indexOf("=");
+      settings.set(trimmed.slice(0, at).trim().toLowerCase(), trimmed.slice(at + 1).trim());
     }
   }
-  return found;
+  return settings;
 }
 
 /** Settings of a profile that make it a credential source, in the SDKs' shared-config names. */

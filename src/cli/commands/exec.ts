@@ -5,7 +5,11 @@ import { systemClock } from "../../lib/clock.js";
 import { EXIT_STATUS, GeneralError } from "../../lib/errors.js";
 import { type AssumeOutcome, runAssume } from "../../runner/assume.js";
 import { startCredentialEndpoint } from "../../runner/credential-endpoint.js";
-import { defaultProfileCredentialSettings, defaultProfileTarget } from "../../runner/profile.js";
+import {
+  defaultProfileCredentialSettings,
+  defaultProfileRegion,
+  defaultProfileTarget,
+} from "../../runner/profile.js";
 import { CredentialRefresher } from "../../runner/refresher.js";
 import { type AssumeFlags, addAssumeOptions, buildPlan, explainFailure } from "../runner-options.js";
 import { withUserSdkSetting } from "../sdk-quiet.js";
@@ -89,9 +93,10 @@ Examples:
     for (const name of SCRUBBED) delete env[name];
     Object.assign(env, endpoint.env);
     // A region given (flag or variable) is the command's too, under both names (the AWS CLI v1 reads
-    // only AWS_DEFAULT_REGION). None given: the command keeps its own (its profile's), not STS's default.
-    const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    if (region) Object.assign(env, { AWS_REGION: region, AWS_DEFAULT_REGION: region });
+    // only AWS_DEFAULT_REGION). None given: the command keeps its [default] profile's, else gets STS's.
+    const given = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    if (given || !defaultProfileRegion(defaultProfileTarget()))
+      Object.assign(env, { AWS_REGION: plan.target.region, AWS_DEFAULT_REGION: plan.target.region });
     if (plan.target.endpoint && !env.AWS_ENDPOINT_URL_STS) env.AWS_ENDPOINT_URL_STS = plan.target.endpoint;
 
     const [cmd, ...args] = argv;
