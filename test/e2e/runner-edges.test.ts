@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -245,6 +254,11 @@ describe("the runner at the edges of its environment", () => {
     return r.stdout.trim().split("\n");
   };
 
+  test("exec without a region anywhere: the command gets the one STS was called in", async () => {
+    const env = isolatedEnv(join(dir.path, "no-region-home"));
+    assert.deepEqual(await regionsUnderExec(env), ["boto3 us-east-1", "sdk us-east-1"]);
+  });
+
   test("exec without a region: the command keeps its profile's region", async () => {
     const env = isolatedEnv(join(dir.path, "region-home"));
     writeFileSync(env.AWS_CONFIG_FILE!, "[default]\nregion = eu-west-1\n");
@@ -304,6 +318,37 @@ describe("the runner at the edges of its environment", () => {
     });
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /warning/);
+  });
+
+  // EKS (IRSA) puts the token file, the role and the session name in the variables every AWS SDK reads;
+  // the token file is a projected volume's symbolic link (..data swapped by the kubelet on rotation).
+  test("an EKS pod's AWS_WEB_IDENTITY_TOKEN_FILE (a symlink), AWS_ROLE_ARN and AWS_ROLE_SESSION_NAME", async () => {
+    const volume = join(dir.path, "projected");
+    mkdirSync(join(volume, "..2026_11_30"), { recursive: true });
+    // A service-account token names no run: the session name is the pod's.
+    writeFileSync(
+      join(volume, "..2026_11_30", "token"),
+      await issuer.sign({ sub: SUB, aud: "sts.amazonaws.com" }),
+    );
+    symlinkSync("..2026_11_30", join(volume, "..data"));
+    symlinkSync("..data/token", join(volume, "token"));
+    const env = isolatedEnv(join(dir.path, "pod"), {
+      AWS_WEB_IDENTITY_TOKEN_FILE: join(volume, "token"),
+      AWS_ROLE_ARN: ROLE,
+      AWS_ROLE_SESSION_NAME: "pod-abc",
+      AWS_ENDPOINT_URL_STS: emulator.endpoint,
+    });
+    const r = await runCommand(
+      process.execPath,
+      [KEYLESS_BIN, "exec", "--", "aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text"],
+      { env },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /token from projected service-account token/);
+    assert.equal(
+      r.stdout.trim(),
+      ROLE.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/pod-abc",
+    );
   });
 
   // The command's death by a signal is keyless's own, so a caller (a shell, a CI runner) sees it.
