@@ -402,6 +402,27 @@ describe("the runner and a busy token endpoint", () => {
     assert.equal(r.stdout.trim().split(".").length, 3, "a JWT");
   });
 
+  // A malformed --role-arn is known before the token is fetched: no token is minted (and audited) for
+  // it, so the run's budget is whole for the corrected command.
+  test("a malformed --role-arn fails before the token request: exit 2, the run's budget untouched", async () => {
+    const run = await serve.startRun();
+    const job = isolatedEnv(join(dir.path, "job-bad-role"), {
+      AWS_MAX_ATTEMPTS: "1",
+      KEYLESS_ID_TOKEN_REQUEST_URL: run.requestUrl,
+      KEYLESS_ID_TOKEN_REQUEST_TOKEN: run.requestToken,
+    });
+    for (const arn of ["arn:aws:iam::1111:role/deploy", "arn:aws:iam::111111111111:role/"]) {
+      const bad = await runKeyless(["assume", "--quiet", "--role-arn", arn], { env: job });
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.equal(
+        bad.stderr,
+        `keyless: --role-arn is not a role ARN: "${arn}" (expected arn:aws:iam::<12 digits>:role/<name>)\n`,
+      );
+    }
+    const token = await runKeyless(["token", "--quiet"], { env: job });
+    assert.equal(token.code, 0, `the run's one token is still there: ${token.stderr}`);
+  });
+
   test("out of attempts, a 429 is a failure outside keyless: exit 3, one line", async () => {
     const r = await twice(isolatedEnv(join(dir.path, "job-give-up"), { AWS_MAX_ATTEMPTS: "1" }));
     assert.equal(r.code, 3, r.stderr);
