@@ -89,6 +89,9 @@ export function buildPlan(flags: AssumeFlags, env: NodeJS.ProcessEnv = process.e
       throw inputError(`--duration ${flags.duration}: AWS accepts 900 to 43200 seconds`);
     }
   }
+  // Checked here, before any token is fetched: a request-URL source would mint (and audit) a token
+  // for a request that cannot be made.
+  if (flags.roleArn !== undefined) validateRoleArn(flags.roleArn, "--role-arn");
   if (flags.externalId.length > 1 && flags.externalId.length !== flags.chainRoleArn.length) {
     throw inputError(
       `--external-id: give one for all hops or one per --chain-role-arn (${flags.chainRoleArn.length})`,

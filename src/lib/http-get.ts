@@ -29,6 +29,8 @@ export interface HttpGetResponse {
   readonly contentType: string;
   /** The body as UTF-8 text. */
   readonly body: string;
+  /** The response's headers, names in lower case (Node's `IncomingMessage.headers`). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** HTTPS only: the served certificate with its chain (`issuerCertificate` links), as TLS saw it. */
   readonly peerCertificate?: PeerCertificate;
 }
@@ -78,6 +80,7 @@ export function httpGet(url: string | URL, options: HttpGetOptions = {}): Promis
             status: res.statusCode ?? 0,
             contentType: String(res.headers["content-type"] ?? ""),
             body: Buffer.concat(chunks).toString("utf8"),
+            headers: res.headers,
             ...(peer?.raw ? { peerCertificate: peer } : {}),
           }),
         );

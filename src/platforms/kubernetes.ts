@@ -54,6 +54,12 @@ export const kubernetes: Platform = {
     files: [{ path: TOKEN_FILE, description: "EKS projected service-account token" }],
     requirement: `AWS_WEB_IDENTITY_TOKEN_FILE or ${TOKEN_FILE}`,
   },
+  // EKS (IRSA) gives a pod its role and session name beside the token file, in the variables every AWS
+  // SDK reads for web identity: https://docs.aws.amazon.com/sdkref/latest/guide/feature-assume-role-credentials.html
+  runner: {
+    roleVariables: ["AWS_ROLE_ARN"],
+    runIdVariable: { variable: "AWS_ROLE_SESSION_NAME", prefix: "" },
+  },
   lint: {
     sharedIssuer: false,
     tenancyClaims: ["sub"],

@@ -75,7 +75,10 @@ export function selectRole(
 }
 
 export function validateRoleArn(value: string, what: string): string {
-  if (!parseRoleArn(value)) throw new RoleSelectionError(`${what} is not a role ARN: "${value}"`);
+  if (!parseRoleArn(value))
+    throw new RoleSelectionError(
+      `${what} is not a role ARN: "${value}" (expected arn:aws:iam::<12 digits>:role/<name>)`,
+    );
   return value;
 }
 

@@ -13,7 +13,7 @@ import {
   STSClient,
   STSServiceException,
 } from "@aws-sdk/client-sts";
-import { type ExitClass, KeylessError } from "../lib/errors.js";
+import { type ExitClass, inputError, KeylessError } from "../lib/errors.js";
 import type { AssumedIdentity, AwsCredentials } from "./credentials.js";
 
 /**
@@ -105,7 +105,12 @@ export function stsError(error: unknown, target: StsTarget): StsError {
   if (error instanceof StsError) return error;
   const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
   const make = (code: StsErrorCode, awsCode: string) => {
-    const text = error instanceof Error ? error.message : String(error);
+    const timedOut = (error as Error | undefined)?.name === "TimeoutError";
+    const text = timedOut
+      ? `no answer within ${stsTimeoutMs() / 1000} s (KEYLESS_STS_TIMEOUT)`
+      : error instanceof Error
+        ? error.message
+        : String(error);
     const after = attempts > 1 ? ` (after ${attempts} attempts)` : "";
     const message =
       code === "ERR_STS_FAILED"
@@ -116,22 +121,72 @@ export function stsError(error: unknown, target: StsTarget): StsError {
   for (const [type, awsCode, code] of REFUSALS) if (error instanceof type) return make(code, awsCode);
   if (error instanceof STSServiceException) {
     const status = error.$metadata.httpStatusCode ?? 0;
-    // AccessDenied (403) and the query protocol's own 4xx (ValidationError, …) are answers, not failures.
+    // AccessDenied (403) and the query protocol's own 4xx (ValidationError, …) are answers, not failures;
+    // throttling is STS too busy to answer (a 400 on the query protocol), so a failure outside, like 5xx.
     const code =
-      error.name === "AccessDenied" ? "ERR_STS_REFUSED" : status >= 500 ? "ERR_STS_FAILED" : "ERR_STS_INPUT";
+      error.name === "AccessDenied"
+        ? "ERR_STS_REFUSED"
+        : status >= 500 || status === 429 || RETRYABLE.has(error.name)
+          ? "ERR_STS_FAILED"
+          : "ERR_STS_INPUT";
     return make(code, error.name);
   }
   // No answer at all: the network, a wrong --endpoint-url, a proxy.
   return make("ERR_STS_FAILED", (error as { code?: string }).code ?? (error as Error).name ?? "Error");
 }
 
+/**
+ * The error codes the SDK's standard retry strategy treats as throttling (retried with backoff), as
+ * smithy-typescript lists them, and its transient ones:
+ * https://github.com/smithy-lang/smithy-typescript/blob/main/packages/service-error-classification/src/constants.ts.
+ * Once the retries are spent they say "STS is overloaded", not "the request was wrong".
+ */
+const RETRYABLE: ReadonlySet<string> = new Set([
+  "BandwidthLimitExceeded",
+  "EC2ThrottledException",
+  "LimitExceededException",
+  "PriorRequestNotComplete",
+  "ProvisionedThroughputExceededException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "SlowDown",
+  "ThrottledException",
+  "Throttling",
+  "ThrottlingException",
+  "TooManyRequestsException",
+  "TransactionInProgressException",
+  // and the ones it treats as transient
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+]);
+
 /** Attempts per call, the SDK's standard retry mode's default being 3: a job may wait out a short outage. */
 const MAX_ATTEMPTS = 6;
 
+/**
+ * Seconds an attempt may take, from connecting to the last byte of the answer (`KEYLESS_STS_TIMEOUT`,
+ * default 30). The SDK for JavaScript waits forever by default, so an endpoint that accepts the
+ * connection and never answers (a black-holing proxy or firewall) would hang a job and, under `exec`,
+ * its refreshes; botocore bounds both phases (60 s each). A timed-out attempt is retried like a network
+ * error. Throws `inputError` for a value that is not a positive number.
+ */
+export function stsTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.KEYLESS_STS_TIMEOUT;
+  if (value === undefined || value === "") return 30_000;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw inputError(`KEYLESS_STS_TIMEOUT=${value}: expected a positive number of seconds`);
+  return Math.round(seconds * 1000);
+}
+
 function client(target: StsTarget, credentials?: AwsCredentials): STSClient {
+  const timeout = stsTimeoutMs();
   return new STSClient({
     region: target.region,
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+    requestHandler: { connectionTimeout: timeout, requestTimeout: timeout, throwOnRequestTimeout: true },
     retryMode: "standard",
     ...(process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: MAX_ATTEMPTS }),
     ...(credentials

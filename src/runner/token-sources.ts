@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { errorKind, unreachable } from "../lib/errors.js";
+import { errorKind, peerFailure, unreachable } from "../lib/errors.js";
 import { httpGet } from "../lib/http-get.js";
 import { parseJson } from "../lib/json.js";
 import {
@@ -41,8 +41,17 @@ export interface SourceEnvironment {
   readonly readFile: (path: string) => string;
   readonly fileExists: (path: string) => boolean;
   /** A GET trusting the public roots plus the job's extra CA (`--ca`), for request-URL sources. */
-  readonly get: (url: string, headers: Record<string, string>) => Promise<{ status: number; body: string }>;
+  readonly get: (
+    url: string,
+    headers: Record<string, string>,
+  ) => Promise<{
+    status: number;
+    body: string;
+    headers?: Readonly<Record<string, string | string[] | undefined>>;
+  }>;
   readonly run: (command: string, args: string[]) => Promise<string>;
+  /** Waits between attempts of a token request (default: a timer). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export function systemSourceEnvironment(options: { ca?: Buffer } = {}): SourceEnvironment {
@@ -92,26 +101,38 @@ export async function requestToken(
   }
   if (audience !== undefined) target.searchParams.set("audience", audience);
   for (const [name, value] of Object.entries(extra)) target.searchParams.set(name, value);
-  let response: { status: number; body: string };
-  try {
-    response = await sys.get(target.toString(), {
-      authorization: `Bearer ${bearer}`,
-      accept: "application/json",
-    });
-  } catch (error) {
-    throw unreachable(`${what}: cannot reach ${target.origin}: ${(error as Error).message}`, {
-      cause: error,
-    });
+  const attempts = maxAttempts(sys.env);
+  const sleep = sys.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const send = () =>
+    sys.get(target.toString(), { authorization: `Bearer ${bearer}`, accept: "application/json" });
+  let response: Awaited<ReturnType<SourceEnvironment["get"]>> | undefined;
+  // An issuer restarting its database, overloaded or rate limiting answers 5xx or 429, often with
+  // Retry-After: a wait away from a token, not a mistake in the job's request. Retried like the STS
+  // calls (the AWS SDK's standard mode: https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html),
+  // as GitHub's own toolkit retries its ID-token request; then a failure outside keyless (exit 3).
+  for (let attempt = 1; ; attempt++) {
+    const after = attempt > 1 ? ` (after ${attempt} attempts)` : "";
+    try {
+      response = await send();
+    } catch (error) {
+      if (attempt >= attempts)
+        throw unreachable(`${what}: cannot reach ${target.origin}: ${(error as Error).message}${after}`, {
+          cause: error,
+        });
+      await sleep(retryDelayMs(attempt, undefined));
+      continue;
+    }
+    if (response.status !== 429 && response.status < 500) break;
+    if (attempt >= attempts)
+      throw peerFailure(
+        `${what}: the token request failed (HTTP ${response.status}${problemDetail(response.body)})${after}`,
+      );
+    await sleep(retryDelayMs(attempt, response));
   }
   const body = response.body;
   if (response.status < 200 || response.status >= 300) {
-    let detail = "";
-    try {
-      const parsed = parseJson(body) as { detail?: string; title?: string; message?: string };
-      detail = parsed.detail ?? parsed.title ?? parsed.message ?? "";
-    } catch {}
     throw new TokenSourceError(
-      `${what}: the token request was refused (HTTP ${response.status}${detail ? `: ${detail}` : ""})`,
+      `${what}: the token request was refused (HTTP ${response.status}${problemDetail(body)})`,
     );
   }
   try {
@@ -119,6 +140,49 @@ export async function requestToken(
     if (typeof value === "string" && value.split(".").length === 3) return value;
   } catch {}
   throw new TokenSourceError(`${what}: the answer holds no token (expected {"value": "<jwt>"})`);
+}
+
+/** ": <detail>" from a problem document or an error object's message, else "". */
+function problemDetail(body: string): string {
+  try {
+    const parsed = parseJson(body) as { detail?: string; title?: string; message?: string };
+    const detail = parsed.detail ?? parsed.title ?? parsed.message ?? "";
+    return typeof detail === "string" && detail !== "" ? `: ${detail}` : "";
+  } catch {
+    return "";
+  }
+}
+
+/** Attempts per token request: `AWS_MAX_ATTEMPTS` when set (the runner's one retry setting), else 6. */
+function maxAttempts(env: NodeJS.ProcessEnv): number {
+  const n = Number(env.AWS_MAX_ATTEMPTS);
+  return Number.isInteger(n) && n >= 1 ? n : 6;
+}
+
+/** Longest wait between attempts, Retry-After included: the SDK's own cap. */
+const MAX_DELAY_MS = 20_000;
+
+/**
+ * Milliseconds before attempt `attempt + 1`: the answer's Retry-After (seconds or an HTTP date,
+ * RFC 9110 section 10.2.3: https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3) when it has one,
+ * else the SDK's standard backoff, full jitter on 2^attempt times a base of 100 ms (500 ms when
+ * throttled), both capped at 20 s.
+ */
+export function retryDelayMs(
+  attempt: number,
+  response: { status: number; headers?: Readonly<Record<string, string | string[] | undefined>> } | undefined,
+  random: () => number = Math.random,
+  now: number = Date.now(),
+): number {
+  const header = response?.headers?.["retry-after"];
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value !== undefined && value.trim() !== "") {
+    const seconds = Number(value);
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;
+    if (Number.isFinite(ms)) return Math.min(Math.max(ms, 0), MAX_DELAY_MS);
+  }
+  const base = response?.status === 429 ? 500 : 100;
+  return Math.floor(random() * Math.min(MAX_DELAY_MS, base * 2 ** attempt));
 }
 
 const fromVariable = (

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
+import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { seedWebIdentityRole } from "../support/aws.js";
@@ -335,6 +336,73 @@ describe("exit statuses, end to end", () => {
       assert.equal(r.code, 3);
       assert.equal(n, 6);
       oneLine(r, /STS at http:\/\/127\.0\.0\.1:\d+: IDPCommunicationError: .*\(after 6 attempts\)/);
+    });
+
+    // Throttling, once the SDK's attempts are spent, is STS too busy to answer: a failure outside
+    // keyless (exit 3), not a request to correct (exit 2). The query protocol answers it with a 400.
+    for (const [code, status] of [
+      ["Throttling", 400],
+      ["TooManyRequestsException", 429],
+    ] as const) {
+      test(`${code} (HTTP ${status}) that persists exits 3 after the SDK's attempts`, async () => {
+        const { r, requests: n } = await viaProxy(goodToken, { code, status, left: 100 });
+        assert.equal(r.code, 3, r.stderr);
+        assert.equal(n, 6);
+        oneLine(r, new RegExp(`STS at http://127\\.0\\.0\\.1:\\d+: ${code}: .*\\(after 6 attempts\\)`));
+      });
+    }
+
+    // An endpoint that takes the connection and never answers (a black-holing proxy or firewall): each
+    // attempt ends at KEYLESS_STS_TIMEOUT and is retried; then exit 3, never a hang. The AWS SDK alone
+    // would wait forever.
+    for (const [what, command] of [
+      ["assume", ["assume"]],
+      ["exec", ["exec"]],
+    ] as const) {
+      test(`${what}: STS that never answers gives up after KEYLESS_STS_TIMEOUT per attempt, exit 3`, async () => {
+        const accepted: Socket[] = [];
+        const hole = createNetServer((socket) => accepted.push(socket));
+        await new Promise<void>((ok) => hole.listen(0, "127.0.0.1", ok));
+        const url = `http://127.0.0.1:${(hole.address() as AddressInfo).port}`;
+        try {
+          const r = await runKeyless(
+            [
+              ...command,
+              "--quiet",
+              "--from-file",
+              tokenFile("token-hole", goodToken),
+              "--role-arn",
+              ROLE,
+              "--endpoint-url",
+              url,
+              "--session-name",
+              "ci-run",
+              ...(what === "exec" ? ["--", "true"] : []),
+            ],
+            { env: { ...env, AWS_MAX_ATTEMPTS: "2", KEYLESS_STS_TIMEOUT: "1" } },
+          );
+          assert.equal(r.code, 3, r.stderr);
+          assert.equal(accepted.length, 2, "one connection per attempt");
+          oneLine(
+            r,
+            new RegExp(
+              `STS at ${url.replaceAll(".", "\\.")}: ETIMEDOUT: no answer within 1 s \\(KEYLESS_STS_TIMEOUT\\) \\(after 2 attempts\\)`,
+            ),
+          );
+        } finally {
+          for (const socket of accepted) socket.destroy();
+          await new Promise<void>((ok) => hole.close(() => ok()));
+        }
+      });
+    }
+
+    test("KEYLESS_STS_TIMEOUT that is not a number is bad input", async () => {
+      const r = await assume(goodToken, emulator.endpoint, ["--quiet"], {
+        ...env,
+        KEYLESS_STS_TIMEOUT: "soon",
+      });
+      assert.equal(r.code, 2, r.stderr);
+      oneLine(r, /KEYLESS_STS_TIMEOUT=soon: expected a positive number of seconds/);
     });
 
     test("AWS_MAX_ATTEMPTS, the SDK's own setting, is honoured", async () => {

@@ -1,15 +1,19 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { constants, homedir } from "node:os";
-import { join } from "node:path";
+import { constants } from "node:os";
 import type { Command } from "commander";
 import { systemClock } from "../../lib/clock.js";
 import { EXIT_STATUS, GeneralError } from "../../lib/errors.js";
 import { type AssumeOutcome, runAssume } from "../../runner/assume.js";
 import { startCredentialEndpoint } from "../../runner/credential-endpoint.js";
+import {
+  defaultProfileCredentialSettings,
+  defaultProfileRegion,
+  defaultProfileTarget,
+} from "../../runner/profile.js";
 import { CredentialRefresher } from "../../runner/refresher.js";
 import { type AssumeFlags, addAssumeOptions, buildPlan, explainFailure } from "../runner-options.js";
 import { withUserSdkSetting } from "../sdk-quiet.js";
+import { inTerminalForeground } from "../terminal.js";
 
 /**
  * `keyless exec -- CMD`: run a command with AWS credentials that stay valid for as long as it runs.
@@ -31,6 +35,8 @@ const SCRUBBED = [
   "AWS_CREDENTIAL_EXPIRATION",
 ];
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
+/** The signals a terminal's keys send to its foreground process group. */
+const KEYBOARD: ReadonlySet<NodeJS.Signals> = new Set(["SIGINT", "SIGQUIT"]);
 
 interface Flags extends AssumeFlags {
   quiet?: boolean;
@@ -85,15 +91,23 @@ Examples:
     warnAboutSharedCredentials(log);
     const env: NodeJS.ProcessEnv = withUserSdkSetting(process.env);
     for (const name of SCRUBBED) delete env[name];
-    Object.assign(env, endpoint.env, {
-      AWS_REGION: plan.target.region,
-      AWS_DEFAULT_REGION: plan.target.region,
-    });
+    Object.assign(env, endpoint.env);
+    // A region given (flag or variable) is the command's too, under both names (the AWS CLI v1 reads
+    // only AWS_DEFAULT_REGION). None given: the command keeps its [default] profile's, else gets STS's.
+    const given = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    if (given || !defaultProfileRegion(defaultProfileTarget()))
+      Object.assign(env, { AWS_REGION: plan.target.region, AWS_DEFAULT_REGION: plan.target.region });
     if (plan.target.endpoint && !env.AWS_ENDPOINT_URL_STS) env.AWS_ENDPOINT_URL_STS = plan.target.endpoint;
 
     const [cmd, ...args] = argv;
     const child = spawn(cmd!, args, { stdio: "inherit", env });
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const forward = (signal: NodeJS.Signals) => () => {
+      // ^C and ^\ in a terminal reach the whole foreground process group, the child included: sent
+      // again they would count twice (Terraform takes a second interrupt as "exit now", abandoning its
+      // graceful stop and the state lock). Any other signal, or one sent to keyless alone, is relayed.
+      if (KEYBOARD.has(signal) && child.pid !== undefined && inTerminalForeground(child.pid)) return;
+      child.kill(signal);
+    };
     const handlers = FORWARDED.map((signal) => [signal, forward(signal)] as const);
     for (const [signal, handler] of handlers) process.on(signal, handler);
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>(
@@ -120,15 +134,14 @@ Examples:
   });
 }
 
-/** Static keys in a [default] profile would win over the endpoint in every SDK's chain: say so. */
+/**
+ * A [default] profile that gives credentials, in the shared credentials file or the config file,
+ * would win over the endpoint in every SDK's chain: say so, naming the file and the setting.
+ */
 function warnAboutSharedCredentials(log: (line: string) => void): void {
-  const file =
-    process.env.AWS_SHARED_CREDENTIALS_FILE ?? join(process.env.HOME ?? homedir(), ".aws", "credentials");
-  try {
-    if (existsSync(file) && /^\s*\[default\]/m.test(readFileSync(file, "utf8"))) {
-      log(
-        `warning: ${file} has a [default] profile; SDKs prefer it to keyless's credentials. Remove it or set AWS_SHARED_CREDENTIALS_FILE.`,
-      );
-    }
-  } catch {}
+  const found = defaultProfileCredentialSettings(defaultProfileTarget());
+  if (found.length > 0)
+    log(
+      `warning: the [default] profile gives credentials (${found.join(", ")}); SDKs prefer it to keyless's. Remove those settings, or point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE elsewhere.`,
+    );
 }

@@ -42,6 +42,14 @@ describe("which role to assume", () => {
     );
   });
 
+  test("EKS's AWS_ROLE_ARN and AWS_ROLE_SESSION_NAME (IRSA) name the role and session, after keyless's own", () => {
+    const pod = { AWS_ROLE_ARN: arn("pod"), AWS_ROLE_SESSION_NAME: "botocore-session-1" };
+    assert.deepEqual(selectRole(undefined, pod, {}), { roleArn: arn("pod"), from: "AWS_ROLE_ARN" });
+    assert.equal(selectRole(undefined, { ...pod, KEYLESS_ROLE_ARN: arn("k") }, {}).roleArn, arn("k"));
+    assert.equal(sessionName(undefined, pod, {}), "botocore-session-1");
+    assert.equal(sessionName(undefined, pod, { run_id: "run-1" }), "run-1", "the run's id first");
+  });
+
   test("a value that is not a role ARN is refused, naming its source", () => {
     assert.throws(
       () => selectRole(undefined, { ENV0_AWS_ROLE_ARN: "deploy" }, {}),
