@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
@@ -8,8 +7,9 @@ import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient } from "
 import { explainAssumeRole, explainAssumeRoleWithWebIdentity } from "../../src/analysis/explain/report.js";
 import { lintSource } from "../../src/analysis/lint/lint.js";
 import { parsePolicy } from "../../src/core/policy/index.js";
-import { type RunningEmulator, startEmulator } from "../support/emulator.js";
-import { startTestIssuer, type TestIssuer } from "../support/oidc-issuer.js";
+import type { RunningEmulator } from "../support/emulator.js";
+import { startEmulatorTrusting } from "../support/emulator-issuers.js";
+import type { TestIssuer } from "../support/oidc-issuer.js";
 import { tempDir } from "../support/tmp.js";
 
 /**
@@ -72,15 +72,7 @@ describe("the labelled corpus: emulator, explain and lint agree", () => {
     });
 
   before(async () => {
-    const args: string[] = [];
-    for (const [i, key] of hosts.entries()) {
-      const d = join(dir.path, `issuer-${i}`);
-      mkdirSync(d);
-      const issuer = await startTestIssuer(d, { issuer: `https://${key}` });
-      issuers.set(key, issuer);
-      args.push("--trust-ca", issuer.caFile, "--issuer-alias", `${key.split("/")[0]}=${issuer.localUrl}`);
-    }
-    emulator = await startEmulator(join(dir.path, "data"), args);
+    emulator = await startEmulatorTrusting(dir.path, hosts, issuers);
     // The chained case names a role of the tooling account: IAM accepts a role principal only if it exists.
     const tooling = client(IAMClient, "111111111111");
     await tooling.send(

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { runKeyless } from "../support/cli.js";
-import { awsAdmin, type RunningEmulator, startEmulator } from "../support/emulator.js";
-import { startTestIssuer, type TestIssuer } from "../support/oidc-issuer.js";
+import { awsAdmin, type RunningEmulator } from "../support/emulator.js";
+import { startEmulatorTrusting } from "../support/emulator-issuers.js";
+import type { TestIssuer } from "../support/oidc-issuer.js";
 import { tempDir } from "../support/tmp.js";
 
 /**
@@ -283,15 +284,7 @@ describe("real-world trust policies: the emulator, explain and lint agree with A
   let admin: ReturnType<typeof awsAdmin>;
 
   before(async () => {
-    const args: string[] = [];
-    for (const [i, key] of [GH, GITLAB, ENV0].entries()) {
-      const d = join(dir.path, `issuer-${i}`);
-      mkdirSync(d);
-      const issuer = await startTestIssuer(d, { issuer: `https://${key}` });
-      issuers.set(key, issuer);
-      args.push("--trust-ca", issuer.caFile, "--issuer-alias", `${key.split("/")[0]}=${issuer.localUrl}`);
-    }
-    emulator = await startEmulator(join(dir.path, "data"), args);
+    emulator = await startEmulatorTrusting(dir.path, [GH, GITLAB, ENV0], issuers);
     admin = awsAdmin(emulator.endpoint, dir.path);
     for (const key of issuers.keys()) {
       const r = await admin(ACCOUNT, [
