@@ -13,6 +13,7 @@ import {
   STSClient,
   STSServiceException,
 } from "@aws-sdk/client-sts";
+import { isThrottlingError, isTransientError } from "@smithy/core/retry";
 import { type ExitClass, inputError, KeylessError } from "../lib/errors.js";
 import type { AssumedIdentity, AwsCredentials } from "./credentials.js";
 
@@ -126,7 +127,7 @@ export function stsError(error: unknown, target: StsTarget): StsError {
     const code =
       error.name === "AccessDenied"
         ? "ERR_STS_REFUSED"
-        : status >= 500 || status === 429 || RETRYABLE.has(error.name)
+        : status >= 500 || status === 429 || outlastedRetries(error)
           ? "ERR_STS_FAILED"
           : "ERR_STS_INPUT";
     return make(code, error.name);
@@ -136,31 +137,15 @@ export function stsError(error: unknown, target: StsTarget): StsError {
 }
 
 /**
- * The error codes the SDK's standard retry strategy treats as throttling (retried with backoff), as
- * smithy-typescript lists them, and its transient ones:
- * https://github.com/smithy-lang/smithy-typescript/blob/main/packages/service-error-classification/src/constants.ts.
- * Once the retries are spent they say "STS is overloaded", not "the request was wrong".
+ * Whether the SDK's standard retry strategy retried this error as throttling or as transient, with the
+ * SDK's own classification (@smithy/core's retry module, the lists the strategy itself uses). Once the
+ * retries are spent such an error says "STS is overloaded", not "the request was wrong".
  */
-const RETRYABLE: ReadonlySet<string> = new Set([
-  "BandwidthLimitExceeded",
-  "EC2ThrottledException",
-  "LimitExceededException",
-  "PriorRequestNotComplete",
-  "ProvisionedThroughputExceededException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "SlowDown",
-  "ThrottledException",
-  "Throttling",
-  "ThrottlingException",
-  "TooManyRequestsException",
-  "TransactionInProgressException",
-  // and the ones it treats as transient
-  "TimeoutError",
-  "RequestTimeout",
-  "RequestTimeoutException",
-]);
+const outlastedRetries = (error: STSServiceException): boolean => {
+  // The exception classes type `cause` as unknown, the classifier as an Error; it reads name and $metadata.
+  const sdkError = error as Parameters<typeof isThrottlingError>[0];
+  return isThrottlingError(sdkError) || isTransientError(sdkError);
+};
 
 /** Attempts per call, the SDK's standard retry mode's default being 3: a job may wait out a short outage. */
 const MAX_ATTEMPTS = 6;
