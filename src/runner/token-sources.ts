@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { HttpResponse } from "@smithy/core/protocols";
+import { getRetryAfterHint, StandardRetryStrategy } from "@smithy/core/retry";
 import { errorKind, peerFailure, unreachable } from "../lib/errors.js";
 import { httpGet } from "../lib/http-get.js";
 import { parseJson } from "../lib/json.js";
@@ -50,8 +52,6 @@ export interface SourceEnvironment {
     headers?: Readonly<Record<string, string | string[] | undefined>>;
   }>;
   readonly run: (command: string, args: string[]) => Promise<string>;
-  /** Waits between attempts of a token request (default: a timer). */
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export function systemSourceEnvironment(options: { ca?: Buffer } = {}): SourceEnvironment {
@@ -101,34 +101,48 @@ export async function requestToken(
   }
   if (audience !== undefined) target.searchParams.set("audience", audience);
   for (const [name, value] of Object.entries(extra)) target.searchParams.set(name, value);
-  const attempts = maxAttempts(sys.env);
-  const sleep = sys.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const send = () =>
     sys.get(target.toString(), { authorization: `Bearer ${bearer}`, accept: "application/json" });
-  let response: Awaited<ReturnType<SourceEnvironment["get"]>> | undefined;
   // An issuer restarting its database, overloaded or rate limiting answers 5xx or 429, often with
-  // Retry-After: a wait away from a token, not a mistake in the job's request. Retried like the STS
-  // calls (the AWS SDK's standard mode: https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html),
-  // as GitHub's own toolkit retries its ID-token request; then a failure outside keyless (exit 3).
-  for (let attempt = 1; ; attempt++) {
-    const after = attempt > 1 ? ` (after ${attempt} attempts)` : "";
+  // Retry-After: a wait away from a token, not a mistake in the job's request. Retried by the AWS SDK's
+  // own standard retry strategy, as the STS calls are (its backoff, retry quota and Retry-After hint:
+  // https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html), as GitHub's own toolkit
+  // retries its ID-token request; then a failure outside keyless (exit 3).
+  const strategy = new StandardRetryStrategy(maxAttempts(sys.env));
+  let retry = await strategy.acquireInitialRetryToken("keyless-token-request");
+  /** Waits for the next attempt, or false when the strategy gives up (attempts or quota spent). */
+  const again = async (errorType: "THROTTLING" | "TRANSIENT", retryAfterHint?: Date): Promise<boolean> => {
+    try {
+      retry = await strategy.refreshRetryTokenForRetry(retry, {
+        errorType,
+        ...(retryAfterHint ? { retryAfterHint } : {}),
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let response: Awaited<ReturnType<SourceEnvironment["get"]>>;
+  for (;;) {
+    const after = retry.getRetryCount() > 0 ? ` (after ${retry.getRetryCount() + 1} attempts)` : "";
     try {
       response = await send();
     } catch (error) {
-      if (attempt >= attempts)
-        throw unreachable(`${what}: cannot reach ${target.origin}: ${(error as Error).message}${after}`, {
-          cause: error,
-        });
-      await sleep(retryDelayMs(attempt, undefined));
-      continue;
+      if (await again("TRANSIENT")) continue;
+      throw unreachable(`${what}: cannot reach ${target.origin}: ${(error as Error).message}${after}`, {
+        cause: error,
+      });
     }
     if (response.status !== 429 && response.status < 500) break;
-    if (attempt >= attempts)
-      throw peerFailure(
-        `${what}: the token request failed (HTTP ${response.status}${problemDetail(response.body)})${after}`,
-      );
-    await sleep(retryDelayMs(attempt, response));
+    const hint = getRetryAfterHint(
+      new HttpResponse({ statusCode: response.status, headers: flat(response.headers) }),
+    );
+    if (await again(response.status === 429 ? "THROTTLING" : "TRANSIENT", hint)) continue;
+    throw peerFailure(
+      `${what}: the token request failed (HTTP ${response.status}${problemDetail(response.body)})${after}`,
+    );
   }
+  strategy.recordSuccess(retry);
   const body = response.body;
   if (response.status < 200 || response.status >= 300) {
     throw new TokenSourceError(
@@ -159,31 +173,14 @@ function maxAttempts(env: NodeJS.ProcessEnv): number {
   return Number.isInteger(n) && n >= 1 ? n : 6;
 }
 
-/** Longest wait between attempts, Retry-After included: the SDK's own cap. */
-const MAX_DELAY_MS = 20_000;
-
-/**
- * Milliseconds before attempt `attempt + 1`: the answer's Retry-After (seconds or an HTTP date,
- * RFC 9110 section 10.2.3: https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3) when it has one,
- * else the SDK's standard backoff, full jitter on 2^attempt times a base of 100 ms (500 ms when
- * throttled), both capped at 20 s.
- */
-export function retryDelayMs(
-  attempt: number,
-  response: { status: number; headers?: Readonly<Record<string, string | string[] | undefined>> } | undefined,
-  random: () => number = Math.random,
-  now: number = Date.now(),
-): number {
-  const header = response?.headers?.["retry-after"];
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value !== undefined && value.trim() !== "") {
-    const seconds = Number(value);
-    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;
-    if (Number.isFinite(ms)) return Math.min(Math.max(ms, 0), MAX_DELAY_MS);
-  }
-  const base = response?.status === 429 ? 500 : 100;
-  return Math.floor(random() * Math.min(MAX_DELAY_MS, base * 2 ** attempt));
-}
+/** Response headers as one string each (the first of a repeated header), as the SDK's parser reads them. */
+const flat = (headers: Readonly<Record<string, string | string[] | undefined>> | undefined) =>
+  Object.fromEntries(
+    Object.entries(headers ?? {}).flatMap(([name, value]) => {
+      const first = Array.isArray(value) ? value[0] : value;
+      return first === undefined ? [] : [[name, first]];
+    }),
+  ) as Record<string, string>;
 
 const fromVariable = (
   sys: SourceEnvironment,
