@@ -76,7 +76,8 @@ export const RULES: readonly RuleInfo[] = [
     id: "OIDC-104",
     title: "Condition-key prefix does not match the provider",
     group: "B",
-    severity: "medium",
+    // Every finding is high: the condition either locks everyone out or fails open (rules/provider-keys.ts).
+    severity: "high",
   },
   { id: "OIDC-105", title: "Principal / provider or action mismatch", group: "B", severity: "medium" },
   { id: "OIDC-106", title: "Missing sts:TagSession", group: "B", severity: "medium" },

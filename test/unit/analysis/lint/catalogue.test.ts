@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { RULES } from "../../../../src/analysis/lint/rules/catalogue.js";
 import { FIXTURES, lintFixture, rules } from "./helpers.js";
@@ -35,4 +35,20 @@ describe("catalogue examples", () => {
     assert.match(f.message, /token\.actions\.githubusercontent\.com:sub/);
     assert.match(f.message, /Pin/);
   });
+});
+
+describe("rule pages", () => {
+  const pages = FIXTURES.replace(/test\/fixtures\/lint\/$/, "docs/rules/");
+  for (const rule of RULES) {
+    it(`${rule.id}: its page states keyless's severity, the catalogue's among the values`, () => {
+      const line = /\*\*keyless severity\*\*: (.*)/.exec(readFileSync(`${pages}${rule.id}.md`, "utf8"))?.[1];
+      assert.ok(line, `docs/rules/${rule.id}.md has no severity line`);
+      const stated = [...line.split("(catalogue:")[0]!.matchAll(/`([^`]*)`/g)].map((m) => m[1]);
+      assert.ok(stated.length > 0 && stated.every((s) => s !== ""), `${rule.id}: an empty severity: ${line}`);
+      assert.ok(
+        stated.includes(rule.severity),
+        `${rule.id}: the page says ${stated.join("/")}, the catalogue ${rule.severity}`,
+      );
+    });
+  }
 });
