@@ -147,8 +147,11 @@ const outlastedRetries = (error: STSServiceException): boolean => {
   return isThrottlingError(sdkError) || isTransientError(sdkError);
 };
 
-/** Attempts per call, the SDK's standard retry mode's default being 3: a job may wait out a short outage. */
-const MAX_ATTEMPTS = 6;
+/**
+ * Attempts per call when `AWS_MAX_ATTEMPTS` is unset, the SDK's standard retry mode's default being 3: a
+ * job may wait out a short outage. The token request of a request-URL source uses the same.
+ */
+export const MAX_ATTEMPTS = 6;
 
 /**
  * Seconds an attempt may take, from connecting to the last byte of the answer (`KEYLESS_STS_TIMEOUT`,

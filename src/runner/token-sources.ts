@@ -12,6 +12,7 @@ import {
   platformById,
   type TokenSourceFacts,
 } from "../platforms/index.js";
+import { MAX_ATTEMPTS } from "./sts.js";
 
 /**
  * Where a job's ID token comes from: each platform record's token source (src/platforms/). Detection
@@ -167,10 +168,10 @@ function problemDetail(body: string): string {
   }
 }
 
-/** Attempts per token request: `AWS_MAX_ATTEMPTS` when set (the runner's one retry setting), else 6. */
+/** Attempts per token request: `AWS_MAX_ATTEMPTS` when set (the runner's one retry setting), else STS's. */
 function maxAttempts(env: NodeJS.ProcessEnv): number {
   const n = Number(env.AWS_MAX_ATTEMPTS);
-  return Number.isInteger(n) && n >= 1 ? n : 6;
+  return Number.isInteger(n) && n >= 1 ? n : MAX_ATTEMPTS;
 }
 
 /** Response headers as one string each (the first of a repeated header), as the SDK's parser reads them. */
