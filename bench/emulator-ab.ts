@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { startTestIssuer } from "../test/support/oidc-issuer.js";
 import { freePort } from "../test/support/ports.js";
 import { tempDir } from "../test/support/tmp.js";
+import { untilListening } from "./support/cluster-primary.js";
 import { treeCpuSeconds } from "./support/tree-cpu.js";
 import { BENCH_ISSUER, seedBenchRole } from "./support/web-identity-role.js";
 
@@ -68,14 +69,7 @@ async function startBuild(checkout: string, dataDir: string, caFile: string, iss
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
-  await new Promise<void>((ok, fail) => {
-    let out = "";
-    child.on("exit", (code) => fail(new Error(`${checkout}: emulator exited ${code}`)));
-    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-      if (out.includes("listening on")) ok();
-    });
-  });
+  await untilListening(child, `${checkout}: emulator`);
   return { endpoint: `http://127.0.0.1:${port}`, child };
 }
 

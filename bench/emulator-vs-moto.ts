@@ -30,6 +30,7 @@ import { isolatedEnv, startEmulator } from "../test/support/emulator.js";
 import { startTestIssuer } from "../test/support/oidc-issuer.js";
 import { freePort } from "../test/support/ports.js";
 import { tempDir } from "../test/support/tmp.js";
+import { untilListening } from "./support/cluster-primary.js";
 import { treeCpuSeconds } from "./support/tree-cpu.js";
 import { seedBenchRole } from "./support/web-identity-role.js";
 
@@ -227,14 +228,7 @@ async function startBare(bytes: number, jwkFile?: string): Promise<{ url: string
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "inherit"],
   });
-  await new Promise<void>((ok, fail) => {
-    let out = "";
-    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-      if (out.includes("listening on")) ok();
-    });
-    child.on("exit", (code) => fail(new Error(`bare server exited ${code}`)));
-  });
+  await untilListening(child, "bare server");
   return { url: `http://127.0.0.1:${port}`, child };
 }
 

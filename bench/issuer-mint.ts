@@ -25,6 +25,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { untilListening } from "./support/cluster-primary.js";
 import { jsonClient, seedRun, startBenchServer } from "./support/serve.js";
 import { treeCpuSeconds } from "./support/tree-cpu.js";
 
@@ -152,12 +153,7 @@ async function bareRouteRate(mode: "empty" | `floor-${Alg}`): Promise<Rate> {
     },
   );
   try {
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.setEncoding("utf8").on("data", (d: string) => {
-        if (d.includes("listening on")) resolve();
-      });
-      child.once("exit", (code) => reject(new Error(`${mode} route exited ${code}`)));
-    });
+    await untilListening(child, `${mode} route`);
     const url = `http://127.0.0.1:${port}/runs/00000000-0000-4000-8000-000000000000/token?api-version=1&audience=sts.amazonaws.com`;
     const token = "klr_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
     if (hasWrk()) return wrkRate(url, token, child.pid);

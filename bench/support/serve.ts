@@ -9,6 +9,7 @@ import { type Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { untilListening } from "./cluster-primary.js";
 
 export type Call = (
   method: string,
@@ -88,14 +89,7 @@ export async function startBenchServer(
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await new Promise<void>((resolve, reject) => {
-      let out = "";
-      child.stdout!.setEncoding("utf8").on("data", (d: string) => {
-        out += d;
-        if (out.includes("listening on")) resolve();
-      });
-      child.once("exit", (code) => reject(new Error(`serve exited ${code}`)));
-    });
+    await untilListening(child, "serve");
   } catch (error) {
     await stop();
     throw error;
